@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "authnet/v1/types.pb.h"
+#include "node/core/network_keys.h"
+
+namespace authnet {
+
+// Digest is a keyed digest of one normalized subject and the key epoch it
+// was made under.
+struct Digest {
+  std::string bytes;  // 32 bytes
+  uint32_t epoch = 0;
+};
+
+// Digester turns normalized identifiers into keyed digests:
+//   HMAC-SHA256(network_key[epoch], "authnet/v1/" + type + "\0" + value).
+// Immutable; thread-safe.
+class Digester {
+ public:
+  explicit Digester(NetworkKeys keys) : keys_(std::move(keys)) {}
+
+  // Make digests `value` of `type` under the current epoch.
+  Digest Make(v1::SubjectType type, std::string_view normalized_value) const;
+
+ private:
+  NetworkKeys keys_;
+};
+
+}  // namespace authnet

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace authnet {
+
+// NetworkKey is one 32-byte network secret.
+using NetworkKey = std::array<uint8_t, 32>;
+
+// NetworkKeys holds the network's HMAC secrets by epoch. Its text form, the
+// `network.keys` file of an admin directory or member bundle, is one
+// "EPOCH HEX64" line per key; '#' starts a comment. Immutable; thread-safe.
+class NetworkKeys {
+ public:
+  // Parse reads the text form. Fails with INVALID_ARGUMENT naming the line.
+  [[nodiscard]] static absl::StatusOr<NetworkKeys> Parse(std::string_view text);
+  // Generate makes epoch 1 from OpenSSL's CSPRNG.
+  [[nodiscard]] static absl::StatusOr<NetworkKeys> Generate();
+
+  std::string Serialize() const;
+  // CurrentEpoch is the highest epoch held; new digests use it.
+  uint32_t CurrentEpoch() const { return keys_.rbegin()->first; }
+  const NetworkKey& Key(uint32_t epoch) const { return keys_.at(epoch); }
+  bool Has(uint32_t epoch) const { return keys_.contains(epoch); }
+
+ private:
+  explicit NetworkKeys(std::map<uint32_t, NetworkKey> keys) : keys_(std::move(keys)) {}
+  std::map<uint32_t, NetworkKey> keys_;  // never empty
+};
+
+}  // namespace authnet

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "authnet/v1/types.pb.h"
+
+namespace authnet {
+
+// NormalizedSubject is one identifier in the canonical form that is digested
+// (DESIGN.md §2). It holds a raw identifier: it lives only in memory for the
+// length of one call and is never logged.
+struct NormalizedSubject {
+  v1::SubjectType type;
+  std::string value;
+};
+
+// NormalizeGtin checks a GTIN-8, -12, -13 or -14 (surrounding white space is
+// ignored) and returns it left-padded with zeros to 14 digits. Errors are
+// INVALID_ARGUMENT naming `field`, e.g. "gtin: check digit is 2, expected 1".
+[[nodiscard]] absl::StatusOr<std::string> NormalizeGtin(std::string_view field,
+                                                        std::string_view raw);
+
+// NormalizeText trims ASCII white space and folds ASCII letters to lower case.
+// The result must be 1..128 bytes of valid UTF-8 with no control characters.
+[[nodiscard]] absl::StatusOr<std::string> NormalizeText(std::string_view field,
+                                                        std::string_view raw);
+
+// NormalizeHex accepts hex digits optionally separated by ':', '-' or spaces
+// (as NFC readers print tag UIDs), and returns lower-case hex without
+// separators, `min_bytes`..`max_bytes` long.
+[[nodiscard]] absl::StatusOr<std::string> NormalizeHex(std::string_view field, std::string_view raw,
+                                                       size_t min_bytes, size_t max_bytes);
+
+// NormalizeSubjects turns the set fields of `subjects` into the subjects a
+// check looks up and a report records:
+//   gtin + serial -> unit; gtin + lot -> lot; gtin alone -> gtin;
+//   supplier, seller, nfc_uid, image_phash -> one subject each.
+// Fails with INVALID_ARGUMENT naming the first bad field; "subjects" when none
+// is set, and "serial"/"lot" when given without a gtin.
+[[nodiscard]] absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(
+    const v1::Subjects& subjects);
+
+// SubjectTypeName returns "gtin", "unit", ... as used in digests, logs and reasons.
+std::string_view SubjectTypeName(v1::SubjectType type);
+
+// SignalKindName returns "counterfeit_confirmed", ... as used on the command line.
+std::string_view SignalKindName(v1::SignalKind kind);
+
+// ParseSignalKind is the inverse of SignalKindName; UNSPECIFIED if unknown.
+v1::SignalKind ParseSignalKind(std::string_view name);
+
+}  // namespace authnet

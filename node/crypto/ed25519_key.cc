@@ -1,0 +1,89 @@
+#include "node/crypto/ed25519_key.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+namespace authnet::crypto {
+
+absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (raw == nullptr) {
+    return OpenSslError("generating an Ed25519 key");
+  }
+  EvpPkeyPtr pkey(raw);
+  size_t len = 32;
+  std::string pub(len, '\0');
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()),
+                                  &len) != 1) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), pub);
+}
+
+absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) {
+    return OpenSslError("reading an Ed25519 key");
+  }
+  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (pkey == nullptr) {
+    return absl::InvalidArgumentError("not a PEM private key");
+  }
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    return absl::InvalidArgumentError("not an Ed25519 key");
+  }
+  size_t len = 32;
+  std::string pub(len, '\0');
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()),
+                                  &len) != 1) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), pub);
+}
+
+absl::StatusOr<std::string> Ed25519Key::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr ||
+      PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return OpenSslError("writing an Ed25519 key");
+  }
+  return BioToString(bio.get());
+}
+
+absl::StatusOr<std::string> Ed25519Key::Sign(std::string_view message) const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
+    return OpenSslError("starting an Ed25519 signature");
+  }
+  std::string sig(64, '\0');
+  size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+      len != 64) {
+    return OpenSslError("making an Ed25519 signature");
+  }
+  return sig;
+}
+
+bool VerifyEd25519(std::string_view public_key, std::string_view message,
+                   std::string_view signature) {
+  if (public_key.size() != 32 || signature.size() != 64) {
+    return false;
+  }
+  EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(public_key.data()), 32));
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (pkey == nullptr || ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  bool ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(),
+                             reinterpret_cast<const unsigned char*>(message.data()),
+                             message.size()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+}  // namespace authnet::crypto

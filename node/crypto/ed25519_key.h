@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "node/crypto/openssl_util.h"
+
+namespace authnet::crypto {
+
+// Ed25519Key is a private Ed25519 signing key: members sign their batches
+// with it, the network admin signs rosters. Immutable once made; Sign is
+// thread-safe.
+//
+//   absl::StatusOr<Ed25519Key> key = Ed25519Key::Generate();
+//   std::string sig = key->Sign("authnet/v1/batch\0" + body);
+class Ed25519Key {
+ public:
+  // Generate makes a fresh key from OpenSSL's CSPRNG.
+  [[nodiscard]] static absl::StatusOr<Ed25519Key> Generate();
+  // FromPem parses a PKCS#8 PEM private key; fails unless it is Ed25519.
+  [[nodiscard]] static absl::StatusOr<Ed25519Key> FromPem(std::string_view pem);
+
+  // ToPem returns the PKCS#8 PEM form (unencrypted: store it with mode 0600).
+  [[nodiscard]] absl::StatusOr<std::string> ToPem() const;
+  // PublicKey returns the 32-byte raw public key.
+  std::string PublicKey() const { return public_key_; }
+  // Sign returns the 64-byte signature of `message`.
+  [[nodiscard]] absl::StatusOr<std::string> Sign(std::string_view message) const;
+
+ private:
+  Ed25519Key(std::shared_ptr<EVP_PKEY> pkey, std::string public_key)
+      : pkey_(std::move(pkey)), public_key_(std::move(public_key)) {}
+
+  std::shared_ptr<EVP_PKEY> pkey_;
+  std::string public_key_;
+};
+
+// VerifyEd25519 reports whether `signature` is a valid Ed25519 signature of
+// `message` by the raw 32-byte `public_key`. Thread-safe.
+[[nodiscard]] bool VerifyEd25519(std::string_view public_key, std::string_view message,
+                                 std::string_view signature);
+
+}  // namespace authnet::crypto

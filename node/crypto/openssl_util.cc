@@ -1,0 +1,33 @@
+#include "node/crypto/openssl_util.h"
+
+#include <openssl/err.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace authnet::crypto {
+
+absl::Status OpenSslError(std::string_view what) {
+  unsigned long code = ERR_get_error();
+  char reason[256] = "unknown OpenSSL error";
+  if (code != 0) {
+    ERR_error_string_n(code, reason, sizeof(reason));
+  }
+  ERR_clear_error();
+  return absl::InternalError(absl::StrCat(what, ": ", reason));
+}
+
+std::string BioToString(BIO* bio) {
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  return std::string(data, len > 0 ? static_cast<size_t>(len) : 0);
+}
+
+std::string Sha256(std::string_view data) {
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+}  // namespace authnet::crypto

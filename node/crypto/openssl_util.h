@@ -1,0 +1,39 @@
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace authnet::crypto {
+
+// Owning handles for OpenSSL objects: each frees with its own function.
+template <auto Free>
+struct OpenSslDeleter {
+  template <typename T>
+  void operator()(T* p) const {
+    Free(p);
+  }
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free_all>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
+
+// OpenSslError returns an INTERNAL status "`what`: <OpenSSL's reason>" and
+// clears OpenSSL's error queue.
+absl::Status OpenSslError(std::string_view what);
+
+// BioToString drains a memory BIO into a string.
+std::string BioToString(BIO* bio);
+
+// Sha256 returns the 32-byte SHA-256 of `data`.
+std::string Sha256(std::string_view data);
+
+}  // namespace authnet::crypto

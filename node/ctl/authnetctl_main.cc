@@ -1,0 +1,60 @@
+// authnetctl: the admin and ops tool. main only dispatches; each command
+// lives in admin_commands.cc or node_commands.cc.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "node/ctl/admin_commands.h"
+#include "node/ctl/node_commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  authnetctl network init   --network NAME --dir ADMIN_DIR\n"
+    "  authnetctl member add     ID --dir ADMIN_DIR --endpoint HOST:PORT --out BUNDLE_DIR "
+    "[--trust W]\n"
+    "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
+    "  authnetctl status         --node API_ADDR [--json]\n"
+    "  authnetctl check          --node API_ADDR [--gtin G] [--serial S] [--lot L] "
+    "[--supplier X]\n"
+    "                            [--seller X] [--nfc-uid X] [--image-phash X] [--json]\n"
+    "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
+    "[--json]\n"
+    "API_ADDR is HOST:PORT or unix:PATH. KIND is one of counterfeit_confirmed,\n"
+    "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
+    "return_not_genuine.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    std::fputs(kUsage, words.empty() ? stderr : stdout);
+    return words.empty() ? 2 : 0;
+  }
+  auto rest = [&](size_t n) { return std::vector<std::string>(words.begin() + n, words.end()); };
+  const std::string& group = words[0];
+  const std::string sub = words.size() > 1 ? words[1] : "";
+  if (group == "network" && sub == "init") {
+    return authnet::RunNetworkInit(rest(2));
+  }
+  if (group == "member" && sub == "add") {
+    return authnet::RunMemberAdd(rest(2));
+  }
+  if (group == "member" && sub == "list") {
+    return authnet::RunMemberList(rest(2));
+  }
+  if (group == "status") {
+    return authnet::RunStatus(rest(1));
+  }
+  if (group == "check") {
+    return authnet::RunCheck(rest(1));
+  }
+  if (group == "report") {
+    return authnet::RunReport(rest(1));
+  }
+  std::fprintf(stderr, "authnetctl: unknown command '%s%s%s'; run 'authnetctl --help'\n",
+               group.c_str(), sub.empty() ? "" : " ", sub.c_str());
+  return 2;
+}

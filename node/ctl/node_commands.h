@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace authnet {
+
+// Ops commands against a running node's api listener (DESIGN.md §4), with
+// the same conventions as admin_commands.h.
+
+// authnetctl status --node API_ADDR [--json]
+int RunStatus(const std::vector<std::string>& args);
+// authnetctl check --node API_ADDR [subject flags] [--json]
+int RunCheck(const std::vector<std::string>& args);
+// authnetctl report --node API_ADDR --kind KIND [subject flags] [--weight W] [--json]
+int RunReport(const std::vector<std::string>& args);
+
+}  // namespace authnet
