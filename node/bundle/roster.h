@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,8 +22,8 @@ class Roster {
   // Fails with INVALID_ARGUMENT on a bad signature, an unparsable body, a
   // network name other than `network`, or a malformed member entry.
   [[nodiscard]] static absl::StatusOr<Roster> Verify(const v1::SignedRoster& signed_roster,
-                                                     std::string_view admin_public_key,
-                                                     std::string_view network);
+                                                     absl::string_view admin_public_key,
+                                                     absl::string_view network);
 
   // Sign serializes `body` and signs it with the admin key.
   [[nodiscard]] static absl::StatusOr<v1::SignedRoster> Sign(const v1::RosterBody& body,
@@ -34,7 +35,7 @@ class Roster {
   const v1::SignedRoster& signed_roster() const { return signed_; }
 
   // Find returns the member entry for `id`, or nullptr.
-  const v1::RosterMember* Find(std::string_view id) const;
+  const v1::RosterMember* Find(absl::string_view id) const;
 
  private:
   Roster(v1::SignedRoster signed_roster, v1::RosterBody body)
@@ -45,9 +46,9 @@ class Roster {
 };
 
 // IsValidMemberId reports whether `id` matches [a-z0-9][a-z0-9-]{2,31}.
-bool IsValidMemberId(std::string_view id);
+bool IsValidMemberId(absl::string_view id);
 
 // IsValidNetworkName: the same rule as member ids.
-bool IsValidNetworkName(std::string_view name);
+bool IsValidNetworkName(absl::string_view name);
 
 }  // namespace authnet

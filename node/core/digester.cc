@@ -9,12 +9,12 @@
 
 namespace authnet {
 
-Digest Digester::Make(v1::SubjectType type, std::string_view normalized_value) const {
+Digest Digester::Make(v1::SubjectType type, absl::string_view normalized_value) const {
   Digest d;
   d.epoch = keys_.CurrentEpoch();
   const NetworkKey& key = keys_.Key(d.epoch);
   std::string message =
-      absl::StrCat("authnet/v1/", SubjectTypeName(type), std::string_view("\0", 1), normalized_value);
+      absl::StrCat("authnet/v1/", SubjectTypeName(type), absl::string_view("\0", 1), normalized_value);
   d.bytes.resize(32);
   unsigned int len = 32;
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 
@@ -23,7 +24,10 @@ class Digester {
   explicit Digester(NetworkKeys keys) : keys_(std::move(keys)) {}
 
   // Make digests `value` of `type` under the current epoch.
-  Digest Make(v1::SubjectType type, std::string_view normalized_value) const;
+  Digest Make(v1::SubjectType type, absl::string_view normalized_value) const;
+
+  // CurrentEpoch is the epoch Make digests under.
+  uint32_t CurrentEpoch() const { return keys_.CurrentEpoch(); }
 
  private:
   NetworkKeys keys_;

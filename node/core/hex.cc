@@ -30,12 +30,12 @@ std::string HexEncode(std::span<const uint8_t> bytes) {
   return out;
 }
 
-std::string HexEncode(std::string_view bytes) {
+std::string HexEncode(absl::string_view bytes) {
   return HexEncode(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
-std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex) {
+std::optional<std::vector<uint8_t>> HexDecode(absl::string_view hex) {
   if (hex.size() % 2 != 0) {
     return std::nullopt;
   }
@@ -51,6 +51,6 @@ std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex) {
   return out;
 }
 
-std::string ShortHex(std::string_view bytes) { return HexEncode(bytes.substr(0, 4)); }
+std::string ShortHex(absl::string_view bytes) { return HexEncode(bytes.substr(0, 4)); }
 
 }  // namespace authnet

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -11,13 +12,13 @@ namespace authnet {
 
 // HexEncode returns the lower-case hex form of `bytes`.
 std::string HexEncode(std::span<const uint8_t> bytes);
-std::string HexEncode(std::string_view bytes);
+std::string HexEncode(absl::string_view bytes);
 
 // HexDecode parses hex (either case); nullopt if `hex` has odd length or a
 // non-hex character.
-std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex);
+std::optional<std::vector<uint8_t>> HexDecode(absl::string_view hex);
 
 // ShortHex returns the first 8 hex digits of `bytes`: how digests appear in logs.
-std::string ShortHex(std::string_view bytes);
+std::string ShortHex(absl::string_view bytes);
 
 }  // namespace authnet

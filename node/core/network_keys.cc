@@ -13,16 +13,16 @@
 
 namespace authnet {
 
-absl::StatusOr<NetworkKeys> NetworkKeys::Parse(std::string_view text) {
+absl::StatusOr<NetworkKeys> NetworkKeys::Parse(absl::string_view text) {
   std::map<uint32_t, NetworkKey> keys;
   int line_no = 0;
-  for (std::string_view line : absl::StrSplit(text, '\n')) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') {
       continue;
     }
-    std::vector<std::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
     uint32_t epoch = 0;
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &epoch) || epoch == 0) {
       return absl::InvalidArgumentError(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <array>
 #include <cstdint>
 #include <map>
@@ -19,7 +20,7 @@ using NetworkKey = std::array<uint8_t, 32>;
 class NetworkKeys {
  public:
   // Parse reads the text form. Fails with INVALID_ARGUMENT naming the line.
-  [[nodiscard]] static absl::StatusOr<NetworkKeys> Parse(std::string_view text);
+  [[nodiscard]] static absl::StatusOr<NetworkKeys> Parse(absl::string_view text);
   // Generate makes epoch 1 from OpenSSL's CSPRNG.
   [[nodiscard]] static absl::StatusOr<NetworkKeys> Generate();
 

@@ -10,7 +10,7 @@ constexpr size_t kMaxTextBytes = 128;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-std::string_view Trim(std::string_view s) {
+absl::string_view Trim(absl::string_view s) {
   while (!s.empty() && IsSpace(s.front())) {
     s.remove_prefix(1);
   }
@@ -20,12 +20,12 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-absl::Status Invalid(std::string_view field, std::string_view what) {
+absl::Status Invalid(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
 }
 
 // Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
+size_t Utf8SequenceLength(absl::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
   size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
@@ -49,8 +49,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 
 }  // namespace
 
-absl::StatusOr<std::string> NormalizeGtin(std::string_view field, std::string_view raw) {
-  std::string_view gtin = Trim(raw);
+absl::StatusOr<std::string> NormalizeGtin(absl::string_view field, absl::string_view raw) {
+  absl::string_view gtin = Trim(raw);
   if (gtin.empty()) {
     return Invalid(field, "is empty");
   }
@@ -80,8 +80,8 @@ absl::StatusOr<std::string> NormalizeGtin(std::string_view field, std::string_vi
   return padded;
 }
 
-absl::StatusOr<std::string> NormalizeText(std::string_view field, std::string_view raw) {
-  std::string_view text = Trim(raw);
+absl::StatusOr<std::string> NormalizeText(absl::string_view field, absl::string_view raw) {
+  absl::string_view text = Trim(raw);
   if (text.empty()) {
     return Invalid(field, "is empty");
   }
@@ -104,13 +104,13 @@ absl::StatusOr<std::string> NormalizeText(std::string_view field, std::string_vi
       c = static_cast<char>(c - 'A' + 'a');
     }
     out.push_back(c);
-    out.append(text.substr(i + 1, len - 1));
+    out.append(text.data() + i + 1, len - 1);
     i += len;
   }
   return out;
 }
 
-absl::StatusOr<std::string> NormalizeHex(std::string_view field, std::string_view raw,
+absl::StatusOr<std::string> NormalizeHex(absl::string_view field, absl::string_view raw,
                                          size_t min_bytes, size_t max_bytes) {
   std::string out;
   for (char c : Trim(raw)) {
@@ -173,7 +173,7 @@ absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(const v1::Subje
   }
   struct TextField {
     const std::string& raw;
-    std::string_view name;
+    absl::string_view name;
     v1::SubjectType type;
   };
   for (const TextField& f : {TextField{s.supplier(), "supplier", v1::SUBJECT_TYPE_SUPPLIER},
@@ -208,7 +208,7 @@ absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(const v1::Subje
   return out;
 }
 
-std::string_view SubjectTypeName(v1::SubjectType type) {
+absl::string_view SubjectTypeName(v1::SubjectType type) {
   switch (type) {
     case v1::SUBJECT_TYPE_GTIN:
       return "gtin";
@@ -229,7 +229,7 @@ std::string_view SubjectTypeName(v1::SubjectType type) {
   }
 }
 
-std::string_view SignalKindName(v1::SignalKind kind) {
+absl::string_view SignalKindName(v1::SignalKind kind) {
   switch (kind) {
     case v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED:
       return "counterfeit_confirmed";
@@ -248,7 +248,7 @@ std::string_view SignalKindName(v1::SignalKind kind) {
   }
 }
 
-v1::SignalKind ParseSignalKind(std::string_view name) {
+v1::SignalKind ParseSignalKind(absl::string_view name) {
   for (int k = v1::SignalKind_MIN; k <= v1::SignalKind_MAX; ++k) {
     auto kind = static_cast<v1::SignalKind>(k);
     if (k != v1::SIGNAL_KIND_UNSPECIFIED && SignalKindName(kind) == name) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,18 +21,18 @@ struct NormalizedSubject {
 // NormalizeGtin checks a GTIN-8, -12, -13 or -14 (surrounding white space is
 // ignored) and returns it left-padded with zeros to 14 digits. Errors are
 // INVALID_ARGUMENT naming `field`, e.g. "gtin: check digit is 2, expected 1".
-[[nodiscard]] absl::StatusOr<std::string> NormalizeGtin(std::string_view field,
-                                                        std::string_view raw);
+[[nodiscard]] absl::StatusOr<std::string> NormalizeGtin(absl::string_view field,
+                                                        absl::string_view raw);
 
 // NormalizeText trims ASCII white space and folds ASCII letters to lower case.
 // The result must be 1..128 bytes of valid UTF-8 with no control characters.
-[[nodiscard]] absl::StatusOr<std::string> NormalizeText(std::string_view field,
-                                                        std::string_view raw);
+[[nodiscard]] absl::StatusOr<std::string> NormalizeText(absl::string_view field,
+                                                        absl::string_view raw);
 
 // NormalizeHex accepts hex digits optionally separated by ':', '-' or spaces
 // (as NFC readers print tag UIDs), and returns lower-case hex without
 // separators, `min_bytes`..`max_bytes` long.
-[[nodiscard]] absl::StatusOr<std::string> NormalizeHex(std::string_view field, std::string_view raw,
+[[nodiscard]] absl::StatusOr<std::string> NormalizeHex(absl::string_view field, absl::string_view raw,
                                                        size_t min_bytes, size_t max_bytes);
 
 // NormalizeSubjects turns the set fields of `subjects` into the subjects a
@@ -44,12 +45,12 @@ struct NormalizedSubject {
     const v1::Subjects& subjects);
 
 // SubjectTypeName returns "gtin", "unit", ... as used in digests, logs and reasons.
-std::string_view SubjectTypeName(v1::SubjectType type);
+absl::string_view SubjectTypeName(v1::SubjectType type);
 
 // SignalKindName returns "counterfeit_confirmed", ... as used on the command line.
-std::string_view SignalKindName(v1::SignalKind kind);
+absl::string_view SignalKindName(v1::SignalKind kind);
 
 // ParseSignalKind is the inverse of SignalKindName; UNSPECIFIED if unknown.
-v1::SignalKind ParseSignalKind(std::string_view name);
+v1::SignalKind ParseSignalKind(absl::string_view name);
 
 }  // namespace authnet

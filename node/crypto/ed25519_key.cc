@@ -20,7 +20,7 @@ absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
   return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), pub);
 }
 
-absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(std::string_view pem) {
+absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) {
     return OpenSslError("reading an Ed25519 key");
@@ -50,7 +50,7 @@ absl::StatusOr<std::string> Ed25519Key::ToPem() const {
   return BioToString(bio.get());
 }
 
-absl::StatusOr<std::string> Ed25519Key::Sign(std::string_view message) const {
+absl::StatusOr<std::string> Ed25519Key::Sign(absl::string_view message) const {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
     return OpenSslError("starting an Ed25519 signature");
@@ -65,8 +65,8 @@ absl::StatusOr<std::string> Ed25519Key::Sign(std::string_view message) const {
   return sig;
 }
 
-bool VerifyEd25519(std::string_view public_key, std::string_view message,
-                   std::string_view signature) {
+bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
+                   absl::string_view signature) {
   if (public_key.size() != 32 || signature.size() != 64) {
     return false;
   }

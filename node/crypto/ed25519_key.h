@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,14 +21,14 @@ class Ed25519Key {
   // Generate makes a fresh key from OpenSSL's CSPRNG.
   [[nodiscard]] static absl::StatusOr<Ed25519Key> Generate();
   // FromPem parses a PKCS#8 PEM private key; fails unless it is Ed25519.
-  [[nodiscard]] static absl::StatusOr<Ed25519Key> FromPem(std::string_view pem);
+  [[nodiscard]] static absl::StatusOr<Ed25519Key> FromPem(absl::string_view pem);
 
   // ToPem returns the PKCS#8 PEM form (unencrypted: store it with mode 0600).
   [[nodiscard]] absl::StatusOr<std::string> ToPem() const;
   // PublicKey returns the 32-byte raw public key.
   std::string PublicKey() const { return public_key_; }
   // Sign returns the 64-byte signature of `message`.
-  [[nodiscard]] absl::StatusOr<std::string> Sign(std::string_view message) const;
+  [[nodiscard]] absl::StatusOr<std::string> Sign(absl::string_view message) const;
 
  private:
   Ed25519Key(std::shared_ptr<EVP_PKEY> pkey, std::string public_key)
@@ -39,7 +40,7 @@ class Ed25519Key {
 
 // VerifyEd25519 reports whether `signature` is a valid Ed25519 signature of
 // `message` by the raw 32-byte `public_key`. Thread-safe.
-[[nodiscard]] bool VerifyEd25519(std::string_view public_key, std::string_view message,
-                                 std::string_view signature);
+[[nodiscard]] bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
+                                 absl::string_view signature);
 
 }  // namespace authnet::crypto

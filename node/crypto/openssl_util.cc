@@ -7,7 +7,7 @@
 
 namespace authnet::crypto {
 
-absl::Status OpenSslError(std::string_view what) {
+absl::Status OpenSslError(absl::string_view what) {
   unsigned long code = ERR_get_error();
   char reason[256] = "unknown OpenSSL error";
   if (code != 0) {
@@ -23,7 +23,7 @@ std::string BioToString(BIO* bio) {
   return std::string(data, len > 0 ? static_cast<size_t>(len) : 0);
 }
 
-std::string Sha256(std::string_view data) {
+std::string Sha256(absl::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
          reinterpret_cast<unsigned char*>(out.data()));

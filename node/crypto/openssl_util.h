@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -28,12 +29,12 @@ using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
 
 // OpenSslError returns an INTERNAL status "`what`: <OpenSSL's reason>" and
 // clears OpenSSL's error queue.
-absl::Status OpenSslError(std::string_view what);
+absl::Status OpenSslError(absl::string_view what);
 
 // BioToString drains a memory BIO into a string.
 std::string BioToString(BIO* bio);
 
 // Sha256 returns the 32-byte SHA-256 of `data`.
-std::string Sha256(std::string_view data);
+std::string Sha256(absl::string_view data);
 
 }  // namespace authnet::crypto

@@ -1,4 +1,4 @@
-#include "node/ctl/flag_parser.h"
+#include "node/core/flag_parser.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

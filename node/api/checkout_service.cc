@@ -1,0 +1,161 @@
+#include "node/api/checkout_service.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "node/api/grpc_status.h"
+#include "node/core/subject_normalizer.h"
+#include "node/crypto/openssl_util.h"
+
+namespace authnet {
+namespace {
+
+constexpr size_t kMaxIdempotencyKeyBytes = 128;
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& st) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(st));
+  return reactor;
+}
+
+// Hash of what a report says, independent of its day, so a retry on another
+// day still matches its first attempt.
+std::string RequestHash(const std::vector<v1::Record>& records) {
+  std::string buf;
+  for (const v1::Record& r : records) {
+    absl::StrAppend(&buf, r.digest(), r.key_epoch(), ",", r.subject_type(), ",", r.kind(), ",",
+                    r.weight_milli(), ";");
+  }
+  return crypto::Sha256(buf);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
+    const v1::Subjects& subjects, absl::string_view field_prefix) const {
+  absl::StatusOr<std::vector<NormalizedSubject>> normalized = NormalizeSubjects(subjects);
+  if (!normalized.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(field_prefix, normalized.status().message()));
+  }
+  std::vector<SubjectDigest> out;
+  out.reserve(normalized->size());
+  for (const NormalizedSubject& s : *normalized) {
+    out.push_back({s.type, digester_.Make(s.type, s.value).bytes});
+  }
+  return out;
+}
+
+grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ctx,
+                                                 const v1::CheckRequest* req,
+                                                 v1::CheckResponse* resp) {
+  absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "");
+  if (digests.ok()) {
+    model_.Check(*digests, resp);
+  }
+  return FinishNow(ctx, digests.status());
+}
+
+grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
+                                                      const v1::CheckBatchRequest* req,
+                                                      v1::CheckBatchResponse* resp) {
+  if (static_cast<size_t>(req->checks_size()) > options_.max_batch_checks) {
+    return FinishNow(ctx, absl::InvalidArgumentError(
+                              absl::StrCat("checks: ", req->checks_size(), " in one call, at most ",
+                                           options_.max_batch_checks, " allowed")));
+  }
+  std::vector<std::vector<SubjectDigest>> all;
+  all.reserve(req->checks_size());
+  for (int i = 0; i < req->checks_size(); ++i) {
+    absl::StatusOr<std::vector<SubjectDigest>> digests =
+        DigestSubjects(req->checks(i).subjects(), absl::StrCat("checks[", i, "].subjects."));
+    if (!digests.ok()) {
+      return FinishNow(ctx, digests.status());
+    }
+    all.push_back(*std::move(digests));
+  }
+  for (const std::vector<SubjectDigest>& digests : all) {
+    model_.Check(digests, resp->add_results());
+  }
+  return FinishNow(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* ctx,
+                                                  const v1::ReportRequest* req,
+                                                  v1::ReportResponse* resp) {
+  if (req->kind() == v1::SIGNAL_KIND_UNSPECIFIED || !v1::SignalKind_IsValid(req->kind())) {
+    return FinishNow(ctx, absl::InvalidArgumentError(
+                              "kind: must be one of counterfeit_confirmed, counterfeit_suspected, "
+                              "verification_failed, verification_passed, unit_sold, "
+                              "return_not_genuine"));
+  }
+  double weight = req->has_weight() ? req->weight() : 1.0;
+  if (!std::isfinite(weight) || weight < 0 || weight > 1) {
+    return FinishNow(ctx, absl::InvalidArgumentError(
+                              absl::StrCat("weight: ", weight, " is outside [0, 1]")));
+  }
+  if (req->idempotency_key().size() > kMaxIdempotencyKeyBytes) {
+    return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
+                              "idempotency_key: ", req->idempotency_key().size(),
+                              " bytes, at most ", kMaxIdempotencyKeyBytes, " allowed")));
+  }
+  absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "subjects.");
+  if (!digests.ok()) {
+    return FinishNow(ctx, digests.status());
+  }
+  uint32_t today = clock_.Today();
+  uint32_t epoch = digester_.CurrentEpoch();
+  std::vector<v1::Record> records;
+  for (SubjectDigest& d : *digests) {
+    v1::Record& r = records.emplace_back();
+    r.set_digest(std::move(d.digest));
+    r.set_key_epoch(epoch);
+    r.set_subject_type(d.type);
+    r.set_kind(req->kind());
+    r.set_weight_milli(static_cast<uint32_t>(std::lround(weight * 1000)));
+    r.set_day(today);
+    r.set_ttl_days(options_.ttl_days);
+  }
+  std::string key_hash;
+  if (!req->idempotency_key().empty()) {
+    key_hash = crypto::Sha256(absl::StrCat(absl::string_view("authnet/v1/idempotency\0", 23),
+                                           req->idempotency_key()));
+  }
+  std::string request_hash = RequestHash(records);
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  writer_.SubmitReport(std::move(records), std::move(key_hash), std::move(request_hash),
+                       [reactor, resp](absl::StatusOr<WriteResult> result) {
+                         if (result.ok()) {
+                           resp->set_accepted(result->count);
+                           resp->set_seq(result->first_seq);
+                           resp->set_replayed(result->replayed);
+                         }
+                         reactor->Finish(ToGrpcStatus(result.status()));
+                       });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* ctx,
+                                                   const v1::RetractRequest* req,
+                                                   v1::RetractResponse* resp) {
+  if (req->seq() == 0) {
+    return FinishNow(ctx, absl::InvalidArgumentError("seq: required (a ReportResponse.seq)"));
+  }
+  uint32_t count = req->count() == 0 ? 1 : req->count();
+  if (count > options_.max_retract_count) {
+    return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
+                              "count: ", count, " is more than ", options_.max_retract_count,
+                              " records in one call")));
+  }
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  writer_.SubmitRetract(req->seq(), count, clock_.Today(),
+                        [reactor, resp](absl::StatusOr<WriteResult> result) {
+                          if (result.ok()) {
+                            resp->set_retracted(result->count);
+                            resp->set_seq(result->first_seq);
+                          }
+                          reactor->Finish(ToGrpcStatus(result.status()));
+                        });
+  return reactor;
+}
+
+}  // namespace authnet

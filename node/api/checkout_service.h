@@ -1,0 +1,68 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "authnet/v1/checkout.grpc.pb.h"
+#include "node/core/clock.h"
+#include "node/core/digester.h"
+#include "node/model/model.h"
+#include "node/store/report_writer.h"
+#include "spdlog/logger.h"
+
+namespace authnet {
+
+// CheckoutService serves Check, CheckBatch, Report and Retract on the api
+// listener. Subjects are normalized and digested on arrival; the raw values
+// go no further than this class. Check reads only the in-memory model;
+// Report and Retract hand off to the ReportWriter and answer once durable.
+// Thread-safe; never blocks inside a reaction.
+class CheckoutService final : public v1::CheckoutService::CallbackService {
+ public:
+  struct Options {
+    // Records stop counting this many days after they were reported.
+    uint32_t ttl_days = 365;
+    // Most checks in one CheckBatch call.
+    size_t max_batch_checks = 10'000;
+    // Most records one Retract call may name.
+    uint32_t max_retract_count = 1000;
+  };
+
+  // All references must outlive the service.
+  CheckoutService(Options options, const Digester& digester, const Model& model,
+                  ReportWriter& writer, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+      : options_(options),
+        digester_(digester),
+        model_(model),
+        writer_(writer),
+        clock_(clock),
+        log_(std::move(log)) {}
+
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx, const v1::CheckRequest* req,
+                                  v1::CheckResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckBatch(grpc::CallbackServerContext* ctx,
+                                       const v1::CheckBatchRequest* req,
+                                       v1::CheckBatchResponse* resp) override;
+  grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* ctx, const v1::ReportRequest* req,
+                                   v1::ReportResponse* resp) override;
+  grpc::ServerUnaryReactor* Retract(grpc::CallbackServerContext* ctx,
+                                    const v1::RetractRequest* req,
+                                    v1::RetractResponse* resp) override;
+
+ private:
+  // Digests the subjects of a check; INVALID_ARGUMENT names the field,
+  // prefixed with `field_prefix` (e.g. "checks[3].").
+  absl::StatusOr<std::vector<SubjectDigest>> DigestSubjects(const v1::Subjects& subjects,
+                                                            absl::string_view field_prefix) const;
+
+  const Options options_;
+  const Digester& digester_;
+  const Model& model_;
+  ReportWriter& writer_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace authnet

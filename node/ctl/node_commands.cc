@@ -1,0 +1,231 @@
+#include "node/ctl/node_commands.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "authnet/v1/admin.grpc.pb.h"
+#include "authnet/v1/checkout.grpc.pb.h"
+#include "node/core/flag_parser.h"
+#include "node/core/json.h"
+#include "node/core/subject_normalizer.h"
+
+namespace authnet {
+namespace {
+
+constexpr auto kCallTimeout = std::chrono::seconds(5);
+
+const std::set<std::string> kSubjectFlags = {"gtin",     "serial",  "lot",        "supplier",
+                                             "seller",   "nfc-uid", "image-phash"};
+
+int UsageError(absl::string_view command, absl::string_view what) {
+  std::fprintf(stderr, "authnetctl %s: %s; run 'authnetctl --help'\n", std::string(command).c_str(),
+               std::string(what).c_str());
+  return 2;
+}
+
+// RpcError prints a failed call and returns its exit status: 2 when the node
+// rejected our input, 1 otherwise.
+int RpcError(absl::string_view command, const std::string& node, const grpc::Status& st) {
+  std::string hint;
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    hint = absl::StrCat(" (is authnetd running with --api-listen ", node, "?)");
+  }
+  std::fprintf(stderr, "authnetctl %s: %s%s\n", std::string(command).c_str(),
+               st.error_message().c_str(), hint.c_str());
+  return st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
+}
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& node) {
+  return grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
+}
+
+void SetDeadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+}
+
+void FillSubjects(const ParsedFlags& f, v1::Subjects* s) {
+  s->set_gtin(f.Get("gtin").value_or(""));
+  s->set_serial(f.Get("serial").value_or(""));
+  s->set_lot(f.Get("lot").value_or(""));
+  s->set_supplier(f.Get("supplier").value_or(""));
+  s->set_seller(f.Get("seller").value_or(""));
+  s->set_nfc_uid(f.Get("nfc-uid").value_or(""));
+  s->set_image_phash(f.Get("image-phash").value_or(""));
+}
+
+std::string DecisionName(v1::Decision d) {
+  switch (d) {
+    case v1::DECISION_DENY:
+      return "deny";
+    case v1::DECISION_REVIEW:
+      return "review";
+    default:
+      return "allow";
+  }
+}
+
+std::string ReasonJson(const v1::Reason& r) {
+  return absl::StrCat("{\"subject\": ", JsonQuote(SubjectTypeName(r.subject_type())),
+                      ", \"code\": ", JsonQuote(r.code()), ", \"members\": ", r.members(),
+                      ", \"newest_age_days\": ", r.newest_age_days(),
+                      ", \"score\": ", JsonNumber(r.score()),
+                      ", \"local\": ", r.local() ? "true" : "false",
+                      ", \"summary\": ", JsonQuote(r.summary()), "}");
+}
+
+}  // namespace
+
+int RunStatus(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"node"}, {"json"});
+  if (!f.ok()) {
+    return UsageError("status", f.status().message());
+  }
+  std::optional<std::string> node = f->Get("node");
+  if (!node) {
+    return UsageError("status", "--node is required");
+  }
+  auto stub = v1::AdminService::NewStub(Dial(*node));
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::StatusResponse resp;
+  grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
+  if (!st.ok()) {
+    return RpcError("status", *node, st);
+  }
+  std::map<std::string, uint64_t> vv(resp.version_vector().begin(), resp.version_vector().end());
+  if (f->Has("json")) {
+    std::vector<std::string> vv_items;
+    for (const auto& [origin, seq] : vv) {
+      vv_items.push_back(absl::StrCat(JsonQuote(origin), ": ", seq));
+    }
+    std::vector<std::string> peers;
+    for (const v1::PeerStatus& p : resp.peers()) {
+      peers.push_back(absl::StrCat("{\"member\": ", JsonQuote(p.member()),
+                                   ", \"connected\": ", p.connected() ? "true" : "false", "}"));
+    }
+    std::printf("%s\n",
+                absl::StrCat("{\"member\": ", JsonQuote(resp.member()),
+                             ", \"network\": ", JsonQuote(resp.network()),
+                             ", \"roster_version\": ", resp.roster_version(),
+                             ", \"records\": ", resp.records(),
+                             ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
+                             ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}",
+                             ", \"peers\": [", absl::StrJoin(peers, ", "), "]}")
+                    .c_str());
+    return 0;
+  }
+  std::printf("member:            %s (network %s)\n", resp.member().c_str(),
+              resp.network().c_str());
+  std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
+  std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
+  std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
+  std::printf("version vector:    %s\n",
+              vv.empty() ? "(empty)"
+                         : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
+  for (const v1::PeerStatus& p : resp.peers()) {
+    std::printf("peer %-20s %s\n", p.member().c_str(),
+                p.connected() ? "connected" : "not connected");
+  }
+  return 0;
+}
+
+int RunCheck(const std::vector<std::string>& args) {
+  std::set<std::string> value_flags = kSubjectFlags;
+  value_flags.insert("node");
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
+  if (!f.ok()) {
+    return UsageError("check", f.status().message());
+  }
+  std::optional<std::string> node = f->Get("node");
+  if (!node) {
+    return UsageError("check", "--node is required");
+  }
+  v1::CheckRequest req;
+  FillSubjects(*f, req.mutable_subjects());
+  auto stub = v1::CheckoutService::NewStub(Dial(*node));
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::CheckResponse resp;
+  grpc::Status st = stub->Check(&ctx, req, &resp);
+  if (!st.ok()) {
+    return RpcError("check", *node, st);
+  }
+  if (f->Has("json")) {
+    std::vector<std::string> reasons;
+    for (const v1::Reason& r : resp.reasons()) {
+      reasons.push_back(ReasonJson(r));
+    }
+    std::printf("%s\n", absl::StrCat("{\"decision\": ", JsonQuote(DecisionName(resp.decision())),
+                                     ", \"risk\": ", JsonNumber(resp.risk()),
+                                     ", \"reporters\": ", resp.reporters(), ", \"reasons\": [",
+                                     absl::StrJoin(reasons, ", "), "]}")
+                            .c_str());
+    return 0;
+  }
+  std::printf("decision: %s (risk %.2f, %u reporting members)\n",
+              DecisionName(resp.decision()).c_str(), resp.risk(), resp.reporters());
+  for (const v1::Reason& r : resp.reasons()) {
+    std::printf("  reason: %s\n", r.summary().c_str());
+  }
+  return 0;
+}
+
+int RunReport(const std::vector<std::string>& args) {
+  std::set<std::string> value_flags = kSubjectFlags;
+  value_flags.insert({"node", "kind", "weight", "idempotency-key"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
+  if (!f.ok()) {
+    return UsageError("report", f.status().message());
+  }
+  std::optional<std::string> node = f->Get("node");
+  if (!node) {
+    return UsageError("report", "--node is required");
+  }
+  std::optional<std::string> kind_name = f->Get("kind");
+  if (!kind_name) {
+    return UsageError("report", "--kind is required");
+  }
+  v1::SignalKind kind = ParseSignalKind(*kind_name);
+  if (kind == v1::SIGNAL_KIND_UNSPECIFIED) {
+    return UsageError("report", absl::StrCat("--kind: unknown kind '", *kind_name,
+                                             "'; use counterfeit_confirmed, counterfeit_suspected, "
+                                             "verification_failed, verification_passed, "
+                                             "unit_sold or return_not_genuine"));
+  }
+  v1::ReportRequest req;
+  FillSubjects(*f, req.mutable_subjects());
+  req.set_kind(kind);
+  if (auto w = f->Get("weight")) {
+    double weight = 0;
+    if (!absl::SimpleAtod(*w, &weight)) {
+      return UsageError("report", absl::StrCat("--weight: '", *w, "' is not a number"));
+    }
+    req.set_weight(weight);
+  }
+  req.set_idempotency_key(f->Get("idempotency-key").value_or(""));
+  auto stub = v1::CheckoutService::NewStub(Dial(*node));
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ReportResponse resp;
+  grpc::Status st = stub->Report(&ctx, req, &resp);
+  if (!st.ok()) {
+    return RpcError("report", *node, st);
+  }
+  if (f->Has("json")) {
+    std::printf("{\"accepted\": %u, \"seq\": %llu}\n", resp.accepted(),
+                static_cast<unsigned long long>(resp.seq()));
+    return 0;
+  }
+  std::printf("recorded %u record%s from seq %llu%s (durable)\n", resp.accepted(),
+              resp.accepted() == 1 ? "" : "s", static_cast<unsigned long long>(resp.seq()),
+              resp.replayed() ? ", already recorded earlier under this idempotency key" : "");
+  return 0;
+}
+
+}  // namespace authnet

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "spdlog/logger.h"
+#include "spdlog/sinks/sink.h"
+
+namespace authnet {
+
+// MakeLogSink returns a stderr sink writing "text" lines
+// ("2026-11-21T20:00:00.123Z info  [store] ...") or "json" lines
+// ({"ts":"...","level":"info","logger":"store","msg":"..."}). Any other
+// format is INVALID_ARGUMENT.
+[[nodiscard]] absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(
+    const std::string& format);
+
+// MakeLogger returns a logger named after its component, writing to `sink`.
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
+                                           std::shared_ptr<spdlog::sinks::sink> sink);
+
+}  // namespace authnet

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "node/api/admin_service.h"
+#include "node/api/checkout_service.h"
+#include "node/bundle/member_bundle.h"
+#include "node/core/clock.h"
+#include "node/core/digester.h"
+#include "node/model/model.h"
+#include "node/store/log_store.h"
+#include "node/store/report_writer.h"
+#include "spdlog/sinks/sink.h"
+
+namespace authnet {
+
+// NodeOptions is everything authnetd is started with.
+struct NodeOptions {
+  std::filesystem::path bundle_dir;  // --bundle
+  std::filesystem::path data_dir;    // --data
+  std::string peer_listen;           // --peer-listen HOST:PORT (mutual TLS)
+  std::string api_listen;            // --api-listen unix:PATH or loopback HOST:PORT
+  std::vector<std::string> peers;    // --peers HOST:PORT,...
+  ModelOptions model;
+  CheckoutService::Options checkout;
+  ReportWriter::Options writer;
+};
+
+// Node is one running authnetd: bundle, store, model, writer thread and the
+// two listeners. main() only parses flags and wires a Node up.
+// Thread-safe: Shutdown may be called from any thread, once.
+class Node {
+ public:
+  // Create loads and checks the bundle, opens the data directory, rebuilds
+  // the model from the store and starts both listeners. Bad configuration
+  // (a damaged bundle, another member's data dir, a non-loopback api
+  // address) is FAILED_PRECONDITION or INVALID_ARGUMENT with one line that
+  // says what to fix. `clock` must outlive the node.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Node>> Create(
+      const NodeOptions& options, const Clock& clock, std::shared_ptr<spdlog::sinks::sink> sink);
+  ~Node();
+
+  // Shutdown stops accepting calls, lets in-flight calls finish until
+  // `deadline` (then cancels them), commits what the writer holds and stops.
+  void Shutdown(std::chrono::system_clock::time_point deadline);
+
+  // The ports the listeners bound (useful with port 0); 0 for a unix socket.
+  int api_port() const { return api_port_; }
+  int peer_port() const { return peer_port_; }
+  const std::string& member_id() const { return bundle_->member_id(); }
+
+ private:
+  Node() = default;
+
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<MemberBundle> bundle_;
+  std::unique_ptr<Digester> digester_;
+  std::unique_ptr<LogStore> store_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<ReportWriter> writer_;
+  std::unique_ptr<CheckoutService> checkout_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<grpc::Server> api_server_;
+  std::unique_ptr<grpc::Server> peer_server_;
+  int api_port_ = 0;
+  int peer_port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace authnet

@@ -1,0 +1,225 @@
+#include "node/model/model.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "node/core/hex.h"
+
+namespace authnet {
+namespace {
+
+void PutBigEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) {
+    out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+}
+
+// ChainRecord returns SHA-256(chain || canonical encoding of `r`). The
+// encoding is fixed-width so no two records encode alike.
+std::string ChainRecord(const std::string& chain, const v1::Record& r) {
+  std::string buf = chain;
+  PutBigEndian(&buf, r.seq(), 8);
+  PutBigEndian(&buf, r.digest().size(), 1);
+  buf.append(r.digest());
+  PutBigEndian(&buf, r.key_epoch(), 4);
+  PutBigEndian(&buf, static_cast<uint32_t>(r.subject_type()), 4);
+  PutBigEndian(&buf, static_cast<uint32_t>(r.kind()), 4);
+  PutBigEndian(&buf, r.weight_milli(), 4);
+  PutBigEndian(&buf, r.day(), 4);
+  PutBigEndian(&buf, r.ttl_days(), 4);
+  PutBigEndian(&buf, r.retracts_seq(), 8);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+}  // namespace
+
+Model::Model(ModelOptions options, const Clock& clock, std::string self)
+    : options_(options), clock_(clock), self_(std::move(self)) {}
+
+void Model::SetRoster(const Roster& roster) {
+  absl::MutexLock lock(&mu_);
+  roster_trust_.clear();
+  for (const v1::RosterMember& m : roster.body().members()) {
+    roster_trust_[m.id()] =
+        m.status() == v1::MEMBER_STATUS_ACTIVE ? std::min(1000u, m.trust_milli()) / 1000.0 : 0.0;
+  }
+  roster_version_ = roster.version();
+  for (OriginState& o : origins_) {
+    auto it = roster_trust_.find(o.id);
+    o.trust = it == roster_trust_.end() ? 0 : it->second;
+  }
+}
+
+uint16_t Model::OriginIndex(const std::string& id) {
+  auto [it, inserted] = origin_index_.try_emplace(id, static_cast<uint16_t>(origins_.size()));
+  if (inserted) {
+    OriginState state;
+    state.id = id;
+    auto trust = roster_trust_.find(id);
+    state.trust = trust == roster_trust_.end() ? 0 : trust->second;
+    origins_.push_back(std::move(state));
+  }
+  return it->second;
+}
+
+absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
+  absl::MutexLock lock(&mu_);
+  if (!origin_index_.contains(batch.origin()) &&
+      origins_.size() >= std::numeric_limits<uint16_t>::max()) {
+    return absl::ResourceExhaustedError("model holds the maximum number of origins");
+  }
+  uint16_t origin = OriginIndex(batch.origin());
+  OriginState& state = origins_[origin];
+  if (batch.first_seq() > state.last_seq + 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("batch of ", batch.origin(), " starts at seq ", batch.first_seq(),
+                     " but the model holds up to ", state.last_seq));
+  }
+  for (const v1::Record& r : batch.records()) {
+    if (r.seq() <= state.last_seq) {
+      continue;  // already held
+    }
+    state.chain = ChainRecord(state.chain, r);
+    state.last_seq = r.seq();
+    ++records_;
+    if (r.retracts_seq() == 0) {
+      Fold(origin, r, +1);
+    } else if (r.retracts_seq() < r.seq() && retracted_.insert({origin, r.retracts_seq()}).second) {
+      Fold(origin, r, -1);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
+  int kind = r.kind();
+  if (kind <= 0 || kind >= kSignalKinds) {
+    return;  // a kind this binary does not know: held, fingerprinted, not scored
+  }
+  uint32_t expire = r.day() + r.ttl_days();
+  float weight = static_cast<float>(std::min(1000u, r.weight_milli()) / 1000.0);
+  std::vector<Evidence>& list = evidence_[r.digest()];
+  auto it = std::find_if(list.begin(), list.end(), [&](const Evidence& e) {
+    return e.origin == origin && e.kind == kind && e.day == r.day() && e.expire_day == expire;
+  });
+  if (sign > 0) {
+    if (it == list.end()) {
+      list.push_back({r.day(), expire, origin, static_cast<uint8_t>(kind), weight, 1});
+    } else {
+      it->weight += weight;
+      ++it->count;
+    }
+    return;
+  }
+  if (it == list.end()) {
+    return;  // retraction of a record that never counted
+  }
+  it->weight = std::max(0.0f, it->weight - weight);
+  if (--it->count == 0) {
+    list.erase(it);
+    if (list.empty()) {
+      evidence_.erase(r.digest());
+    }
+  }
+}
+
+void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const {
+  uint32_t today = clock_.Today();
+  v1::Decision decision = v1::DECISION_ALLOW;
+  double risk = 0;
+  std::vector<uint16_t> reporters;
+  std::vector<v1::Reason> reasons;
+  std::vector<OriginEvidence> by_origin;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const SubjectDigest& subject : subjects) {
+    auto found = evidence_.find(subject.digest);
+    if (found == evidence_.end()) {
+      continue;
+    }
+    by_origin.clear();
+    for (const Evidence& e : found->second) {
+      const OriginState& origin = origins_[e.origin];
+      if (today >= e.expire_day || origin.trust <= 0 || e.weight <= 0) {
+        continue;
+      }
+      uint32_t age = today > e.day ? today - e.day : 0;
+      double value = e.weight * origin.trust * std::exp2(-age / options_.half_life_days);
+      auto slot = std::find_if(by_origin.begin(), by_origin.end(),
+                               [&](const OriginEvidence& o) { return o.origin == e.origin; });
+      if (slot == by_origin.end()) {
+        slot = by_origin.insert(by_origin.end(), OriginEvidence{});
+        slot->origin = e.origin;
+        slot->local = origin.id == self_;
+      }
+      slot->weight[e.kind] += value;
+      slot->count[e.kind] += e.count;
+      slot->newest_day[e.kind] = std::max(slot->newest_day[e.kind], e.day);
+    }
+    SubjectVerdict v = EvaluateSubject(subject.type, by_origin, today, options_);
+    decision = std::max(decision, v.decision);
+    risk = std::max(risk, v.risk);
+    reporters.insert(reporters.end(), v.adverse_origins.begin(), v.adverse_origins.end());
+    std::move(v.reasons.begin(), v.reasons.end(), std::back_inserter(reasons));
+  }
+  std::sort(reporters.begin(), reporters.end());
+  reporters.erase(std::unique(reporters.begin(), reporters.end()), reporters.end());
+  std::stable_sort(reasons.begin(), reasons.end(),
+                   [](const v1::Reason& a, const v1::Reason& b) { return a.score() > b.score(); });
+  out->set_decision(decision);
+  out->set_risk(std::min(1.0, risk));
+  out->set_reporters(static_cast<uint32_t>(reporters.size()));
+  for (v1::Reason& r : reasons) {
+    *out->add_reasons() = std::move(r);
+  }
+}
+
+bool Model::IsRetracted(const std::string& origin, uint64_t seq) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = origin_index_.find(origin);
+  return it != origin_index_.end() && retracted_.contains({it->second, seq});
+}
+
+uint64_t Model::Records() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return records_;
+}
+
+std::map<std::string, uint64_t> Model::VersionVector() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::map<std::string, uint64_t> out;
+  for (const OriginState& o : origins_) {
+    out[o.id] = o.last_seq;
+  }
+  return out;
+}
+
+std::string Model::Fingerprint() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<const OriginState*> sorted;
+  for (const OriginState& o : origins_) {
+    sorted.push_back(&o);
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const OriginState* a, const OriginState* b) { return a->id < b->id; });
+  std::string buf = "authnet/v1/model";
+  buf.push_back('\0');
+  PutBigEndian(&buf, roster_version_, 8);
+  for (const OriginState* o : sorted) {
+    PutBigEndian(&buf, o->id.size(), 1);
+    buf.append(o->id);
+    PutBigEndian(&buf, o->last_seq, 8);
+    buf.append(o->chain);
+  }
+  unsigned char hash[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), hash);
+  return HexEncode(std::span<const uint8_t>(hash, sizeof(hash)));
+}
+
+}  // namespace authnet

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "authnet/v1/checkout.pb.h"
+#include "authnet/v1/records.pb.h"
+#include "node/bundle/roster.h"
+#include "node/core/clock.h"
+#include "node/model/model_options.h"
+#include "node/model/subject_verdict.h"
+
+namespace authnet {
+
+// SubjectDigest is one digested subject of a check.
+struct SubjectDigest {
+  v1::SubjectType type;
+  std::string digest;  // 32 bytes
+};
+
+// Model is the in-memory detection model (DESIGN.md §3): per-digest
+// evidence from every origin's records, kept current as batches land, and
+// the decisions derived from it. Check never touches disk.
+//
+// Thread-safe: Check and the accessors take a shared lock; ApplyBatch and
+// SetRoster take it exclusively for the time it takes to fold in a batch.
+class Model {
+ public:
+  // `self` is this node's member id; `clock` must outlive the model.
+  Model(ModelOptions options, const Clock& clock, std::string self);
+
+  // SetRoster adopts the trust weights of `roster`: evidence from a member is
+  // scaled by its trust, and counts for nothing unless it is active.
+  void SetRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // ApplyBatch folds in a verified batch. Records the model already holds are
+  // skipped; a batch that would leave a gap after the origin's last held seq
+  // is FAILED_PRECONDITION and changes nothing.
+  [[nodiscard]] absl::Status ApplyBatch(const v1::BatchBody& batch) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Check fills `out` with the decision for `subjects` as of the clock's today.
+  void Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // IsRetracted reports whether `origin` has retracted its record `seq`.
+  bool IsRetracted(const std::string& origin, uint64_t seq) const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Records returns how many records (retractions included) the model holds.
+  uint64_t Records() const ABSL_LOCKS_EXCLUDED(mu_);
+  // VersionVector returns origin -> highest contiguous seq held.
+  std::map<std::string, uint64_t> VersionVector() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Fingerprint returns the hex SHA-256 over the roster version and, per
+  // origin in id order, its last seq and the hash chain of its records.
+  // Nodes holding the same records under the same roster agree on it.
+  std::string Fingerprint() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  // Evidence aggregates the records of one origin, kind, day and expiry.
+  struct Evidence {
+    uint32_t day;
+    uint32_t expire_day;
+    uint16_t origin;
+    uint8_t kind;
+    float weight;
+    uint32_t count;
+  };
+  struct OriginState {
+    std::string id;
+    uint64_t last_seq = 0;
+    std::string chain;  // SHA-256 hash chain over the origin's records
+    double trust = 0;
+  };
+
+  uint16_t OriginIndex(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Fold(uint16_t origin, const v1::Record& record, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ModelOptions options_;
+  const Clock& clock_;
+  const std::string self_;
+
+  mutable absl::Mutex mu_;
+  std::vector<OriginState> origins_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint16_t> origin_index_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<Evidence>> evidence_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::pair<uint16_t, uint64_t>> retracted_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, double> roster_trust_ ABSL_GUARDED_BY(mu_);
+  uint64_t roster_version_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace authnet

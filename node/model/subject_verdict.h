@@ -1,0 +1,51 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "authnet/v1/checkout.pb.h"
+#include "node/model/model_options.h"
+
+namespace authnet {
+
+// kSignalKinds bounds the SignalKind enum values used as array indexes.
+inline constexpr int kSignalKinds = 7;
+
+// OriginEvidence is what one member has said about one digest, decayed to
+// today and scaled by that member's roster trust.
+struct OriginEvidence {
+  uint16_t origin = 0;
+  bool local = false;                          // the member is this node's own
+  std::array<double, kSignalKinds> weight{};   // by SignalKind
+  std::array<uint32_t, kSignalKinds> count{};  // records, by SignalKind
+  std::array<uint32_t, kSignalKinds> newest_day{};
+};
+
+// SubjectVerdict is the model's answer for one subject.
+struct SubjectVerdict {
+  v1::Decision decision = v1::DECISION_ALLOW;
+  double risk = 0;
+  std::vector<uint16_t> adverse_origins;  // members with adverse evidence
+  std::vector<v1::Reason> reasons;
+};
+
+// EvaluateSubject applies the decision rules of DESIGN.md §3 to the evidence
+// about one subject:
+//  - items (gtin, unit, lot, nfc_uid, image_phash): each member's adverse
+//    evidence becomes a score capped at options.member_cap; risk combines
+//    them as independent witnesses. This member's own confirmed counterfeit
+//    denies; the network denies only with options.deny_min_members members
+//    and risk >= deny_risk; risk >= review_risk is review. A unit or tag sold
+//    by two members, or more than max_sales_per_unit times, is
+//    clone_suspected (review).
+//  - supplier and seller: reputation, the Beta-smoothed share of adverse
+//    outcomes among all verifications, so one failure among many passes does
+//    not count against them; deny needs reputation_min_evidence evidence and
+//    k members (or only this member's own evidence).
+// Pure function; thread-safe.
+SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
+                               uint32_t today, const ModelOptions& options);
+
+}  // namespace authnet

@@ -1,0 +1,267 @@
+#include "node/store/report_writer.h"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace authnet {
+
+absl::StatusOr<std::unique_ptr<ReportWriter>> ReportWriter::Create(
+    Options options, LogStore& store, Model& model, const crypto::Ed25519Key& signing_key,
+    std::string network, std::string origin, std::shared_ptr<spdlog::logger> log) {
+  absl::StatusOr<uint64_t> last = store.LastSeq(origin);
+  if (!last.ok()) {
+    return last.status();
+  }
+  return std::unique_ptr<ReportWriter>(new ReportWriter(options, store, model, signing_key,
+                                                        std::move(network), std::move(origin),
+                                                        *last, std::move(log)));
+}
+
+ReportWriter::ReportWriter(Options options, LogStore& store, Model& model,
+                           const crypto::Ed25519Key& signing_key, std::string network,
+                           std::string origin, uint64_t last_seq,
+                           std::shared_ptr<spdlog::logger> log)
+    : options_(options),
+      store_(store),
+      model_(model),
+      signing_key_(signing_key),
+      network_(std::move(network)),
+      origin_(std::move(origin)),
+      log_(std::move(log)),
+      last_seq_(last_seq) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+ReportWriter::~ReportWriter() { Stop(); }
+
+void ReportWriter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void ReportWriter::SubmitReport(std::vector<v1::Record> records, std::string key_hash,
+                                std::string request_hash, WriteCallback done) {
+  Write w;
+  w.records = std::move(records);
+  w.key_hash = std::move(key_hash);
+  w.request_hash = std::move(request_hash);
+  w.done = std::move(done);
+  Enqueue(std::move(w));
+}
+
+void ReportWriter::SubmitRetract(uint64_t seq, uint32_t count, uint32_t today,
+                                 WriteCallback done) {
+  Write w;
+  w.retract = true;
+  w.seq = seq;
+  w.count = count;
+  w.today = today;
+  w.done = std::move(done);
+  Enqueue(std::move(w));
+}
+
+void ReportWriter::Enqueue(Write write) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    std::move(write.done)(absl::UnavailableError("node is shutting down; retry on another node or later"));
+    return;
+  }
+  if (queue_.size() >= options_.max_queued) {
+    std::move(write.done)(absl::ResourceExhaustedError(
+        absl::StrCat("write queue is full (", options_.max_queued, " waiting); retry with backoff")));
+    return;
+  }
+  queue_.push_back(std::move(write));
+}
+
+void ReportWriter::Run() {
+  while (true) {
+    std::vector<Write> group;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ReportWriter* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) {
+        return;  // stopping and drained
+      }
+      size_t records = 0;
+      while (!queue_.empty() && (group.empty() || records < options_.max_batch_records)) {
+        records += queue_.front().retract ? queue_.front().count : queue_.front().records.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessGroup(std::move(group));
+  }
+}
+
+void ReportWriter::ProcessGroup(std::vector<Write> group) {
+  // Outcome of each write: an error, a result, or "same as write i" for a
+  // repeated idempotency key within the group.
+  std::vector<absl::StatusOr<WriteResult>> outcome(group.size(), WriteResult{});
+  std::vector<std::optional<size_t>> same_as(group.size());
+  std::vector<bool> writes(group.size(), false);
+  std::map<std::string, size_t> keys_in_group;
+  std::set<uint64_t> retracted_in_group;
+  std::vector<IdempotencyEntry> entries;
+  v1::BatchBody body;
+  body.set_network(network_);
+  body.set_origin(origin_);
+  body.set_first_seq(last_seq_ + 1);
+  uint64_t next = last_seq_ + 1;
+  auto record_at = [&](uint64_t seq) -> absl::StatusOr<std::optional<v1::Record>> {
+    if (seq > last_seq_) {
+      return std::optional<v1::Record>(body.records(static_cast<int>(seq - last_seq_ - 1)));
+    }
+    return store_.FindRecord(origin_, seq);
+  };
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    Write& w = group[i];
+    if (!w.retract) {
+      if (!w.key_hash.empty()) {
+        std::optional<IdempotencyEntry> seen;
+        if (auto it = keys_in_group.find(w.key_hash); it != keys_in_group.end()) {
+          if (group[it->second].request_hash != w.request_hash) {
+            outcome[i] = absl::InvalidArgumentError(
+                "idempotency_key: already used for a different report");
+          } else {
+            same_as[i] = it->second;
+          }
+          continue;
+        }
+        absl::StatusOr<std::optional<IdempotencyEntry>> found = store_.FindIdempotency(w.key_hash);
+        if (!found.ok()) {
+          outcome[i] = absl::UnavailableError(
+              absl::StrCat("could not read the idempotency table: ", found.status().message()));
+          continue;
+        }
+        if (found->has_value()) {
+          if ((*found)->request_hash != w.request_hash) {
+            outcome[i] = absl::InvalidArgumentError(
+                "idempotency_key: already used for a different report");
+          } else {
+            outcome[i] = WriteResult{(*found)->first_seq, (*found)->count, true};
+          }
+          continue;
+        }
+        keys_in_group[w.key_hash] = i;
+      }
+      WriteResult r{next, static_cast<uint32_t>(w.records.size()), false};
+      for (v1::Record& rec : w.records) {
+        rec.set_seq(next++);
+        *body.add_records() = std::move(rec);
+      }
+      if (!w.key_hash.empty()) {
+        entries.push_back({w.key_hash, w.request_hash, r.first_seq, r.count,
+                           body.records(body.records_size() - 1).day()});
+      }
+      outcome[i] = r;
+      writes[i] = true;
+      continue;
+    }
+    // Retraction: validate the whole range before adding anything.
+    std::vector<v1::Record> retractions;
+    absl::Status error;
+    std::set<uint64_t> retracting;
+    for (uint64_t seq = w.seq; seq < w.seq + w.count && error.ok(); ++seq) {
+      if (seq == 0 || seq >= next) {
+        error = absl::NotFoundError(absl::StrCat("seq: record ", seq,
+                                                 " does not exist; this node's log ends at ",
+                                                 next - 1));
+        break;
+      }
+      absl::StatusOr<std::optional<v1::Record>> target = record_at(seq);
+      if (!target.ok()) {
+        error = absl::UnavailableError(
+            absl::StrCat("could not read record ", seq, ": ", target.status().message()));
+        break;
+      }
+      if (!target->has_value()) {
+        error = absl::DataLossError(absl::StrCat("seq: record ", seq, " is missing from the store"));
+        break;
+      }
+      const v1::Record& t = **target;
+      if (t.retracts_seq() != 0) {
+        error = absl::InvalidArgumentError(
+            absl::StrCat("seq: record ", seq, " is a retraction and cannot be retracted"));
+        break;
+      }
+      if (model_.IsRetracted(origin_, seq) || retracted_in_group.contains(seq)) {
+        continue;
+      }
+      v1::Record r = t;
+      r.set_retracts_seq(seq);
+      r.set_day(w.today);
+      retractions.push_back(std::move(r));
+      retracting.insert(seq);
+    }
+    if (!error.ok()) {
+      outcome[i] = error;
+      continue;
+    }
+    WriteResult r{retractions.empty() ? 0 : next, static_cast<uint32_t>(retractions.size()), false};
+    for (v1::Record& rec : retractions) {
+      rec.set_seq(next++);
+      *body.add_records() = std::move(rec);
+    }
+    retracted_in_group.insert(retracting.begin(), retracting.end());
+    outcome[i] = r;
+    writes[i] = true;
+  }
+
+  if (body.records_size() > 0) {
+    body.set_last_seq(next - 1);
+    StoredBatch stored{origin_, body.first_seq(), body.last_seq(), {}};
+    stored.batch.set_body(body.SerializeAsString());
+    absl::StatusOr<std::string> sig =
+        signing_key_.Sign(absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), stored.batch.body()));
+    absl::Status st = sig.ok() ? absl::OkStatus() : sig.status();
+    if (st.ok()) {
+      stored.batch.set_signature(*sig);
+      st = store_.Commit({stored}, entries);
+    }
+    if (!st.ok()) {
+      log_->error("could not commit records {}..{}: {}", body.first_seq(), body.last_seq(),
+                  std::string(st.message()));
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (writes[i]) {
+          outcome[i] = absl::UnavailableError(
+              absl::StrCat("the node could not make the report durable: ", st.message()));
+        }
+      }
+    } else {
+      last_seq_ = body.last_seq();
+      if (absl::Status applied = model_.ApplyBatch(body); !applied.ok()) {
+        log_->critical("committed batch {}..{} did not apply to the model: {}", body.first_seq(),
+                       body.last_seq(), std::string(applied.message()));
+      }
+      log_->debug("committed records {}..{} for {} writes", body.first_seq(), body.last_seq(),
+                  group.size());
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (same_as[i]) {
+      absl::StatusOr<WriteResult> first = outcome[*same_as[i]];
+      if (first.ok()) {
+        first->replayed = true;
+      }
+      std::move(group[i].done)(std::move(first));
+    } else {
+      std::move(group[i].done)(std::move(outcome[i]));
+    }
+  }
+}
+
+}  // namespace authnet

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "authnet/v1/records.pb.h"
+#include "node/crypto/ed25519_key.h"
+#include "node/model/model.h"
+#include "node/store/log_store.h"
+#include "spdlog/logger.h"
+
+namespace authnet {
+
+// WriteResult is what a committed report or retraction made.
+struct WriteResult {
+  uint64_t first_seq = 0;  // 0 when nothing new was written
+  uint32_t count = 0;
+  bool replayed = false;   // an earlier report with the same idempotency key answered
+};
+
+using WriteCallback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
+
+// ReportWriter is the store's single writer thread (DESIGN.md §5). Reports
+// and retractions queue up; the thread takes everything queued, assigns
+// sequence numbers, signs one batch for the lot, commits it in one durable
+// transaction (group commit), folds it into the model and only then answers
+// each caller. A failed commit answers UNAVAILABLE and changes nothing.
+//
+// Thread-safe: Submit* may be called from any thread; callbacks run on the
+// writer thread and must not block.
+class ReportWriter {
+ public:
+  struct Options {
+    // Most writes waiting at once; more are RESOURCE_EXHAUSTED at once.
+    size_t max_queued = 100'000;
+    // Most records folded into one batch and transaction.
+    size_t max_batch_records = 4096;
+  };
+
+  // Create reads the origin's last seq from `store`. `store`, `model` and
+  // `signing_key` must outlive the writer.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ReportWriter>> Create(
+      Options options, LogStore& store, Model& model, const crypto::Ed25519Key& signing_key,
+      std::string network, std::string origin, std::shared_ptr<spdlog::logger> log);
+  // The destructor drains the queue and joins the thread.
+  ~ReportWriter();
+
+  // SubmitReport appends `records` (seq unset) to this origin's log. With a
+  // non-empty `key_hash`, a report whose key was seen before is answered
+  // with the first report's result if `request_hash` matches, else with
+  // INVALID_ARGUMENT.
+  void SubmitReport(std::vector<v1::Record> records, std::string key_hash,
+                    std::string request_hash, WriteCallback done);
+
+  // SubmitRetract retracts this origin's records [seq, seq + count). Records
+  // already retracted are skipped; a seq beyond the log is NOT_FOUND and a
+  // retraction record cannot itself be retracted (INVALID_ARGUMENT).
+  void SubmitRetract(uint64_t seq, uint32_t count, uint32_t today, WriteCallback done);
+
+  // Stop drains the queue, answers everything in it and joins the thread.
+  // Idempotent.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct Write {
+    bool retract = false;
+    std::vector<v1::Record> records;  // report: the records to append
+    std::string key_hash;
+    std::string request_hash;
+    uint64_t seq = 0;  // retract: first seq and count
+    uint32_t count = 0;
+    uint32_t today = 0;
+    WriteCallback done;
+  };
+
+  ReportWriter(Options options, LogStore& store, Model& model,
+               const crypto::Ed25519Key& signing_key, std::string network, std::string origin,
+               uint64_t last_seq, std::shared_ptr<spdlog::logger> log);
+  void Enqueue(Write write) ABSL_LOCKS_EXCLUDED(mu_);
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
+  void ProcessGroup(std::vector<Write> group);
+
+  const Options options_;
+  LogStore& store_;
+  Model& model_;
+  const crypto::Ed25519Key& signing_key_;
+  const std::string network_;
+  const std::string origin_;
+  std::shared_ptr<spdlog::logger> log_;
+  uint64_t last_seq_;  // writer thread only: highest committed seq
+
+  absl::Mutex mu_;
+  std::deque<Write> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace authnet

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace authnet {
+
+// SqliteStatement is a prepared statement. Bind* take 1-based indexes.
+// Not thread-safe: owned by the thread that uses its database.
+class SqliteStatement {
+ public:
+  explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+
+  void BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
+  void BindText(int index, absl::string_view value) {
+    sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void BindBlob(int index, absl::string_view value) {
+    sqlite3_bind_blob(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+  }
+  // Step returns true while a row is available, false when done; a failure is
+  // an UNAVAILABLE status naming the database error.
+  [[nodiscard]] absl::StatusOr<bool> Step();
+  // Reset makes the statement ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_.get());
+    sqlite3_clear_bindings(stmt_.get());
+  }
+
+  int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  std::string ColumnBlob(int col) const {
+    const void* data = sqlite3_column_blob(stmt_.get(), col);
+    int len = sqlite3_column_bytes(stmt_.get(), col);
+    return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), len);
+  }
+
+ private:
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+};
+
+// SqliteDb is an open SQLite database handle. Not thread-safe: one thread
+// uses it at a time (the store's writer thread, or start-up before it runs).
+class SqliteDb {
+ public:
+  // Open opens (creating if needed) the database file at `path` with mode
+  // 0600 and full-mutex off; the caller serializes access.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+
+  // Exec runs one or more statements that return no rows.
+  [[nodiscard]] absl::Status Exec(absl::string_view sql);
+  // Prepare compiles one statement.
+  [[nodiscard]] absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql);
+
+  sqlite3* raw() const { return db_.get(); }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+}  // namespace authnet
