@@ -1,0 +1,333 @@
+// In-process integration tests: a real Node with a real bundle, listening on
+// a unix socket and a loopback peer port, driven through the SDK.
+#include "node/daemon/node.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "authnet/client.h"
+#include "authnet/v1/admin.grpc.pb.h"
+#include "authnet/v1/checkout.grpc.pb.h"
+#include "node/bundle/admin_dir.h"
+#include "spdlog/sinks/null_sink.h"
+#include "tests/testing/manual_clock.h"
+#include "tests/testing/temp_dir.h"
+
+namespace authnet {
+namespace {
+
+constexpr char kGtin[] = "4006381333931";
+
+class NodeTest : public ::testing::Test {
+ protected:
+  NodeTest() : clock_(20400) {
+    auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    auto member = admin->AddMember("acme", "127.0.0.1:7701", 1.0, dir_.path() / "acme");
+    EXPECT_TRUE(member.ok()) << member.status();
+    options_.bundle_dir = dir_.path() / "acme";
+    options_.data_dir = dir_.path() / "data";
+    options_.api_listen = "unix:" + (dir_.path() / "api.sock").string();
+    options_.peer_listen = "127.0.0.1:0";
+  }
+
+  void Start() {
+    node_.reset();
+    auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_ = *std::move(node);
+    ClientOptions copts;
+    copts.target = options_.api_listen;
+    copts.deadline = std::chrono::seconds(5);  // generous: the test machine may be loaded
+    auto client = Client::Create(copts);
+    ASSERT_TRUE(client.ok());
+    client_ = *std::move(client);
+  }
+
+  v1::StatusResponse NodeStatus() {
+    auto stub = v1::AdminService::NewStub(
+        grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    v1::StatusResponse resp;
+    EXPECT_TRUE(stub->Status(&ctx, v1::StatusRequest(), &resp).ok());
+    return resp;
+  }
+
+  testing::TempDir dir_;
+  testing::ManualClock clock_;
+  NodeOptions options_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(NodeTest, ReportedCounterfeitUnitIsDeniedAndOtherSerialsAllowed) {
+  Start();
+  auto report = client_->Report({.gtin = kGtin, .serial = "SN-0001"},
+                                SignalKind::kCounterfeitConfirmed);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->accepted, 1u);
+  EXPECT_EQ(report->seq, 1u);
+
+  auto check = client_->Check({.gtin = kGtin, .serial = "SN-0001"});
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->decision, Decision::kDeny);
+  EXPECT_FALSE(check->degraded);
+  ASSERT_FALSE(check->reasons.empty());
+  EXPECT_EQ(check->reasons[0].subject_type, "unit");
+  EXPECT_EQ(check->reasons[0].code, "counterfeit_confirmed");
+  EXPECT_TRUE(check->reasons[0].local);
+
+  // Normalization: the same unit written differently is the same unit.
+  auto same = client_->Check({.gtin = " 04006381333931", .serial = "sn-0001 "});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->decision, Decision::kDeny);
+
+  auto other = client_->Check({.gtin = kGtin, .serial = "SN-0002"});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->decision, Decision::kAllow);
+  EXPECT_TRUE(other->reasons.empty());
+}
+
+TEST_F(NodeTest, CheckBatchAnswersInOrder) {
+  Start();
+  ASSERT_TRUE(client_->Report({.seller = "shady-store"}, SignalKind::kCounterfeitConfirmed).ok());
+  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = "X"}, SignalKind::kCounterfeitConfirmed).ok());
+  auto results = client_->CheckBatch(
+      {{.gtin = kGtin, .serial = "X"}, {.gtin = kGtin, .serial = "Y"}, {.seller = "SHADY-STORE"}});
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_EQ((*results)[0].decision, Decision::kDeny);
+  EXPECT_EQ((*results)[1].decision, Decision::kAllow);
+  EXPECT_EQ((*results)[2].decision, Decision::kReview);  // one confirmed sale: reputation review
+  EXPECT_EQ((*results)[2].reasons.back().code, "reputation");
+
+  auto bad = client_->CheckBatch({{.gtin = kGtin}, {.gtin = "4006381333932"}});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("checks[1].subjects.gtin"), absl::string_view::npos)
+      << bad.status();
+}
+
+TEST_F(NodeTest, BadInputIsRejectedNamingTheFieldAndStoresNothing) {
+  Start();
+  struct Case {
+    Subjects subjects;
+    double weight;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {{.gtin = "4006381333932", .serial = "S"}, 1.0, "gtin: check digit is 2, expected 1"},
+      {{.gtin = "12345"}, 1.0, "gtin: must be 8, 12, 13 or 14 digits"},
+      {{}, 1.0, "subjects: at least one"},
+      {{.serial = "S"}, 1.0, "serial: requires gtin"},
+      {{.gtin = kGtin}, 1.5, "weight: 1.5 is outside [0, 1]"},
+      {{.gtin = kGtin}, -0.1, "weight"},
+      {{.nfc_uid = "zz"}, 1.0, "nfc_uid: must be hex digits"},
+      {{.supplier = "   "}, 1.0, "supplier: is empty"},
+  };
+  for (const Case& c : cases) {
+    auto r = client_->Report(c.subjects, SignalKind::kCounterfeitConfirmed, c.weight);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_NE(r.status().message().find(c.field), absl::string_view::npos)
+        << "want '" << c.field << "' in: " << r.status();
+  }
+  // An unknown kind, as a client written against a newer proto would send.
+  auto stub = v1::CheckoutService::NewStub(
+      grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
+  for (int kind : {0, 99}) {
+    v1::ReportRequest req;
+    req.mutable_subjects()->set_gtin(kGtin);
+    req.set_kind(static_cast<v1::SignalKind>(kind));
+    v1::ReportResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status st = stub->Report(&ctx, req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(st.error_message().rfind("kind: ", 0), 0u) << st.error_message();
+  }
+  EXPECT_EQ(NodeStatus().records(), 0u);
+}
+
+TEST_F(NodeTest, RetriedReportWithTheSameKeyCountsOnce) {
+  Start();
+  Subjects s{.supplier = "acme-supplies"};
+  auto first = client_->Report(s, SignalKind::kVerificationFailed, 1.0, "inspection-77");
+  ASSERT_TRUE(first.ok());
+  auto retry = client_->Report(s, SignalKind::kVerificationFailed, 1.0, "inspection-77");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->seq, first->seq);
+  EXPECT_EQ(NodeStatus().records(), 1u);
+  auto misuse = client_->Report(s, SignalKind::kVerificationPassed, 1.0, "inspection-77");
+  EXPECT_EQ(misuse.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NodeStatus().records(), 1u);
+}
+
+TEST_F(NodeTest, RetractWithdrawsAReport) {
+  Start();
+  Subjects unit{.gtin = kGtin, .serial = "R-1", .seller = "s1"};
+  auto report = client_->Report(unit, SignalKind::kCounterfeitConfirmed);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted, 2u);  // unit and seller
+  EXPECT_EQ(client_->Check(unit)->decision, Decision::kDeny);
+  auto retract = client_->Retract(report->seq, report->accepted);
+  ASSERT_TRUE(retract.ok()) << retract.status();
+  EXPECT_EQ(retract->retracted, 2u);
+  EXPECT_EQ(client_->Check(unit)->decision, Decision::kAllow);
+  EXPECT_EQ(client_->Retract(99).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Retract(0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(NodeTest, ReportsSurviveARestartAndSeqsContinue) {
+  Start();
+  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = "P-1"}, SignalKind::kCounterfeitConfirmed).ok());
+  std::string fingerprint = NodeStatus().model_fingerprint();
+  Start();  // a new node on the same data dir
+  EXPECT_EQ(client_->Check({.gtin = kGtin, .serial = "P-1"})->decision, Decision::kDeny);
+  v1::StatusResponse status = NodeStatus();
+  EXPECT_EQ(status.records(), 1u);
+  EXPECT_EQ(status.model_fingerprint(), fingerprint);
+  auto next = client_->Report({.gtin = kGtin, .serial = "P-2"}, SignalKind::kCounterfeitConfirmed);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq, 2u);
+}
+
+TEST_F(NodeTest, StatusDescribesTheNode) {
+  Start();
+  ASSERT_TRUE(client_->Report({.gtin = kGtin}, SignalKind::kCounterfeitSuspected).ok());
+  v1::StatusResponse s = NodeStatus();
+  EXPECT_EQ(s.member(), "acme");
+  EXPECT_EQ(s.network(), "testnet");
+  EXPECT_EQ(s.roster_version(), 2u);  // version 1 was empty; adding acme made 2
+  EXPECT_EQ(s.records(), 1u);
+  EXPECT_EQ(s.model_fingerprint().size(), 64u);
+  EXPECT_EQ(s.version_vector().at("acme"), 1u);
+  EXPECT_EQ(s.today(), 20400u);
+}
+
+TEST_F(NodeTest, NoRawIdentifierReachesTheDataDirectory) {
+  Start();
+  const std::string serial = "RAWSERIAL-8c1f2e";
+  const std::string supplier = "rawsupplier-5d7b";
+  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = serial, .supplier = supplier},
+                              SignalKind::kCounterfeitConfirmed, 1.0, "order-4711")
+                  .ok());
+  node_.reset();  // flush and close
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(options_.data_dir)) {
+    if (!entry.is_regular_file()) {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const std::string& raw : {serial, std::string("rawserial-8c1f2e"), supplier,
+                                   std::string("order-4711"), std::string("4006381333931")}) {
+      EXPECT_EQ(bytes.find(raw), std::string::npos) << raw << " found in " << entry.path();
+    }
+  }
+}
+
+TEST_F(NodeTest, SdkFailurePolicyWhenTheNodeIsDown) {
+  ClientOptions copts;
+  copts.target = "unix:" + (dir_.path() / "nobody-here.sock").string();
+  copts.failure_policy = FailurePolicy::kFailOpen;
+  auto open = Client::Create(copts);
+  ASSERT_TRUE(open.ok());
+  auto r = (*open)->Check({.gtin = kGtin});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->decision, Decision::kAllow);
+  EXPECT_TRUE(r->degraded);
+  EXPECT_EQ(r->node_error.code(), absl::StatusCode::kUnavailable);
+
+  copts.failure_policy = FailurePolicy::kFailClosed;
+  auto closed = Client::Create(copts);
+  ASSERT_TRUE(closed.ok());
+  auto batch = (*closed)->CheckBatch({{.gtin = kGtin}, {.seller = "x"}});
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[1].decision, Decision::kDeny);
+  EXPECT_TRUE((*batch)[1].degraded);
+
+  // Reports never fall back: the caller learns it did not count.
+  auto report = (*closed)->Report({.gtin = kGtin}, SignalKind::kCounterfeitConfirmed);
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kUnavailable);
+
+  EXPECT_EQ(Client::Create({}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(NodeTest, RefusesANonLoopbackApiAddress) {
+  options_.api_listen = "0.0.0.0:0";
+  auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+  ASSERT_FALSE(node.ok());
+  EXPECT_NE(node.status().message().find("--api-listen"), absl::string_view::npos);
+}
+
+TEST_F(NodeTest, RefusesAMissingBundleAndAnotherMembersDataDir) {
+  NodeOptions missing = options_;
+  missing.bundle_dir = dir_.path() / "no-such-bundle";
+  auto node = Node::Create(missing, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+  ASSERT_FALSE(node.ok());
+  EXPECT_NE(node.status().message().find("no-such-bundle"), absl::string_view::npos)
+      << node.status();
+
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  Start();  // acme's node takes the data dir
+  node_.reset();
+  NodeOptions globex = options_;
+  globex.bundle_dir = dir_.path() / "globex";
+  auto other = Node::Create(globex, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("belongs to member 'acme'"), absl::string_view::npos)
+      << other.status();
+}
+
+// Dials the peer listener over TLS, verifying the server against the network
+// CA (its certificate names a member, not a host), with or without a client
+// certificate, and returns the status of an AdminService call there.
+grpc::Status CallPeerPort(int port, const std::filesystem::path& bundle, bool with_client_cert) {
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::vector<grpc::experimental::IdentityKeyCertPair> identity;
+  if (with_client_cert) {
+    identity.push_back({read(bundle / "node.key"), read(bundle / "node.crt")});
+  }
+  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+      read(bundle / "ca.crt"), identity);
+  grpc::experimental::TlsChannelCredentialsOptions tls;
+  tls.set_certificate_provider(provider);
+  tls.watch_root_certs();
+  if (with_client_cert) {
+    tls.watch_identity_key_cert_pairs();
+  }
+  tls.set_verify_server_certs(true);
+  tls.set_check_call_host(false);
+  tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                     grpc::experimental::TlsCredentials(tls));
+  auto stub = v1::AdminService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::StatusResponse resp;
+  return stub->Status(&ctx, v1::StatusRequest(), &resp);
+}
+
+TEST_F(NodeTest, PeerListenerIsMutualTlsOnly) {
+  Start();
+  // With the network's client certificate the handshake succeeds, and the
+  // admin service is simply not there: admin RPCs live on the api listener.
+  grpc::Status with_cert = CallPeerPort(node_->peer_port(), options_.bundle_dir, true);
+  EXPECT_EQ(with_cert.error_code(), grpc::StatusCode::UNIMPLEMENTED) << with_cert.error_message();
+  // Without one, the handshake fails.
+  grpc::Status without = CallPeerPort(node_->peer_port(), options_.bundle_dir, false);
+  EXPECT_EQ(without.error_code(), grpc::StatusCode::UNAVAILABLE) << without.error_message();
+}
+
+}  // namespace
+}  // namespace authnet

@@ -1,0 +1,189 @@
+#include "node/model/model.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/manual_clock.h"
+#include "tests/testing/test_roster.h"
+
+namespace authnet {
+namespace {
+
+constexpr uint32_t kDay = 20400;
+
+class ModelTest : public ::testing::Test {
+ protected:
+  ModelTest() : clock_(kDay), model_(ModelOptions(), clock_, "acme") {
+    model_.SetRoster(testing::MakeRoster(
+        "testnet", {{"acme"}, {"globex"}, {"initech"}, {"umbrella", 1.0, v1::MEMBER_STATUS_REVOKED}}));
+  }
+
+  // Append one record to `origin`'s log and return its seq.
+  uint64_t Add(const std::string& origin, const std::string& digest, v1::SignalKind kind,
+               uint32_t weight_milli = 1000, uint64_t retracts = 0, uint32_t ttl = 365) {
+    uint64_t seq = ++next_seq_[origin];
+    v1::BatchBody b;
+    b.set_origin(origin);
+    b.set_first_seq(seq);
+    b.set_last_seq(seq);
+    v1::Record* r = b.add_records();
+    r->set_seq(seq);
+    r->set_digest(digest);
+    r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
+    r->set_kind(kind);
+    r->set_weight_milli(weight_milli);
+    r->set_day(clock_.Today());
+    r->set_ttl_days(ttl);
+    r->set_retracts_seq(retracts);
+    EXPECT_TRUE(model_.ApplyBatch(b).ok());
+    return seq;
+  }
+
+  v1::CheckResponse Check(const std::string& digest) {
+    v1::CheckResponse resp;
+    model_.Check({{v1::SUBJECT_TYPE_UNIT, digest}}, &resp);
+    return resp;
+  }
+
+  testing::ManualClock clock_;
+  Model model_;
+  std::map<std::string, uint64_t> next_seq_;
+  const std::string unit_ = std::string(32, 'u');
+};
+
+TEST_F(ModelTest, OwnConfirmedDeniesAndOtherDigestsStayAllowed) {
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  v1::CheckResponse resp = Check(unit_);
+  EXPECT_EQ(resp.decision(), v1::DECISION_DENY);
+  EXPECT_EQ(resp.reporters(), 1u);
+  ASSERT_EQ(resp.reasons_size(), 1);
+  EXPECT_EQ(resp.reasons(0).subject_type(), v1::SUBJECT_TYPE_UNIT);
+  EXPECT_EQ(Check(std::string(32, 'v')).decision(), v1::DECISION_ALLOW);
+}
+
+TEST_F(ModelTest, NetworkDenyNeedsTwoMembers) {
+  Add("globex", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_REVIEW);
+  Add("globex", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);  // the same member again
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_REVIEW);
+  Add("initech", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  v1::CheckResponse resp = Check(unit_);
+  EXPECT_EQ(resp.decision(), v1::DECISION_DENY);
+  EXPECT_EQ(resp.reporters(), 2u);
+}
+
+TEST_F(ModelTest, RevokedMembersEvidenceCountsForNothing) {
+  Add("umbrella", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  Add("globex", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  v1::CheckResponse resp = Check(unit_);
+  EXPECT_EQ(resp.decision(), v1::DECISION_REVIEW);
+  EXPECT_EQ(resp.reporters(), 1u);
+  // Revoking globex too removes the rest.
+  model_.SetRoster(testing::MakeRoster(
+      "testnet", {{"acme"}, {"globex", 1.0, v1::MEMBER_STATUS_REVOKED}}, 2));
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_ALLOW);
+}
+
+TEST_F(ModelTest, TrustScalesEvidence) {
+  model_.SetRoster(testing::MakeRoster("testnet", {{"acme", 0.2}, {"globex"}}, 2));
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  // 1.0 weight x 0.2 trust is below the local deny weight of 0.5.
+  EXPECT_NE(Check(unit_).decision(), v1::DECISION_DENY);
+}
+
+TEST_F(ModelTest, EvidenceDecaysAndExpires) {
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1000, 0, /*ttl=*/400);
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);
+  clock_.AdvanceDays(90);  // one half-life: 0.5, still at the local deny weight
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);
+  EXPECT_EQ(Check(unit_).reasons(0).newest_age_days(), 90u);
+  clock_.AdvanceDays(60);  // 0.31: no longer a local deny, still reviewed
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_REVIEW);
+  clock_.AdvanceDays(300);  // past its ttl
+  v1::CheckResponse resp = Check(unit_);
+  EXPECT_EQ(resp.decision(), v1::DECISION_ALLOW);
+  EXPECT_EQ(resp.reasons_size(), 0);
+}
+
+TEST_F(ModelTest, RetractionRemovesTheRecordsEffect) {
+  uint64_t seq = Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1000, seq);
+  EXPECT_TRUE(model_.IsRetracted("acme", seq));
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_ALLOW);
+  // A second retraction of the same record changes nothing more.
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1000, seq);
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);
+}
+
+TEST_F(ModelTest, RefusesAGapAndSkipsDuplicates) {
+  Add("globex", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  v1::BatchBody gap;
+  gap.set_origin("globex");
+  gap.set_first_seq(3);
+  gap.set_last_seq(3);
+  gap.add_records()->set_seq(3);
+  EXPECT_EQ(model_.ApplyBatch(gap).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(model_.Records(), 1u);
+
+  v1::BatchBody dup;
+  dup.set_origin("globex");
+  dup.set_first_seq(1);
+  dup.set_last_seq(1);
+  *dup.add_records() = v1::Record();
+  dup.mutable_records(0)->set_seq(1);
+  dup.mutable_records(0)->set_digest(unit_);
+  dup.mutable_records(0)->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  std::string before = model_.Fingerprint();
+  EXPECT_TRUE(model_.ApplyBatch(dup).ok());
+  EXPECT_EQ(model_.Records(), 1u);
+  EXPECT_EQ(model_.Fingerprint(), before);
+  EXPECT_EQ(model_.VersionVector().at("globex"), 1u);
+}
+
+TEST_F(ModelTest, FingerprintDependsOnRecordsNotOrderOfOrigins) {
+  testing::ManualClock clock(kDay);
+  Model other(ModelOptions(), clock, "globex");
+  other.SetRoster(testing::MakeRoster("testnet", {{"acme"}, {"globex"}}));
+  Model mine(ModelOptions(), clock, "acme");
+  mine.SetRoster(testing::MakeRoster("testnet", {{"acme"}, {"globex"}}));
+  auto batch = [](const std::string& origin, uint32_t kind) {
+    v1::BatchBody b;
+    b.set_origin(origin);
+    b.set_first_seq(1);
+    b.set_last_seq(1);
+    v1::Record* r = b.add_records();
+    r->set_seq(1);
+    r->set_digest(std::string(32, 'd'));
+    r->set_kind(static_cast<v1::SignalKind>(kind));
+    return b;
+  };
+  ASSERT_TRUE(mine.ApplyBatch(batch("acme", 1)).ok());
+  ASSERT_TRUE(mine.ApplyBatch(batch("globex", 2)).ok());
+  ASSERT_TRUE(other.ApplyBatch(batch("globex", 2)).ok());
+  EXPECT_NE(mine.Fingerprint(), other.Fingerprint());
+  ASSERT_TRUE(other.ApplyBatch(batch("acme", 1)).ok());
+  EXPECT_EQ(mine.Fingerprint(), other.Fingerprint());
+  EXPECT_EQ(mine.Fingerprint().size(), 64u);
+}
+
+TEST_F(ModelTest, FingerprintTellsDifferentRecordsApart) {
+  testing::ManualClock clock(kDay);
+  Model a(ModelOptions(), clock, "acme");
+  Model b(ModelOptions(), clock, "acme");
+  v1::BatchBody body;
+  body.set_origin("acme");
+  body.set_first_seq(1);
+  body.set_last_seq(1);
+  v1::Record* r = body.add_records();
+  r->set_seq(1);
+  r->set_digest(std::string(32, 'd'));
+  r->set_weight_milli(1000);
+  ASSERT_TRUE(a.ApplyBatch(body).ok());
+  r->set_weight_milli(999);
+  ASSERT_TRUE(b.ApplyBatch(body).ok());
+  EXPECT_NE(a.Fingerprint(), b.Fingerprint());
+}
+
+}  // namespace
+}  // namespace authnet

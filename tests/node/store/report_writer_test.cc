@@ -1,0 +1,233 @@
+#include "node/store/report_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "spdlog/sinks/null_sink.h"
+#include "tests/testing/manual_clock.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_roster.h"
+
+namespace authnet {
+namespace {
+
+constexpr uint32_t kDay = 20400;
+
+v1::Record MakeRecord(char digest_byte, v1::SignalKind kind = v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED) {
+  v1::Record r;
+  r.set_digest(std::string(32, digest_byte));
+  r.set_subject_type(v1::SUBJECT_TYPE_UNIT);
+  r.set_kind(kind);
+  r.set_weight_milli(1000);
+  r.set_day(kDay);
+  r.set_ttl_days(365);
+  return r;
+}
+
+class ReportWriterTest : public ::testing::Test {
+ protected:
+  ReportWriterTest() : clock_(kDay), key_(*crypto::Ed25519Key::Generate()) { Open(); }
+
+  void Open() {
+    writer_.reset();
+    store_.reset();
+    auto store = LogStore::Open(dir_.path(), "testnet", "acme");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    model_ = std::make_unique<Model>(ModelOptions(), clock_, "acme");
+    model_->SetRoster(testing::MakeRoster("testnet", {{"acme"}}));
+    ASSERT_TRUE(store_
+                    ->ForEachBatch([&](const StoredBatch& b) {
+                      v1::BatchBody body;
+                      EXPECT_TRUE(body.ParseFromString(b.batch.body()));
+                      return model_->ApplyBatch(body);
+                    })
+                    .ok());
+    auto writer = ReportWriter::Create({}, *store_, *model_, key_, "testnet", "acme",
+                                       std::make_shared<spdlog::logger>(
+                                           "store", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    writer_ = *std::move(writer);
+  }
+
+  absl::StatusOr<WriteResult> Report(std::vector<v1::Record> records, std::string key = "",
+                                     std::string request_hash = "h") {
+    std::promise<absl::StatusOr<WriteResult>> done;
+    writer_->SubmitReport(std::move(records), std::move(key), std::move(request_hash),
+                          [&](absl::StatusOr<WriteResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  absl::StatusOr<WriteResult> Retract(uint64_t seq, uint32_t count) {
+    std::promise<absl::StatusOr<WriteResult>> done;
+    writer_->SubmitRetract(seq, count, clock_.Today(),
+                           [&](absl::StatusOr<WriteResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  v1::Decision Decision(char digest_byte) {
+    v1::CheckResponse resp;
+    model_->Check({{v1::SUBJECT_TYPE_UNIT, std::string(32, digest_byte)}}, &resp);
+    return resp.decision();
+  }
+
+  testing::TempDir dir_;
+  testing::ManualClock clock_;
+  crypto::Ed25519Key key_;
+  std::unique_ptr<LogStore> store_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<ReportWriter> writer_;
+};
+
+TEST_F(ReportWriterTest, AssignsSeqsCommitsSignsAndFoldsIntoTheModel) {
+  auto first = Report({MakeRecord('a'), MakeRecord('b')});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->first_seq, 1u);
+  EXPECT_EQ(first->count, 2u);
+  auto second = Report({MakeRecord('c')});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->first_seq, 3u);
+  EXPECT_EQ(Decision('a'), v1::DECISION_DENY);
+  EXPECT_EQ(model_->Records(), 3u);
+
+  // Every stored batch verifies under the origin's key.
+  int batches = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachBatch([&](const StoredBatch& b) {
+                    ++batches;
+                    EXPECT_TRUE(crypto::VerifyEd25519(
+                        key_.PublicKey(), std::string("authnet/v1/batch\0", 17) + b.batch.body(),
+                        b.batch.signature()));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(batches, 2);
+}
+
+TEST_F(ReportWriterTest, ReportsSurviveARestart) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());
+  Open();
+  EXPECT_EQ(Decision('a'), v1::DECISION_DENY);
+  auto next = Report({MakeRecord('b')});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->first_seq, 2u) << "seqs continue after a restart";
+}
+
+TEST_F(ReportWriterTest, IdempotencyKeyCountsARetriedReportOnce) {
+  std::string key(32, 'k');
+  auto first = Report({MakeRecord('a')}, key, "same");
+  ASSERT_TRUE(first.ok());
+  auto retry = Report({MakeRecord('a')}, key, "same");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->first_seq, first->first_seq);
+  EXPECT_EQ(model_->Records(), 1u);
+
+  auto reuse = Report({MakeRecord('b')}, key, "different");
+  EXPECT_EQ(reuse.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(reuse.status().message().find("idempotency_key"), absl::string_view::npos);
+  EXPECT_EQ(model_->Records(), 1u);
+
+  Open();  // and across a restart
+  auto after = Report({MakeRecord('a')}, key, "same");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->replayed);
+  EXPECT_EQ(model_->Records(), 1u);
+}
+
+TEST_F(ReportWriterTest, ConcurrentReportsShareCommitsAndGetDistinctSeqs) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = Report({MakeRecord(static_cast<char>('A' + t))},
+                        std::string(31, 'k') + static_cast<char>(t * kPerThread + i), "h");
+        ASSERT_TRUE(r.ok()) << r.status();
+        std::lock_guard<std::mutex> lock(mu);
+        seqs.insert(r->first_seq);
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*seqs.begin(), 1u);
+  EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(kThreads * kPerThread));
+  int batches = 0;
+  uint64_t expected_first = 1;
+  ASSERT_TRUE(store_
+                  ->ForEachBatch([&](const StoredBatch& b) {
+                    ++batches;
+                    EXPECT_EQ(b.first_seq, expected_first);
+                    expected_first = b.last_seq + 1;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(model_->Records(), static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_GE(batches, 1);
+  EXPECT_LE(batches, kThreads * kPerThread);
+}
+
+TEST_F(ReportWriterTest, RetractRemovesEffectAndIsIdempotent) {
+  auto report = Report({MakeRecord('a'), MakeRecord('b')});
+  ASSERT_TRUE(report.ok());
+  auto retract = Retract(report->first_seq, 2);
+  ASSERT_TRUE(retract.ok()) << retract.status();
+  EXPECT_EQ(retract->count, 2u);
+  EXPECT_EQ(retract->first_seq, 3u);
+  EXPECT_EQ(Decision('a'), v1::DECISION_ALLOW);
+  EXPECT_EQ(Decision('b'), v1::DECISION_ALLOW);
+
+  auto again = Retract(report->first_seq, 2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->count, 0u);
+  EXPECT_EQ(model_->Records(), 4u);
+
+  Open();  // retractions are durable too
+  EXPECT_EQ(Decision('a'), v1::DECISION_ALLOW);
+}
+
+TEST_F(ReportWriterTest, RetractRefusesUnknownSeqsAndRetractions) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());
+  auto missing = Retract(5, 1);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("seq: record 5"), absl::string_view::npos);
+  auto partly = Retract(1, 3);  // 2 and 3 do not exist: nothing is retracted
+  EXPECT_EQ(partly.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Decision('a'), v1::DECISION_DENY);
+
+  ASSERT_TRUE(Retract(1, 1).ok());
+  auto of_retraction = Retract(2, 1);
+  EXPECT_EQ(of_retraction.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReportWriterTest, FailedCommitIsUnavailableAndChangesNothing) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());
+  // Make the database read-only under the writer's feet.
+  auto db = SqliteDb::Open((dir_.path() / "authnet.db").string());
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TRIGGER no_writes BEFORE INSERT ON batches "
+                          "BEGIN SELECT RAISE(FAIL, 'disk refuses writes'); END;")
+                  .ok());
+  auto failed = Report({MakeRecord('b')});
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Decision('b'), v1::DECISION_ALLOW);
+  EXPECT_EQ(model_->Records(), 1u);
+
+  ASSERT_TRUE((*db)->Exec("DROP TRIGGER no_writes").ok());
+  auto recovered = Report({MakeRecord('b')});
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  EXPECT_EQ(recovered->first_seq, 2u) << "the failed commit used no seq";
+}
+
+}  // namespace
+}  // namespace authnet
