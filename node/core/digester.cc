@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "node/core/string_view_compat.h"
 #include "node/core/subject_normalizer.h"
 
 namespace authnet {
@@ -13,8 +14,8 @@ Digest Digester::Make(v1::SubjectType type, std::string_view normalized_value) c
   Digest d;
   d.epoch = keys_.CurrentEpoch();
   const NetworkKey& key = keys_.Key(d.epoch);
-  std::string message =
-      absl::StrCat("authnet/v1/", SubjectTypeName(type), std::string_view("\0", 1), normalized_value);
+  std::string message = absl::StrCat("authnet/v1/", AsAbsl(SubjectTypeName(type)),
+                                     absl::string_view("\0", 1), AsAbsl(normalized_value));
   d.bytes.resize(32);
   unsigned int len = 32;
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),

@@ -10,25 +10,26 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "node/core/hex.h"
+#include "node/core/string_view_compat.h"
 
 namespace authnet {
 
 absl::StatusOr<NetworkKeys> NetworkKeys::Parse(std::string_view text) {
   std::map<uint32_t, NetworkKey> keys;
   int line_no = 0;
-  for (std::string_view line : absl::StrSplit(text, '\n')) {
+  for (absl::string_view line : absl::StrSplit(AsAbsl(text), '\n')) {
     ++line_no;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') {
       continue;
     }
-    std::vector<std::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
     uint32_t epoch = 0;
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &epoch) || epoch == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("line ", line_no, ": expected \"EPOCH HEX64\" with EPOCH >= 1"));
     }
-    std::optional<std::vector<uint8_t>> key = HexDecode(parts[1]);
+    std::optional<std::vector<uint8_t>> key = HexDecode(AsStd(parts[1]));
     if (!key || key->size() != 32) {
       return absl::InvalidArgumentError(
           absl::StrCat("line ", line_no, ": key must be 64 hex digits"));

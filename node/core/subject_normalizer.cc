@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "node/core/string_view_compat.h"
 
 namespace authnet {
 namespace {
@@ -21,7 +22,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 absl::Status Invalid(std::string_view field, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": ", AsAbsl(what)));
 }
 
 // Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed.

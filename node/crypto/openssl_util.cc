@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
+#include "node/core/string_view_compat.h"
 
 namespace authnet::crypto {
 
@@ -14,7 +15,7 @@ absl::Status OpenSslError(std::string_view what) {
     ERR_error_string_n(code, reason, sizeof(reason));
   }
   ERR_clear_error();
-  return absl::InternalError(absl::StrCat(what, ": ", reason));
+  return absl::InternalError(absl::StrCat(AsAbsl(what), ": ", reason));
 }
 
 std::string BioToString(BIO* bio) {
