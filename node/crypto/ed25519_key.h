@@ -42,4 +42,13 @@ class Ed25519Key {
 [[nodiscard]] bool VerifyEd25519(std::string_view public_key, std::string_view message,
                                  std::string_view signature);
 
+// Ed25519PublicKeyToPem returns the SubjectPublicKeyInfo PEM ("PUBLIC KEY")
+// of a raw 32-byte public key. Thread-safe.
+[[nodiscard]] absl::StatusOr<std::string> Ed25519PublicKeyToPem(std::string_view public_key);
+
+// Ed25519PublicKeyFromPem parses a "PUBLIC KEY" PEM and returns the raw
+// 32-byte key; INVALID_ARGUMENT unless it is an Ed25519 public key.
+// Thread-safe.
+[[nodiscard]] absl::StatusOr<std::string> Ed25519PublicKeyFromPem(std::string_view pem);
+
 }  // namespace authnet::crypto
