@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "authnet/v1/records.pb.h"
+#include "node/core/member_id.h"  // IsValidMemberId, IsValidNetworkName
 #include "node/crypto/ed25519_key.h"
 
 namespace authnet {
@@ -26,8 +26,16 @@ class Roster {
                                                      absl::string_view network);
 
   // Sign serializes `body` and signs it with the admin key.
+  // Fails with INVALID_ARGUMENT, like Verify, if `body` is malformed: an admin
+  // never signs a roster that nodes would refuse.
   [[nodiscard]] static absl::StatusOr<v1::SignedRoster> Sign(const v1::RosterBody& body,
                                                              const crypto::Ed25519Key& admin_key);
+
+  // ValidateBody checks the network name, version >= 1 and every member
+  // entry: valid and unique ids, a status, trust_milli <= 1000, a 32-byte
+  // cert_sha256 and signing_public_key, and a HOST:PORT endpoint. Fails with
+  // INVALID_ARGUMENT naming the member and field.
+  [[nodiscard]] static absl::Status ValidateBody(const v1::RosterBody& body);
 
   uint64_t version() const { return body_.version(); }
   const std::string& network() const { return body_.network(); }
@@ -44,11 +52,5 @@ class Roster {
   v1::SignedRoster signed_;
   v1::RosterBody body_;
 };
-
-// IsValidMemberId reports whether `id` matches [a-z0-9][a-z0-9-]{2,31}.
-bool IsValidMemberId(absl::string_view id);
-
-// IsValidNetworkName: the same rule as member ids.
-bool IsValidNetworkName(absl::string_view name);
 
 }  // namespace authnet

@@ -2,7 +2,6 @@
 
 #include "absl/strings/string_view.h"
 #include <string>
-#include <string_view>
 
 #include "authnet/v1/types.pb.h"
 #include "node/core/network_keys.h"

@@ -2,7 +2,6 @@
 
 #include "absl/strings/string_view.h"
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"

@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "node/crypto/ed25519_key.h"
 
 #include <openssl/err.h>
@@ -27,6 +28,7 @@ absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
   }
   EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (pkey == nullptr) {
+    ERR_clear_error();
     return absl::InvalidArgumentError("not a PEM private key");
   }
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
@@ -84,6 +86,45 @@ bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
                              message.size()) == 1;
   ERR_clear_error();
   return ok;
+}
+
+absl::StatusOr<std::string> Ed25519PublicKeyToPem(absl::string_view public_key) {
+  if (public_key.size() != 32) {
+    return absl::InvalidArgumentError("an Ed25519 public key is 32 bytes");
+  }
+  EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(public_key.data()), 32));
+  if (pkey == nullptr) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
+    return OpenSslError("writing an Ed25519 public key");
+  }
+  return BioToString(bio.get());
+}
+
+absl::StatusOr<std::string> Ed25519PublicKeyFromPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("not a PEM public key");
+  }
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    return absl::InvalidArgumentError("not an Ed25519 public key");
+  }
+  size_t len = 32;
+  std::string pub(len, '\0');
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()), &len) !=
+          1 ||
+      len != 32) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  return pub;
 }
 
 }  // namespace authnet::crypto

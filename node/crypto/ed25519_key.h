@@ -3,7 +3,6 @@
 #include "absl/strings/string_view.h"
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "node/crypto/openssl_util.h"
@@ -42,5 +41,14 @@ class Ed25519Key {
 // `message` by the raw 32-byte `public_key`. Thread-safe.
 [[nodiscard]] bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
                                  absl::string_view signature);
+
+// Ed25519PublicKeyToPem returns the SubjectPublicKeyInfo PEM ("PUBLIC KEY")
+// of a raw 32-byte public key. Thread-safe.
+[[nodiscard]] absl::StatusOr<std::string> Ed25519PublicKeyToPem(absl::string_view public_key);
+
+// Ed25519PublicKeyFromPem parses a "PUBLIC KEY" PEM and returns the raw
+// 32-byte key; INVALID_ARGUMENT unless it is an Ed25519 public key.
+// Thread-safe.
+[[nodiscard]] absl::StatusOr<std::string> Ed25519PublicKeyFromPem(absl::string_view pem);
 
 }  // namespace authnet::crypto

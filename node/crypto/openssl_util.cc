@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "node/crypto/openssl_util.h"
 
 #include <openssl/err.h>
@@ -14,7 +15,7 @@ absl::Status OpenSslError(absl::string_view what) {
     ERR_error_string_n(code, reason, sizeof(reason));
   }
   ERR_clear_error();
-  return absl::InternalError(absl::StrCat(what, ": ", reason));
+  return absl::InternalError(absl::StrCat((what), ": ", reason));
 }
 
 std::string BioToString(BIO* bio) {

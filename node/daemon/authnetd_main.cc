@@ -61,8 +61,9 @@ int main(int argc, char** argv) {
     return Usage(std::string(sink.status().message()));
   }
 
-  // Everything authnetd creates (database, sockets) is private to its user.
-  umask(077);
+  // Files are created private (0600) explicitly; the api socket is left
+  // usable by authnetd's group, so checkout services can be given access.
+  umask(007);
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -84,5 +85,6 @@ int main(int argc, char** argv) {
   log->info("received {}; draining in-flight calls", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*node)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   node->reset();
+  log->info("authnetd stopped");
   return 0;
 }

@@ -2,7 +2,6 @@
 
 #include "absl/strings/string_view.h"
 #include <string>
-#include <string_view>
 
 #include "absl/status/statusor.h"
 

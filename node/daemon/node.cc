@@ -100,6 +100,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                                                       *node->model_, *node->writer_, clock,
                                                       MakeLogger("api", sink));
   node->admin_ = std::make_unique<AdminService>(b.member_id(), b.roster(), *node->model_, clock);
+  node->peer_ = std::make_unique<PeerService>(b.roster(), MakeLogger("peer", sink));
 
   grpc::EnableDefaultHealthCheckService(true);
   {
@@ -126,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     tls.pem_key_cert_pairs.push_back({b.key_pem(), b.cert_pem()});
     grpc::ServerBuilder builder;
     builder.AddListeningPort(peer->GrpcUri(), grpc::SslServerCredentials(tls), &node->peer_port_);
+    builder.RegisterService(node->peer_.get());
     node->peer_server_ = builder.BuildAndStart();
     if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -163,9 +165,6 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   }
   if (writer_) {
     writer_->Stop();
-  }
-  if (log_) {
-    log_->info("authnetd stopped");
   }
 }
 

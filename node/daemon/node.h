@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "node/api/admin_service.h"
 #include "node/api/checkout_service.h"
+#include "node/api/peer_service.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
@@ -67,6 +68,7 @@ class Node {
   std::unique_ptr<ReportWriter> writer_;
   std::unique_ptr<CheckoutService> checkout_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<PeerService> peer_;
   std::unique_ptr<grpc::Server> api_server_;
   std::unique_ptr<grpc::Server> peer_server_;
   int api_port_ = 0;

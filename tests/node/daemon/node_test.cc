@@ -14,6 +14,7 @@
 #include "authnet/client.h"
 #include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/checkout.grpc.pb.h"
+#include "authnet/v1/peer.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/manual_clock.h"
@@ -240,7 +241,8 @@ TEST_F(NodeTest, SdkFailurePolicyWhenTheNodeIsDown) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->decision, Decision::kAllow);
   EXPECT_TRUE(r->degraded);
-  EXPECT_EQ(r->node_error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::IsUnavailable(r->node_error) || absl::IsDeadlineExceeded(r->node_error))
+      << r->node_error;
 
   copts.failure_policy = FailurePolicy::kFailClosed;
   auto closed = Client::Create(copts);
@@ -253,7 +255,8 @@ TEST_F(NodeTest, SdkFailurePolicyWhenTheNodeIsDown) {
 
   // Reports never fall back: the caller learns it did not count.
   auto report = (*closed)->Report({.gtin = kGtin}, SignalKind::kCounterfeitConfirmed);
-  EXPECT_EQ(report.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::IsUnavailable(report.status()) || absl::IsDeadlineExceeded(report.status()))
+      << report.status();
 
   EXPECT_EQ(Client::Create({}).status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -286,24 +289,26 @@ TEST_F(NodeTest, RefusesAMissingBundleAndAnotherMembersDataDir) {
       << other.status();
 }
 
-// Dials the peer listener over TLS, verifying the server against the network
-// CA (its certificate names a member, not a host), with or without a client
-// certificate, and returns the status of an AdminService call there.
-grpc::Status CallPeerPort(int port, const std::filesystem::path& bundle, bool with_client_cert) {
+// Calls PeerService.GetRoster on the peer listener over TLS, verifying the
+// server against the network CA (its certificate names a member, not a
+// host), presenting the client certificate of `client_bundle` if given.
+grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
+                          const std::filesystem::path& client_bundle,
+                          v1::GetRosterResponse* resp) {
   auto read = [](const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   };
   std::vector<grpc::experimental::IdentityKeyCertPair> identity;
-  if (with_client_cert) {
-    identity.push_back({read(bundle / "node.key"), read(bundle / "node.crt")});
+  if (!client_bundle.empty()) {
+    identity.push_back({read(client_bundle / "node.key"), read(client_bundle / "node.crt")});
   }
   auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      read(bundle / "ca.crt"), identity);
+      read(ca_bundle / "ca.crt"), identity);
   grpc::experimental::TlsChannelCredentialsOptions tls;
   tls.set_certificate_provider(provider);
   tls.watch_root_certs();
-  if (with_client_cert) {
+  if (!client_bundle.empty()) {
     tls.watch_identity_key_cert_pairs();
   }
   tls.set_verify_server_certs(true);
@@ -311,22 +316,39 @@ grpc::Status CallPeerPort(int port, const std::filesystem::path& bundle, bool wi
   tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                      grpc::experimental::TlsCredentials(tls));
-  auto stub = v1::AdminService::NewStub(channel);
+  auto stub = v1::PeerService::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  v1::StatusResponse resp;
-  return stub->Status(&ctx, v1::StatusRequest(), &resp);
+  return stub->GetRoster(&ctx, v1::GetRosterRequest(), resp);
 }
 
-TEST_F(NodeTest, PeerListenerIsMutualTlsOnly) {
+TEST_F(NodeTest, PeerListenerIsMutualTlsAndRosterAuthorized) {
+  // globex is enrolled after acme's bundle was made: acme's node holds
+  // roster version 2, which does not list globex yet.
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  auto other_net = AdminDir::Init(dir_.path() / "other-admin", "othernet");
+  ASSERT_TRUE(other_net.ok());
+  ASSERT_TRUE(other_net->AddMember("acme", "127.0.0.1:7703", 1.0, dir_.path() / "other-acme").ok());
   Start();
-  // With the network's client certificate the handshake succeeds, and the
-  // admin service is simply not there: admin RPCs live on the api listener.
-  grpc::Status with_cert = CallPeerPort(node_->peer_port(), options_.bundle_dir, true);
-  EXPECT_EQ(with_cert.error_code(), grpc::StatusCode::UNIMPLEMENTED) << with_cert.error_message();
-  // Without one, the handshake fails.
-  grpc::Status without = CallPeerPort(node_->peer_port(), options_.bundle_dir, false);
-  EXPECT_EQ(without.error_code(), grpc::StatusCode::UNAVAILABLE) << without.error_message();
+  int port = node_->peer_port();
+
+  v1::GetRosterResponse resp;
+  grpc::Status member = CallPeerPort(port, options_.bundle_dir, options_.bundle_dir, &resp);
+  ASSERT_TRUE(member.ok()) << member.error_message();
+  EXPECT_EQ(resp.version(), 2u);
+  EXPECT_FALSE(resp.roster().body().empty());
+
+  grpc::Status no_cert = CallPeerPort(port, options_.bundle_dir, {}, &resp);
+  EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE) << no_cert.error_message();
+
+  grpc::Status unknown = CallPeerPort(port, options_.bundle_dir, dir_.path() / "globex", &resp);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << unknown.error_message();
+
+  // A member of another network: its certificate is not signed by this CA.
+  grpc::Status foreign = CallPeerPort(port, options_.bundle_dir, dir_.path() / "other-acme", &resp);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::UNAVAILABLE) << foreign.error_message();
 }
 
 }  // namespace

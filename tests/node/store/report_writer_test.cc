@@ -148,7 +148,7 @@ TEST_F(ReportWriterTest, ConcurrentReportsShareCommitsAndGetDistinctSeqs) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         auto r = Report({MakeRecord(static_cast<char>('A' + t))},
-                        std::string(31, 'k') + static_cast<char>(t * kPerThread + i), "h");
+                        "key-" + std::to_string(t * kPerThread + i), "h");
         ASSERT_TRUE(r.ok()) << r.status();
         std::lock_guard<std::mutex> lock(mu);
         seqs.insert(r->first_seq);

@@ -1,0 +1,205 @@
+#include "node/ctl/admin_commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/bundle/admin_dir.h"
+#include "node/bundle/member_bundle.h"
+#include "tests/testing/temp_dir.h"
+
+namespace authnet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Result {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Result RunCommand(int (*command)(const std::vector<std::string>&), std::vector<std::string> args) {
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  int code = command(args);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  Result r{code, ::testing::internal::GetCapturedStdout(),
+           ::testing::internal::GetCapturedStderr()};
+  return r;
+}
+
+int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+class AdminCommandsTest : public ::testing::Test {
+ protected:
+  std::string Dir() const { return (tmp_ / "admin").string(); }
+  std::string Out(const std::string& id) const { return (tmp_ / id).string(); }
+
+  void InitNetwork() {
+    Result r = RunCommand(RunNetworkInit, {"--network", "acme-net", "--dir", Dir()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  void Add(const std::string& id, const std::string& endpoint, const std::string& trust = "") {
+    std::vector<std::string> args = {id, "--dir", Dir(), "--endpoint", endpoint, "--out", Out(id)};
+    if (!trust.empty()) {
+      args.push_back("--trust=" + trust);
+    }
+    Result r = RunCommand(RunMemberAdd, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  testing::TempDir tmp_;
+};
+
+TEST_F(AdminCommandsTest, NetworkInitCreatesAndExplains) {
+  Result r = RunCommand(RunNetworkInit, {"--network", "acme-net", "--dir", Dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, HasSubstr("created network \"acme-net\" in " + Dir()));
+  EXPECT_THAT(r.out, HasSubstr("authnetctl member add ID --dir " + Dir()));
+  EXPECT_TRUE(AdminDir::Open(Dir()).ok());
+
+  Result again = RunCommand(RunNetworkInit, {"--network", "acme-net", "--dir", Dir()});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err,
+              StartsWith("authnetctl network init: creating network in " + Dir() + ": "));
+  EXPECT_THAT(again.err, HasSubstr("already holds a network"));
+  EXPECT_EQ(Lines(again.err), 1);
+}
+
+TEST_F(AdminCommandsTest, NetworkInitUsageErrors) {
+  Result r = RunCommand(RunNetworkInit, {"--dir", Dir()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "authnetctl network init: --network is required\n");
+  r = RunCommand(RunNetworkInit, {"--network", "acme-net"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "authnetctl network init: --dir is required\n");
+  r = RunCommand(RunNetworkInit, {"--network", "acme-net", "--dir", Dir(), "--bogus", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "authnetctl network init: unknown flag --bogus\n");
+  r = RunCommand(RunNetworkInit, {"--network", "Bad Name", "--dir", Dir()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("authnetctl network init: network: "));
+  EXPECT_FALSE(std::filesystem::exists(Dir()));
+}
+
+TEST_F(AdminCommandsTest, MemberAddWritesBundleAndHints) {
+  InitNetwork();
+  Result r = RunCommand(RunMemberAdd, {"shop-a", "--dir", Dir(), "--endpoint", "10.0.0.5:7443",
+                                       "--out", Out("shop-a"), "--trust", "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("added member \"shop-a\" to network \"acme-net\""));
+  EXPECT_THAT(r.out, HasSubstr("roster version 2"));
+  EXPECT_THAT(r.out, HasSubstr("authnetd --bundle " + Out("shop-a")));
+  absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(Out("shop-a"));
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  EXPECT_EQ(bundle->roster().Find("shop-a")->trust_milli(), 500u);
+}
+
+TEST_F(AdminCommandsTest, MemberAddUsageErrors) {
+  InitNetwork();
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  std::string d = Dir();
+  std::string o = Out("x");
+  std::vector<Case> cases = {
+      {{"--dir", d, "--endpoint", "h:1", "--out", o}, "member ID is required"},
+      {{"shop-a", "--endpoint", "h:1", "--out", o}, "--dir is required"},
+      {{"shop-a", "--dir", d, "--out", o}, "--endpoint is required"},
+      {{"shop-a", "--dir", d, "--endpoint", "h:1"}, "--out is required"},
+      {{"shop-a", "shop-b", "--dir", d, "--endpoint", "h:1", "--out", o},
+       "unexpected argument 'shop-b'"},
+      {{"shop-a", "--dir", d, "--endpoint", "h:1", "--out", o, "--trust", "2"},
+       "--trust: \"2\" is not a number from 0 to 1"},
+      {{"shop-a", "--dir", d, "--endpoint", "h:1", "--out", o, "--trust", "lots"},
+       "--trust: \"lots\" is not a number from 0 to 1"},
+      {{"shop-a", "--dir", d, "--endpoint", "h:1", "--out", o, "--trust", "nan"},
+       "is not a number from 0 to 1"},
+      {{"Shop-A", "--dir", d, "--endpoint", "h:1", "--out", o}, "id: \"Shop-A\" must match"},
+      {{"shop-a", "--dir", d, "--endpoint", "nohost", "--out", o}, "endpoint: "},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.err);
+    Result r = RunCommand(RunMemberAdd, c.args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, StartsWith("authnetctl member add: "));
+    EXPECT_THAT(r.err, HasSubstr(c.err));
+    EXPECT_EQ(Lines(r.err), 1);
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_FALSE(std::filesystem::exists(o));
+}
+
+TEST_F(AdminCommandsTest, MemberAddOperationalErrors) {
+  Result no_dir = RunCommand(
+      RunMemberAdd, {"shop-a", "--dir", Dir(), "--endpoint", "h:1", "--out", Out("shop-a")});
+  EXPECT_EQ(no_dir.exit_code, 1);
+  EXPECT_THAT(no_dir.err, StartsWith("authnetctl member add: opening the admin directory: "));
+  EXPECT_THAT(no_dir.err, HasSubstr("authnetctl network init"));
+
+  InitNetwork();
+  Add("shop-a", "h:1");
+  Result dup = RunCommand(RunMemberAdd,
+                          {"shop-a", "--dir", Dir(), "--endpoint", "h:2", "--out", Out("again")});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_EQ(dup.err,
+            "authnetctl member add: adding member \"shop-a\": member \"shop-a\" is already in the "
+            "roster\n");
+}
+
+TEST_F(AdminCommandsTest, MemberListJsonIsExact) {
+  InitNetwork();
+  Result empty = RunCommand(RunMemberList, {"--dir", Dir(), "--json"});
+  EXPECT_EQ(empty.exit_code, 0);
+  EXPECT_EQ(empty.out, "[]\n");
+
+  Add("shop-a", "shop-a.example:7443");
+  Add("shop-b", "[::1]:9000", "0.25");
+  Add("shop-c", "10.1.2.3:1", "0");
+  Result r = RunCommand(RunMemberList, {"--dir", Dir(), "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "[{\"id\": \"shop-a\", \"status\": \"active\", \"endpoint\": \"shop-a.example:7443\", "
+            "\"trust\": 1.0}, "
+            "{\"id\": \"shop-b\", \"status\": \"active\", \"endpoint\": \"[::1]:9000\", "
+            "\"trust\": 0.25}, "
+            "{\"id\": \"shop-c\", \"status\": \"active\", \"endpoint\": \"10.1.2.3:1\", "
+            "\"trust\": 0.0}]\n");
+}
+
+TEST_F(AdminCommandsTest, MemberListTableIsAligned) {
+  InitNetwork();
+  Add("shop-a", "a.example:1");
+  Add("longer-member-id", "b.example:65535", "0.125");
+  Result r = RunCommand(RunMemberList, {"--dir", Dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "network \"acme-net\", roster version 3, 2 members\n"
+            "ID                STATUS  ENDPOINT         TRUST\n"
+            "shop-a            active  a.example:1      1.0\n"
+            "longer-member-id  active  b.example:65535  0.125\n");
+}
+
+TEST_F(AdminCommandsTest, MemberListErrors) {
+  Result r = RunCommand(RunMemberList, {"--json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "authnetctl member list: --dir is required\n");
+  r = RunCommand(RunMemberList, {"--dir", Dir(), "--json=yes"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCommand(RunMemberList, {"--dir", Dir()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("authnetctl member list: opening the admin directory: "));
+  EXPECT_EQ(Lines(r.err), 1);
+}
+
+}  // namespace
+}  // namespace authnet
