@@ -2,7 +2,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -45,25 +48,17 @@ void ToProto(const Subjects& s, v1::Subjects* out) {
   out->set_image_phash(s.image_phash);
 }
 
-const char* SubjectTypeName(v1::SubjectType t) {
-  switch (t) {
-    case v1::SUBJECT_TYPE_GTIN:
-      return "gtin";
-    case v1::SUBJECT_TYPE_UNIT:
-      return "unit";
-    case v1::SUBJECT_TYPE_LOT:
-      return "lot";
-    case v1::SUBJECT_TYPE_SUPPLIER:
-      return "supplier";
-    case v1::SUBJECT_TYPE_SELLER:
-      return "seller";
-    case v1::SUBJECT_TYPE_NFC_UID:
-      return "nfc_uid";
-    case v1::SUBJECT_TYPE_IMAGE_PHASH:
-      return "image_phash";
-    default:
-      return "unspecified";
+// "SUBJECT_TYPE_UNIT" -> "unit": the names the node uses in reasons.
+std::string SubjectTypeName(v1::SubjectType t) {
+  std::string name = v1::SubjectType_Name(t);
+  constexpr std::string_view kPrefix = "SUBJECT_TYPE_";
+  if (name.rfind(kPrefix, 0) == 0) {
+    name.erase(0, kPrefix.size());
   }
+  for (char& c : name) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return name;
 }
 
 CheckResult FromProto(const v1::CheckResponse& r) {
@@ -124,8 +119,8 @@ struct Client::Impl {
   }
   CheckResult Fallback(const absl::Status& error) const {
     CheckResult r;
-    r.decision = options.failure_policy == FailurePolicy::kFailOpen ? Decision::kAllow
-                                                                    : Decision::kDeny;
+    r.decision =
+        options.failure_policy == FailurePolicy::kFailOpen ? Decision::kAllow : Decision::kDeny;
     r.degraded = true;
     r.node_error = error;
     return r;
@@ -142,8 +137,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.deadline.count() <= 0) {
     return absl::InvalidArgumentError("deadline: must be positive");
   }
-  if (options.report_attempts < 1) {
-    return absl::InvalidArgumentError("report_attempts: must be at least 1");
+  if (options.report_attempts < 1 || options.report_attempts > 10) {
+    return absl::InvalidArgumentError("report_attempts: must be 1 to 10");
   }
   auto impl = std::make_unique<Impl>();
   grpc::ChannelArguments args;
@@ -188,8 +183,8 @@ absl::StatusOr<std::vector<CheckResult>> Client::CheckBatch(const std::vector<Su
     return out;
   }
   if (resp.results_size() != static_cast<int>(checks.size())) {
-    return absl::InternalError(absl::StrCat("node answered ", resp.results_size(), " of ",
-                                            checks.size(), " checks"));
+    return absl::InternalError(
+        absl::StrCat("node answered ", resp.results_size(), " of ", checks.size(), " checks"));
   }
   for (const v1::CheckResponse& r : resp.results()) {
     out.push_back(FromProto(r));
@@ -203,11 +198,13 @@ absl::StatusOr<ReportResult> Client::Report(const Subjects& subjects, SignalKind
   ToProto(subjects, req.mutable_subjects());
   req.set_kind(ToProto(kind));
   req.set_weight(weight);
-  req.set_idempotency_key(idempotency_key.empty() ? RandomKey() : std::move(idempotency_key));
+  const bool generated_key = idempotency_key.empty();
+  req.set_idempotency_key(generated_key ? RandomKey() : std::move(idempotency_key));
   absl::Status last;
   for (int attempt = 0; attempt < impl_->options.report_attempts; ++attempt) {
     if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
+      // 10, 20, 40 ... ms, at most 200 ms between attempts.
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200, 5 << attempt)));
     }
     v1::ReportResponse resp;
     grpc::ClientContext ctx;
@@ -220,6 +217,12 @@ absl::StatusOr<ReportResult> Client::Report(const Subjects& subjects, SignalKind
         last.code() != absl::StatusCode::kDeadlineExceeded) {
       return last;
     }
+  }
+  if (generated_key) {
+    // The node may have committed an attempt after we gave up on it: only a
+    // retry with this same key is sure to count once.
+    return absl::Status(last.code(), absl::StrCat(last.message(), " (retry with idempotency key ",
+                                                  req.idempotency_key(), ")"));
   }
   return last;
 }

@@ -15,8 +15,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   AdminService(std::string member, const Roster& roster, const Model& model, const Clock& clock)
       : member_(std::move(member)), roster_(roster), model_(model), clock_(clock) {}
 
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
-                                   const v1::StatusRequest* req,
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
 
  private:

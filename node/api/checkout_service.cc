@@ -90,8 +90,8 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
   }
   double weight = req->has_weight() ? req->weight() : 1.0;
   if (!std::isfinite(weight) || weight < 0 || weight > 1) {
-    return FinishNow(ctx, absl::InvalidArgumentError(
-                              absl::StrCat("weight: ", weight, " is outside [0, 1]")));
+    return FinishNow(
+        ctx, absl::InvalidArgumentError(absl::StrCat("weight: ", weight, " is outside [0, 1]")));
   }
   if (req->idempotency_key().size() > kMaxIdempotencyKeyBytes) {
     return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
@@ -117,8 +117,7 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
   }
   std::string key_hash;
   if (!req->idempotency_key().empty()) {
-    key_hash = crypto::Sha256(absl::StrCat(absl::string_view("authnet/v1/idempotency\0", 23),
-                                           req->idempotency_key()));
+    key_hash = digester_.Mac("idempotency", req->idempotency_key());
   }
   std::string request_hash = RequestHash(records);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -142,19 +141,18 @@ grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* 
   }
   uint32_t count = req->count() == 0 ? 1 : req->count();
   if (count > options_.max_retract_count) {
-    return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
-                              "count: ", count, " is more than ", options_.max_retract_count,
-                              " records in one call")));
+    return FinishNow(ctx, absl::InvalidArgumentError(
+                              absl::StrCat("count: ", count, " is more than ",
+                                           options_.max_retract_count, " records in one call")));
   }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  writer_.SubmitRetract(req->seq(), count, clock_.Today(),
-                        [reactor, resp](absl::StatusOr<WriteResult> result) {
-                          if (result.ok()) {
-                            resp->set_retracted(result->count);
-                            resp->set_seq(result->first_seq);
-                          }
-                          reactor->Finish(ToGrpcStatus(result.status()));
-                        });
+  writer_.SubmitRetract(req->seq(), count, [reactor, resp](absl::StatusOr<WriteResult> result) {
+    if (result.ok()) {
+      resp->set_retracted(result->count);
+      resp->set_seq(result->first_seq);
+    }
+    reactor->Finish(ToGrpcStatus(result.status()));
+  });
   return reactor;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
@@ -47,8 +47,7 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
                                        v1::CheckBatchResponse* resp) override;
   grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* ctx, const v1::ReportRequest* req,
                                    v1::ReportResponse* resp) override;
-  grpc::ServerUnaryReactor* Retract(grpc::CallbackServerContext* ctx,
-                                    const v1::RetractRequest* req,
+  grpc::ServerUnaryReactor* Retract(grpc::CallbackServerContext* ctx, const v1::RetractRequest* req,
                                     v1::RetractResponse* resp) override;
 
  private:

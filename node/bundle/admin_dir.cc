@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/bundle/admin_dir.h"
 
 #include <unistd.h>
@@ -249,8 +248,9 @@ absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
                   *std::move(admin_pub_pem), *std::move(keys), *std::move(roster));
 }
 
-absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id, absl::string_view endpoint,
-                                                     double trust, const fs::path& out_dir) {
+absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
+                                                     absl::string_view endpoint, double trust,
+                                                     const fs::path& out_dir) {
   if (!IsValidMemberId(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat("id: \"", (id), "\" must match [a-z0-9][a-z0-9-]{2,31}"));
@@ -282,8 +282,7 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id, absl:
   }
   roster_ = *std::move(current);
   if (roster_.Find(id) != nullptr) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("member \"", (id), "\" is already in the roster"));
+    return absl::AlreadyExistsError(absl::StrCat("member \"", (id), "\" is already in the roster"));
   }
 
   absl::StatusOr<crypto::IssuedCertificate> tls = ca_.IssueMemberCertificate(network_, id);

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "authnet/v1/records.pb.h"
 #include "node/bundle/roster.h"
 #include "node/core/network_keys.h"

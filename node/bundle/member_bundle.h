@@ -42,9 +42,9 @@ class MemberBundle {
   const Roster& roster() const { return roster_; }
 
  private:
-  MemberBundle(std::string network, std::string member_id, std::string ca_pem,
-               std::string cert_pem, std::string key_pem, crypto::Ed25519Key signing_key,
-               NetworkKeys network_keys, std::string admin_public_key, Roster roster)
+  MemberBundle(std::string network, std::string member_id, std::string ca_pem, std::string cert_pem,
+               std::string key_pem, crypto::Ed25519Key signing_key, NetworkKeys network_keys,
+               std::string admin_public_key, Roster roster)
       : network_(std::move(network)),
         member_id_(std::move(member_id)),
         ca_pem_(std::move(ca_pem)),

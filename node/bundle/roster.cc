@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/bundle/roster.h"
 
 #include <set>
@@ -62,7 +61,8 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
 }
 
 absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
-                                      absl::string_view admin_public_key, absl::string_view network) {
+                                      absl::string_view admin_public_key,
+                                      absl::string_view network) {
   if (!crypto::VerifyEd25519(admin_public_key, SignedMessage(signed_roster.body()),
                              signed_roster.signature())) {
     return absl::InvalidArgumentError("roster: signature is not valid for the admin key");

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "authnet/v1/records.pb.h"
 #include "node/core/member_id.h"  // IsValidMemberId, IsValidNetworkName
 #include "node/crypto/ed25519_key.h"

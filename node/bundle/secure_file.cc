@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/bundle/secure_file.h"
 
 #include <dirent.h>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "authnet/v1/types.pb.h"
 #include "node/core/network_keys.h"
 
@@ -24,6 +24,11 @@ class Digester {
 
   // Make digests `value` of `type` under the current epoch.
   Digest Make(v1::SubjectType type, absl::string_view normalized_value) const;
+
+  // Mac returns HMAC-SHA256(current network key, "authnet/v1/" + domain +
+  // "\0" + value): a keyed hash for secrets that are not subjects, such as
+  // idempotency keys, so low-entropy values cannot be guessed back from disk.
+  std::string Mac(absl::string_view domain, absl::string_view value) const;
 
   // CurrentEpoch is the epoch Make digests under.
   uint32_t CurrentEpoch() const { return keys_.CurrentEpoch(); }

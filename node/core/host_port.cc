@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/core/host_port.h"
 
 #include "absl/status/status.h"

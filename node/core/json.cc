@@ -19,11 +19,14 @@ std::string JsonQuote(absl::string_view s) {
       case '\n':
         out += "\\n";
         break;
+      case '\r':
+        out += "\\r";
+        break;
       case '\t':
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           out += "\\u00";
           out.push_back(kHex[(c >> 4) & 0xf]);
           out.push_back(kHex[c & 0xf]);

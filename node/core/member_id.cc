@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/core/member_id.h"
 
 namespace authnet {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/strings/string_view.h"
 
 namespace authnet {
 

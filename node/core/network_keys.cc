@@ -34,8 +34,8 @@ absl::StatusOr<NetworkKeys> NetworkKeys::Parse(absl::string_view text) {
           absl::StrCat("line ", line_no, ": key must be 64 hex digits"));
     }
     if (keys.contains(epoch)) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", line_no, ": epoch ", epoch,
-                                                     " appears twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", line_no, ": epoch ", epoch, " appears twice"));
     }
     NetworkKey k;
     std::copy(key->begin(), key->end(), k.begin());

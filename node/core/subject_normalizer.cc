@@ -8,7 +8,9 @@ namespace {
 
 constexpr size_t kMaxTextBytes = 128;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 absl::string_view Trim(absl::string_view s) {
   while (!s.empty() && IsSpace(s.front())) {
@@ -86,8 +88,8 @@ absl::StatusOr<std::string> NormalizeText(absl::string_view field, absl::string_
     return Invalid(field, "is empty");
   }
   if (text.size() > kMaxTextBytes) {
-    return Invalid(field, absl::StrCat("is ", text.size(), " bytes, at most ", kMaxTextBytes,
-                                       " allowed"));
+    return Invalid(field,
+                   absl::StrCat("is ", text.size(), " bytes, at most ", kMaxTextBytes, " allowed"));
   }
   std::string out;
   out.reserve(text.size());
@@ -203,7 +205,8 @@ absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(const v1::Subje
     out.push_back({v1::SUBJECT_TYPE_IMAGE_PHASH, *std::move(phash)});
   }
   if (out.empty()) {
-    return Invalid("subjects", "at least one of gtin, supplier, seller, nfc_uid, image_phash is required");
+    return Invalid("subjects",
+                   "at least one of gtin, supplier, seller, nfc_uid, image_phash is required");
   }
   return out;
 }

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "authnet/v1/types.pb.h"
 
 namespace authnet {
@@ -31,8 +31,9 @@ struct NormalizedSubject {
 // NormalizeHex accepts hex digits optionally separated by ':', '-' or spaces
 // (as NFC readers print tag UIDs), and returns lower-case hex without
 // separators, `min_bytes`..`max_bytes` long.
-[[nodiscard]] absl::StatusOr<std::string> NormalizeHex(absl::string_view field, absl::string_view raw,
-                                                       size_t min_bytes, size_t max_bytes);
+[[nodiscard]] absl::StatusOr<std::string> NormalizeHex(absl::string_view field,
+                                                       absl::string_view raw, size_t min_bytes,
+                                                       size_t max_bytes);
 
 // NormalizeSubjects turns the set fields of `subjects` into the subjects a
 // check looks up and a report records:

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/crypto/certificate_authority.h"
 
 #include <openssl/err.h>

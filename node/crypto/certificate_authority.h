@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "node/crypto/openssl_util.h"
 
 namespace authnet::crypto {

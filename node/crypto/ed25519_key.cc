@@ -1,10 +1,23 @@
-#include "absl/strings/string_view.h"
 #include "node/crypto/ed25519_key.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 namespace authnet::crypto {
+namespace {
+
+// RawPublicKey returns the 32-byte public half of an Ed25519 key.
+absl::StatusOr<std::string> RawPublicKey(EVP_PKEY* pkey) {
+  size_t len = 32;
+  std::string pub(len, '\0');
+  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(pub.data()), &len) != 1 ||
+      len != 32) {
+    return OpenSslError("reading an Ed25519 public key");
+  }
+  return pub;
+}
+
+}  // namespace
 
 absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
@@ -12,13 +25,11 @@ absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
     return OpenSslError("generating an Ed25519 key");
   }
   EvpPkeyPtr pkey(raw);
-  size_t len = 32;
-  std::string pub(len, '\0');
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()),
-                                  &len) != 1) {
-    return OpenSslError("reading an Ed25519 public key");
+  absl::StatusOr<std::string> pub = RawPublicKey(pkey.get());
+  if (!pub.ok()) {
+    return pub.status();
   }
-  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), pub);
+  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), *std::move(pub));
 }
 
 absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
@@ -34,19 +45,17 @@ absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
     return absl::InvalidArgumentError("not an Ed25519 key");
   }
-  size_t len = 32;
-  std::string pub(len, '\0');
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()),
-                                  &len) != 1) {
-    return OpenSslError("reading an Ed25519 public key");
+  absl::StatusOr<std::string> pub = RawPublicKey(pkey.get());
+  if (!pub.ok()) {
+    return pub.status();
   }
-  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), pub);
+  return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), *std::move(pub));
 }
 
 absl::StatusOr<std::string> Ed25519Key::ToPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (bio == nullptr || PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0,
+                                                 nullptr, nullptr) != 1) {
     return OpenSslError("writing an Ed25519 key");
   }
   return BioToString(bio.get());
@@ -54,7 +63,8 @@ absl::StatusOr<std::string> Ed25519Key::ToPem() const {
 
 absl::StatusOr<std::string> Ed25519Key::Sign(absl::string_view message) const {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
     return OpenSslError("starting an Ed25519 signature");
   }
   std::string sig(64, '\0');
@@ -80,10 +90,10 @@ bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
     ERR_clear_error();
     return false;
   }
-  bool ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
+  bool ok =
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -117,14 +127,7 @@ absl::StatusOr<std::string> Ed25519PublicKeyFromPem(absl::string_view pem) {
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
     return absl::InvalidArgumentError("not an Ed25519 public key");
   }
-  size_t len = 32;
-  std::string pub(len, '\0');
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), reinterpret_cast<unsigned char*>(pub.data()), &len) !=
-          1 ||
-      len != 32) {
-    return OpenSslError("reading an Ed25519 public key");
-  }
-  return pub;
+  return RawPublicKey(pkey.get());
 }
 
 }  // namespace authnet::crypto

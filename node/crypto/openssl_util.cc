@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/crypto/openssl_util.h"
 
 #include <openssl/err.h>

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "node/bundle/admin_dir.h"
 #include "node/core/flag_parser.h"
+#include "node/core/json.h"
 
 namespace authnet {
 namespace {
@@ -66,39 +67,6 @@ std::string TrustText(uint32_t trust_milli) {
     text.pop_back();
   }
   return text;
-}
-
-// JsonString quotes `s` as a JSON string, escaping quotes, backslashes and
-// every control character.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
 }
 
 // Exit code for a failed admin operation: a value the user typed that fails
@@ -210,9 +178,9 @@ int RunMemberList(const std::vector<std::string>& args) {
   if (flags->Has("json")) {
     std::vector<std::string> items;
     for (const v1::RosterMember& m : members) {
-      items.push_back(absl::StrCat("{\"id\": ", JsonString(m.id()),
-                                   ", \"status\": ", JsonString(StatusName(m.status())),
-                                   ", \"endpoint\": ", JsonString(m.endpoint()),
+      items.push_back(absl::StrCat("{\"id\": ", JsonQuote(m.id()),
+                                   ", \"status\": ", JsonQuote(StatusName(m.status())),
+                                   ", \"endpoint\": ", JsonQuote(m.endpoint()),
                                    ", \"trust\": ", TrustText(m.trust_milli()), "}"));
     }
     Print(absl::StrCat("[", absl::StrJoin(items, ", "), "]\n"));

@@ -19,8 +19,8 @@ namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(5);
 
-const std::set<std::string> kSubjectFlags = {"gtin",     "serial",  "lot",        "supplier",
-                                             "seller",   "nfc-uid", "image-phash"};
+const std::set<std::string> kSubjectFlags = {"gtin",   "serial",  "lot",        "supplier",
+                                             "seller", "nfc-uid", "image-phash"};
 
 int UsageError(absl::string_view command, absl::string_view what) {
   std::fprintf(stderr, "authnetctl %s: %s; run 'authnetctl --help'\n", std::string(command).c_str(),
@@ -111,9 +111,8 @@ int RunStatus(const std::vector<std::string>& args) {
     }
     std::printf("%s\n",
                 absl::StrCat("{\"member\": ", JsonQuote(resp.member()),
-                             ", \"network\": ", JsonQuote(resp.network()),
-                             ", \"roster_version\": ", resp.roster_version(),
-                             ", \"records\": ", resp.records(),
+                             ", \"network\": ", JsonQuote(resp.network()), ", \"roster_version\": ",
+                             resp.roster_version(), ", \"records\": ", resp.records(),
                              ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
                              ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}",
                              ", \"peers\": [", absl::StrJoin(peers, ", "), "]}")
@@ -126,8 +125,7 @@ int RunStatus(const std::vector<std::string>& args) {
   std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
   std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
   std::printf("version vector:    %s\n",
-              vv.empty() ? "(empty)"
-                         : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
+              vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
   for (const v1::PeerStatus& p : resp.peers()) {
     std::printf("peer %-20s %s\n", p.member().c_str(),
                 p.connected() ? "connected" : "not connected");

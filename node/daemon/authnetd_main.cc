@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
     }
   }
   if (flags->Get("config")) {
-    return Usage("--config: configuration files are not supported by this build yet; "
-                 "set options with flags");
+    return Usage(
+        "--config: configuration files are not supported by this build yet; "
+        "set options with flags");
   }
   options.bundle_dir = *flags->Get("bundle");
   options.data_dir = *flags->Get("data");

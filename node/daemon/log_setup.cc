@@ -41,9 +41,8 @@ void AppendJsonString(spdlog::memory_buf_t& dest, std::string_view s) {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                      msg.time.time_since_epoch())
-                      .count();
+    auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(msg.time.time_since_epoch()).count();
     std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
     std::tm tm{};
     gmtime_r(&secs, &tm);

@@ -17,8 +17,8 @@ absl::Status RebuildModel(LogStore& store, Model& model, const std::string& netw
     v1::BatchBody body;
     if (!body.ParseFromString(stored.batch.body()) || body.network() != network ||
         body.origin() != stored.origin || body.first_seq() != stored.first_seq) {
-      return absl::DataLossError(absl::StrCat("stored batch ", stored.origin, " ",
-                                              stored.first_seq, "..", stored.last_seq,
+      return absl::DataLossError(absl::StrCat("stored batch ", stored.origin, " ", stored.first_seq,
+                                              "..", stored.last_seq,
                                               " is damaged; restore the data dir from a backup"));
     }
     return model.ApplyBatch(body);
@@ -96,9 +96,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     return writer.status();
   }
   node->writer_ = *std::move(writer);
-  node->checkout_ = std::make_unique<CheckoutService>(options.checkout, *node->digester_,
-                                                      *node->model_, *node->writer_, clock,
-                                                      MakeLogger("api", sink));
+  node->checkout_ =
+      std::make_unique<CheckoutService>(options.checkout, *node->digester_, *node->model_,
+                                        *node->writer_, clock, MakeLogger("api", sink));
   node->admin_ = std::make_unique<AdminService>(b.member_id(), b.roster(), *node->model_, clock);
   node->peer_ = std::make_unique<PeerService>(b.roster(), MakeLogger("peer", sink));
 
@@ -110,9 +110,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     builder.RegisterService(node->admin_.get());
     node->api_server_ = builder.BuildAndStart();
     if (node->api_server_ == nullptr || (!api->is_unix && node->api_port_ == 0)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--api-listen: cannot listen on ", options.api_listen,
-          " (address in use, or the socket's directory is missing or not writable)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("--api-listen: cannot listen on ", options.api_listen,
+                       " (address in use, or the socket's directory is missing or not writable)"));
     }
     if (api->is_unix) {
       node->api_port_ = 0;
@@ -130,19 +130,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     builder.RegisterService(node->peer_.get());
     node->peer_server_ = builder.BuildAndStart();
     if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--peer-listen: cannot listen on ", options.peer_listen, " (address in use?)"));
+      return absl::FailedPreconditionError(absl::StrCat("--peer-listen: cannot listen on ",
+                                                        options.peer_listen, " (address in use?)"));
     }
   }
   node->api_server_->GetHealthCheckService()->SetServingStatus(true);
   node->peer_server_->GetHealthCheckService()->SetServingStatus(true);
-  node->log_->info("api listener on {}", api->is_unix ? api->GrpcUri()
-                                                       : absl::StrCat(api->host, ":", node->api_port_));
+  node->log_->info("api listener on {}",
+                   api->is_unix ? api->GrpcUri() : absl::StrCat(api->host, ":", node->api_port_));
   node->log_->info("peer listener on {}:{} (mutual TLS)", peer->host, node->peer_port_);
   if (!options.peers.empty()) {
-    node->log_->warn(
-        "--peers {} accepted, but this build does not federate yet: no peer is dialed",
-        absl::StrJoin(options.peers, ","));
+    node->log_->warn("--peers {} accepted, but this build does not federate yet: no peer is dialed",
+                     absl::StrJoin(options.peers, ","));
   }
   node->log_->info("authnetd ready: member {} of network {}, roster version {}, {} records",
                    b.member_id(), b.network(), b.roster().version(), node->model_->Records());

@@ -150,7 +150,8 @@ void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse*
         continue;
       }
       uint32_t age = today > e.day ? today - e.day : 0;
-      double value = e.weight * origin.trust * std::exp2(-static_cast<double>(age) / options_.half_life_days);
+      double value =
+          e.weight * origin.trust * std::exp2(-static_cast<double>(age) / options_.half_life_days);
       auto slot = std::find_if(by_origin.begin(), by_origin.end(),
                                [&](const OriginEvidence& o) { return o.origin == e.origin; });
       if (slot == by_origin.end()) {

@@ -42,8 +42,8 @@ bool IsItem(v1::SubjectType type) {
 v1::Decision Max(v1::Decision a, v1::Decision b) { return a > b ? a : b; }
 
 // One reason per adverse kind present: members, newest age, summed score.
-void AddKindReasons(v1::SubjectType type, std::span<const OriginEvidence> evidence,
-                    uint32_t today, const std::array<double, kSignalKinds>& strength,
+void AddKindReasons(v1::SubjectType type, std::span<const OriginEvidence> evidence, uint32_t today,
+                    const std::array<double, kSignalKinds>& strength,
                     std::vector<v1::Reason>* reasons) {
   for (v1::SignalKind kind : kAdverseKinds) {
     v1::Reason r;
@@ -71,8 +71,9 @@ void AddKindReasons(v1::SubjectType type, std::span<const OriginEvidence> eviden
     r.set_local(local);
     r.set_code(std::string(SignalKindName(kind)));
     r.set_summary(absl::StrCat(SubjectTypeName(type), ": ", SignalKindName(kind), " by ", members,
-                               members == 1 ? " member" : " members", local ? " (incl. this one)" : "",
-                               ", newest ", r.newest_age_days(), " days old"));
+                               members == 1 ? " member" : " members",
+                               local ? " (incl. this one)" : "", ", newest ", r.newest_age_days(),
+                               " days old"));
     reasons->push_back(std::move(r));
   }
 }
@@ -159,8 +160,7 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
                 (bad + good + o.reputation_prior_bad + o.reputation_prior_good);
   v.risk = rate;
   bool enough_members = only_local || v.adverse_origins.size() >= o.deny_min_members;
-  if (rate >= o.reputation_deny_rate && bad + good >= o.reputation_min_evidence &&
-      enough_members) {
+  if (rate >= o.reputation_deny_rate && bad + good >= o.reputation_min_evidence && enough_members) {
     v.decision = v1::DECISION_DENY;
   } else if (rate >= o.reputation_review_rate) {
     v.decision = v1::DECISION_REVIEW;

@@ -54,20 +54,29 @@ absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::filesystem::
                                                          const std::string& network,
                                                          const std::string& member_id) {
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  bool created = std::filesystem::create_directories(data_dir, ec);
   if (ec) {
     return Precondition(data_dir, absl::StrCat("cannot create it: ", ec.message()));
   }
-  std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
+  if (created) {
+    // A directory we make is private; an existing one keeps the mode its
+    // owner chose (the files in it are 0600 either way).
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) {
+      return Precondition(data_dir, absl::StrCat("cannot make it private: ", ec.message()));
+    }
+  }
   std::filesystem::path lock_path = data_dir / "authnetd.lock";
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
-    return Precondition(data_dir, absl::StrCat("cannot open authnetd.lock: ", std::strerror(errno)));
+    return Precondition(data_dir,
+                        absl::StrCat("cannot open authnetd.lock: ", std::strerror(errno)));
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(lock_fd);
-    return Precondition(data_dir, "another authnetd is using it; stop that one or pick another --data");
+    return Precondition(data_dir,
+                        "another authnetd is using it; stop that one or pick another --data");
   }
   // Create the database file private before SQLite opens it; its -wal and
   // -shm files inherit the mode.
@@ -85,8 +94,8 @@ absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::filesystem::
   }
   std::unique_ptr<LogStore> store(new LogStore(*std::move(db), lock_fd));
   // WAL with synchronous=FULL: a committed transaction survives power loss.
-  absl::Status st = store->db_->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  absl::Status st =
+      store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!st.ok()) {
     return Precondition(data_dir, absl::StrCat("authnet.db is not usable: ", st.message()));
   }
@@ -111,22 +120,23 @@ absl::Status LogStore::Migrate() {
   }
   absl::StatusOr<bool> row = q->Step();
   if (!row.ok()) {
-    return absl::Status(row.status().code(),
-                        absl::StrCat("authnet.db is damaged or not a database: ", row.status().message()));
+    return absl::Status(
+        row.status().code(),
+        absl::StrCat("authnet.db is damaged or not a database: ", row.status().message()));
   }
   int version = static_cast<int>(q->ColumnInt(0));
   if (version > SchemaVersion()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("authnet.db has schema version ", version, " but this authnetd knows up to ",
-                     SchemaVersion(), "; run a newer authnetd"));
+    return absl::FailedPreconditionError(absl::StrCat("authnet.db has schema version ", version,
+                                                      " but this authnetd knows up to ",
+                                                      SchemaVersion(), "; run a newer authnetd"));
   }
   for (int v = version; v < SchemaVersion(); ++v) {
-    std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[v], "PRAGMA user_version=", v + 1,
-                                   "; COMMIT;");
+    std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[v],
+                                   "PRAGMA user_version=", v + 1, "; COMMIT;");
     if (absl::Status st = db_->Exec(sql); !st.ok()) {
       (void)db_->Exec("ROLLBACK");
-      return absl::Status(st.code(), absl::StrCat("migrating authnet.db to schema ", v + 1, ": ",
-                                                  st.message()));
+      return absl::Status(
+          st.code(), absl::StrCat("migrating authnet.db to schema ", v + 1, ": ", st.message()));
     }
   }
   return absl::OkStatus();
@@ -149,9 +159,10 @@ absl::Status LogStore::CheckIdentity(const std::string& network, const std::stri
     if (*row) {
       std::string have = get->ColumnBlob(0);
       if (have != want) {
-        return Precondition(data_dir, absl::StrCat("it belongs to ", key, " '", have,
-                                                   "' but the bundle is for ", key, " '", want,
-                                                   "'; use that member's bundle or another --data"));
+        return Precondition(
+            data_dir,
+            absl::StrCat("it belongs to ", key, " '", have, "' but the bundle is for ", key, " '",
+                         want, "'; use that member's bundle or another --data"));
       }
       continue;
     }
@@ -171,7 +182,8 @@ absl::Status LogStore::CheckIdentity(const std::string& network, const std::stri
 
 absl::Status LogStore::ForEachBatch(const std::function<absl::Status(const StoredBatch&)>& fn) {
   absl::StatusOr<SqliteStatement> q = db_->Prepare(
-      "SELECT origin, first_seq, last_seq, body, signature FROM batches ORDER BY origin, first_seq");
+      "SELECT origin, first_seq, last_seq, body, signature FROM batches ORDER BY origin, "
+      "first_seq");
   if (!q.ok()) {
     return q.status();
   }
@@ -229,8 +241,8 @@ absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string
   }
   v1::BatchBody body;
   if (!body.ParseFromString(q->ColumnBlob(0))) {
-    return absl::DataLossError(absl::StrCat("stored batch of ", origin, " holding seq ", seq,
-                                            " does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("stored batch of ", origin, " holding seq ", seq, " does not parse"));
   }
   uint64_t index = seq - body.first_seq();
   if (index >= static_cast<uint64_t>(body.records_size())) {
@@ -267,7 +279,8 @@ absl::Status LogStore::Commit(const std::vector<StoredBatch>& batches,
   }
   auto write = [&]() -> absl::Status {
     absl::StatusOr<SqliteStatement> put_batch = db_->Prepare(
-        "INSERT INTO batches (origin, first_seq, last_seq, body, signature) VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO batches (origin, first_seq, last_seq, body, signature) VALUES (?, ?, ?, ?, "
+        "?)");
     if (!put_batch.ok()) {
       return put_batch.status();
     }

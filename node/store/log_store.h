@@ -23,10 +23,10 @@ struct StoredBatch {
 };
 
 // IdempotencyEntry remembers which records a report's idempotency key made.
-// Keys are stored only as SHA-256 hashes: a caller's key may embed an order
-// or customer number.
+// Keys are stored only as HMACs under the network key (Digester::Mac): a
+// caller's key may embed an order or customer number.
 struct IdempotencyEntry {
-  std::string key_hash;      // 32 bytes
+  std::string key_hash;      // 32 bytes, Digester::Mac("idempotency", key)
   std::string request_hash;  // 32 bytes, over the report's records
   uint64_t first_seq = 0;
   uint32_t count = 0;
@@ -79,8 +79,7 @@ class LogStore {
  private:
   LogStore(std::unique_ptr<SqliteDb> db, int lock_fd) : db_(std::move(db)), lock_fd_(lock_fd) {}
   [[nodiscard]] absl::Status Migrate();
-  [[nodiscard]] absl::Status CheckIdentity(const std::string& network,
-                                           const std::string& member_id,
+  [[nodiscard]] absl::Status CheckIdentity(const std::string& network, const std::string& member_id,
                                            const std::filesystem::path& data_dir);
 
   std::unique_ptr<SqliteDb> db_;

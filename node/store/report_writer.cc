@@ -57,13 +57,11 @@ void ReportWriter::SubmitReport(std::vector<v1::Record> records, std::string key
   Enqueue(std::move(w));
 }
 
-void ReportWriter::SubmitRetract(uint64_t seq, uint32_t count, uint32_t today,
-                                 WriteCallback done) {
+void ReportWriter::SubmitRetract(uint64_t seq, uint32_t count, WriteCallback done) {
   Write w;
   w.retract = true;
   w.seq = seq;
   w.count = count;
-  w.today = today;
   w.done = std::move(done);
   Enqueue(std::move(w));
 }
@@ -71,12 +69,13 @@ void ReportWriter::SubmitRetract(uint64_t seq, uint32_t count, uint32_t today,
 void ReportWriter::Enqueue(Write write) {
   absl::MutexLock lock(&mu_);
   if (stopping_) {
-    std::move(write.done)(absl::UnavailableError("node is shutting down; retry on another node or later"));
+    std::move(write.done)(
+        absl::UnavailableError("node is shutting down; retry on another node or later"));
     return;
   }
   if (queue_.size() >= options_.max_queued) {
-    std::move(write.done)(absl::ResourceExhaustedError(
-        absl::StrCat("write queue is full (", options_.max_queued, " waiting); retry with backoff")));
+    std::move(write.done)(absl::ResourceExhaustedError(absl::StrCat(
+        "write queue is full (", options_.max_queued, " waiting); retry with backoff")));
     return;
   }
   queue_.push_back(std::move(write));
@@ -88,9 +87,8 @@ void ReportWriter::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](ReportWriter* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return self->stopping_ || !self->queue_.empty();
-          },
+          +[](ReportWriter* self)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) {
         return;  // stopping and drained
@@ -134,8 +132,8 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
         std::optional<IdempotencyEntry> seen;
         if (auto it = keys_in_group.find(w.key_hash); it != keys_in_group.end()) {
           if (group[it->second].request_hash != w.request_hash) {
-            outcome[i] = absl::InvalidArgumentError(
-                "idempotency_key: already used for a different report");
+            outcome[i] =
+                absl::InvalidArgumentError("idempotency_key: already used for a different report");
           } else {
             same_as[i] = it->second;
           }
@@ -149,8 +147,8 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
         }
         if (found->has_value()) {
           if ((*found)->request_hash != w.request_hash) {
-            outcome[i] = absl::InvalidArgumentError(
-                "idempotency_key: already used for a different report");
+            outcome[i] =
+                absl::InvalidArgumentError("idempotency_key: already used for a different report");
           } else {
             outcome[i] = WriteResult{(*found)->first_seq, (*found)->count, true};
           }
@@ -175,13 +173,13 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
     std::vector<v1::Record> retractions;
     absl::Status error;
     std::set<uint64_t> retracting;
-    for (uint64_t seq = w.seq; seq < w.seq + w.count && error.ok(); ++seq) {
-      if (seq == 0 || seq >= next) {
-        error = absl::NotFoundError(absl::StrCat("seq: record ", seq,
-                                                 " does not exist; this node's log ends at ",
-                                                 next - 1));
-        break;
-      }
+    // Compare without adding, so a range near 2^64 cannot wrap around.
+    if (w.seq == 0 || w.seq >= next || w.count > next - w.seq) {
+      error = absl::NotFoundError(
+          absl::StrCat("seq: records ", w.seq, " (", w.count,
+                       " of them) do not all exist; this node's log ends at ", next - 1));
+    }
+    for (uint64_t seq = w.seq; seq - w.seq < w.count && error.ok(); ++seq) {
       absl::StatusOr<std::optional<v1::Record>> target = record_at(seq);
       if (!target.ok()) {
         error = absl::UnavailableError(
@@ -189,7 +187,8 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
         break;
       }
       if (!target->has_value()) {
-        error = absl::DataLossError(absl::StrCat("seq: record ", seq, " is missing from the store"));
+        error =
+            absl::DataLossError(absl::StrCat("seq: record ", seq, " is missing from the store"));
         break;
       }
       const v1::Record& t = **target;
@@ -201,9 +200,10 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
       if (model_.IsRetracted(origin_, seq) || retracted_in_group.contains(seq)) {
         continue;
       }
+      // The retraction repeats the record it undoes, day and ttl included,
+      // so every model can find and subtract exactly that evidence.
       v1::Record r = t;
       r.set_retracts_seq(seq);
-      r.set_day(w.today);
       retractions.push_back(std::move(r));
       retracting.insert(seq);
     }
@@ -225,8 +225,8 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
     body.set_last_seq(next - 1);
     StoredBatch stored{origin_, body.first_seq(), body.last_seq(), {}};
     stored.batch.set_body(body.SerializeAsString());
-    absl::StatusOr<std::string> sig =
-        signing_key_.Sign(absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), stored.batch.body()));
+    absl::StatusOr<std::string> sig = signing_key_.Sign(
+        absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), stored.batch.body()));
     absl::Status st = sig.ok() ? absl::OkStatus() : sig.status();
     if (st.ok()) {
       stored.batch.set_signature(*sig);

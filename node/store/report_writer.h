@@ -23,7 +23,7 @@ namespace authnet {
 struct WriteResult {
   uint64_t first_seq = 0;  // 0 when nothing new was written
   uint32_t count = 0;
-  bool replayed = false;   // an earlier report with the same idempotency key answered
+  bool replayed = false;  // an earlier report with the same idempotency key answered
 };
 
 using WriteCallback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
@@ -57,13 +57,13 @@ class ReportWriter {
   // non-empty `key_hash`, a report whose key was seen before is answered
   // with the first report's result if `request_hash` matches, else with
   // INVALID_ARGUMENT.
-  void SubmitReport(std::vector<v1::Record> records, std::string key_hash,
-                    std::string request_hash, WriteCallback done);
+  void SubmitReport(std::vector<v1::Record> records, std::string key_hash, std::string request_hash,
+                    WriteCallback done);
 
   // SubmitRetract retracts this origin's records [seq, seq + count). Records
   // already retracted are skipped; a seq beyond the log is NOT_FOUND and a
   // retraction record cannot itself be retracted (INVALID_ARGUMENT).
-  void SubmitRetract(uint64_t seq, uint32_t count, uint32_t today, WriteCallback done);
+  void SubmitRetract(uint64_t seq, uint32_t count, WriteCallback done);
 
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
@@ -77,7 +77,6 @@ class ReportWriter {
     std::string request_hash;
     uint64_t seq = 0;  // retract: first seq and count
     uint32_t count = 0;
-    uint32_t today = 0;
     WriteCallback done;
   };
 

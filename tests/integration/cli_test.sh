@@ -17,16 +17,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; [ -f "$WORK/node.log" ] && sed 's/^/  node: /' "$WORK/node.log" >&2; exit 1; }
+fail() { echo "FAIL: $*" >&2; [ -f "$LOG" ] && sed 's/^/  node: /' "$LOG" >&2; exit 1; }
 step() { echo "--- $*"; }
 
 API="unix:$WORK/api.sock"
+LOG="$WORK/node.log"
 SERIAL="CLI-SERIAL-9f3a71"
 GTIN=4006381333931
 
-start_node() {
+start_node() {  # start_node [extra authnetd flags...]
   "$BIN/authnetd" --bundle "$WORK/acme" --data "$WORK/data" --peer-listen 127.0.0.1:0 \
-    --api-listen "$API" >>"$WORK/node.log" 2>&1 &
+    --api-listen "$API" "$@" >>"$LOG" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 100); do
     if "$CTL" status --node "$API" >/dev/null 2>&1; then return 0; fi
@@ -104,7 +105,8 @@ step "kill -9 and restart: the acknowledged report still counts"
 kill -9 "$NODE_PID"
 wait "$NODE_PID" 2>/dev/null || true
 NODE_PID=""
-start_node
+LOG="$WORK/node-json.log"
+start_node --log-format json
 expect_decision deny --gtin $GTIN --serial "$SERIAL" >/dev/null
 "$CTL" status --node "$API" --json | grep -q "\"model_fingerprint\": \"$fingerprint\"" ||
   fail "fingerprint changed across restart"
@@ -118,9 +120,19 @@ set -e
 NODE_PID=""
 [ $rc -eq 0 ] || fail "authnetd exited $rc on SIGTERM"
 
+step "--log-format json writes one JSON object per line"
+python3 -c '
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "no log lines"
+for l in lines:
+    o = json.loads(l)
+    assert {"ts", "level", "logger", "msg"} <= o.keys(), o
+' "$WORK/node-json.log" || fail "json log lines do not parse"
+
 step "the raw serial is in no file under the data dir and in no log line"
 if grep -rqiF "$SERIAL" "$WORK/data"; then fail "raw serial found under the data dir"; fi
-if grep -qiF "$SERIAL" "$WORK/node.log"; then fail "raw serial found in the log"; fi
+if grep -qiF "$SERIAL" "$WORK/node.log" "$WORK/node-json.log"; then fail "raw serial found in a log"; fi
 if grep -rqF "$GTIN" "$WORK/data"; then fail "raw gtin found under the data dir"; fi
 
 echo "cli end-to-end: all steps passed"

@@ -33,7 +33,7 @@ enum class SignalKind {
   kCounterfeitSuspected,
   kVerificationFailed,
   kVerificationPassed,
-  kUnitSold,           // a serialized unit was sold or activated
+  kUnitSold,  // a serialized unit was sold or activated
   kReturnNotGenuine,
 };
 
@@ -58,13 +58,14 @@ struct Subjects {
 
 // Reason explains one piece of evidence behind a decision.
 struct Reason {
-  std::string subject_type;  // "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
-  std::string code;          // "counterfeit_confirmed", ..., "clone_suspected", "reputation"
-  uint32_t members = 0;      // distinct members behind it
+  std::string
+      subject_type;      // "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
+  std::string code;      // "counterfeit_confirmed", ..., "clone_suspected", "reputation"
+  uint32_t members = 0;  // distinct members behind it
   uint32_t newest_age_days = 0;
   double score = 0;
-  bool local = false;        // this platform's own member reported it
-  std::string summary;       // one line for people
+  bool local = false;   // this platform's own member reported it
+  std::string summary;  // one line for people
 };
 
 // CheckResult is the answer to one check.
@@ -102,7 +103,7 @@ struct ClientOptions {
   FailurePolicy failure_policy = FailurePolicy::kFailOpen;
   // Attempts per Report when the node is unavailable or slow; every attempt
   // carries the same idempotency key, so the report counts once.
-  int report_attempts = 3;
+  int report_attempts = 3;  // 1 to 10
 };
 
 // Client talks to one authnet node. Thread-safe: share one Client across
@@ -129,10 +130,11 @@ class Client {
 
   // Report records a signal about `subjects` with `weight` in [0, 1]. It
   // returns once the node has made it durable. `idempotency_key` identifies
-  // the report across retries (e.g. "return-8812"); if empty one is
-  // generated for this call's own retries. Errors: INVALID_ARGUMENT for bad
-  // input, UNAVAILABLE / DEADLINE_EXCEEDED when every attempt failed — call
-  // again with the same key to be sure it counts exactly once.
+  // the report across retries (e.g. "return-8812"); pass one, so that your
+  // own retries count once too. If empty, one is generated for this call's
+  // retries and named in the error message. Errors: INVALID_ARGUMENT for
+  // bad input, UNAVAILABLE / DEADLINE_EXCEEDED when every attempt failed —
+  // the report may or may not have counted: call again with the same key.
   [[nodiscard]] absl::StatusOr<ReportResult> Report(const Subjects& subjects, SignalKind kind,
                                                     double weight = 1.0,
                                                     std::string idempotency_key = "");

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "node/bundle/admin_dir.h"
 
 #include <sys/resource.h>

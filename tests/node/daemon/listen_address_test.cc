@@ -36,8 +36,8 @@ TEST(ListenAddressTest, ParsesHostsAndPorts) {
 }
 
 TEST(ListenAddressTest, RejectsMalformedAddressesNamingTheFlag) {
-  for (const char* bad : {"", "7701", "host:", "host:99999", "host:-1", "::1:80", "[::1:80",
-                          "unix:"}) {
+  for (const char* bad :
+       {"", "7701", "host:", "host:99999", "host:-1", "::1:80", "[::1:80", "unix:"}) {
     auto a = ParseListenAddress("--api-listen", bad);
     EXPECT_FALSE(a.ok()) << bad;
     EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);

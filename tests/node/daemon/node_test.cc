@@ -2,6 +2,7 @@
 // a unix socket and a loopback peer port, driven through the SDK.
 #include "node/daemon/node.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <future>
 #include <iterator>
 
 #include "authnet/client.h"
@@ -69,8 +71,8 @@ class NodeTest : public ::testing::Test {
 
 TEST_F(NodeTest, ReportedCounterfeitUnitIsDeniedAndOtherSerialsAllowed) {
   Start();
-  auto report = client_->Report({.gtin = kGtin, .serial = "SN-0001"},
-                                SignalKind::kCounterfeitConfirmed);
+  auto report =
+      client_->Report({.gtin = kGtin, .serial = "SN-0001"}, SignalKind::kCounterfeitConfirmed);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->accepted, 1u);
   EXPECT_EQ(report->seq, 1u);
@@ -98,7 +100,8 @@ TEST_F(NodeTest, ReportedCounterfeitUnitIsDeniedAndOtherSerialsAllowed) {
 TEST_F(NodeTest, CheckBatchAnswersInOrder) {
   Start();
   ASSERT_TRUE(client_->Report({.seller = "shady-store"}, SignalKind::kCounterfeitConfirmed).ok());
-  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = "X"}, SignalKind::kCounterfeitConfirmed).ok());
+  ASSERT_TRUE(
+      client_->Report({.gtin = kGtin, .serial = "X"}, SignalKind::kCounterfeitConfirmed).ok());
   auto results = client_->CheckBatch(
       {{.gtin = kGtin, .serial = "X"}, {.gtin = kGtin, .serial = "Y"}, {.seller = "SHADY-STORE"}});
   ASSERT_TRUE(results.ok()) << results.status();
@@ -185,7 +188,8 @@ TEST_F(NodeTest, RetractWithdrawsAReport) {
 
 TEST_F(NodeTest, ReportsSurviveARestartAndSeqsContinue) {
   Start();
-  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = "P-1"}, SignalKind::kCounterfeitConfirmed).ok());
+  ASSERT_TRUE(
+      client_->Report({.gtin = kGtin, .serial = "P-1"}, SignalKind::kCounterfeitConfirmed).ok());
   std::string fingerprint = NodeStatus().model_fingerprint();
   Start();  // a new node on the same data dir
   EXPECT_EQ(client_->Check({.gtin = kGtin, .serial = "P-1"})->decision, Decision::kDeny);
@@ -210,12 +214,38 @@ TEST_F(NodeTest, StatusDescribesTheNode) {
   EXPECT_EQ(s.today(), 20400u);
 }
 
+TEST_F(NodeTest, ServesTheStandardHealthService) {
+  Start();
+  // grpc.health.v1.Health/Check with an empty HealthCheckRequest; the reply
+  // HealthCheckResponse{status: SERVING} encodes as 08 01.
+  auto channel = grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty("", 0);
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer reply;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
+                    [&](grpc::Status st) { done.set_value(st); });
+  grpc::Status st = done.get_future().get();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
 TEST_F(NodeTest, NoRawIdentifierReachesTheDataDirectory) {
   Start();
   const std::string serial = "RAWSERIAL-8c1f2e";
   const std::string supplier = "rawsupplier-5d7b";
-  ASSERT_TRUE(client_->Report({.gtin = kGtin, .serial = serial, .supplier = supplier},
-                              SignalKind::kCounterfeitConfirmed, 1.0, "order-4711")
+  ASSERT_TRUE(client_
+                  ->Report({.gtin = kGtin, .serial = serial, .supplier = supplier},
+                           SignalKind::kCounterfeitConfirmed, 1.0, "order-4711")
                   .ok());
   node_.reset();  // flush and close
   for (const auto& entry : std::filesystem::recursive_directory_iterator(options_.data_dir)) {
@@ -293,8 +323,7 @@ TEST_F(NodeTest, RefusesAMissingBundleAndAnotherMembersDataDir) {
 // server against the network CA (its certificate names a member, not a
 // host), presenting the client certificate of `client_bundle` if given.
 grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
-                          const std::filesystem::path& client_bundle,
-                          v1::GetRosterResponse* resp) {
+                          const std::filesystem::path& client_bundle, v1::GetRosterResponse* resp) {
   auto read = [](const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -14,7 +14,8 @@ class ModelTest : public ::testing::Test {
  protected:
   ModelTest() : clock_(kDay), model_(ModelOptions(), clock_, "acme") {
     model_.SetRoster(testing::MakeRoster(
-        "testnet", {{"acme"}, {"globex"}, {"initech"}, {"umbrella", 1.0, v1::MEMBER_STATUS_REVOKED}}));
+        "testnet",
+        {{"acme"}, {"globex"}, {"initech"}, {"umbrella", 1.0, v1::MEMBER_STATUS_REVOKED}}));
   }
 
   // Append one record to `origin`'s log and return its seq.
@@ -78,8 +79,8 @@ TEST_F(ModelTest, RevokedMembersEvidenceCountsForNothing) {
   EXPECT_EQ(resp.decision(), v1::DECISION_REVIEW);
   EXPECT_EQ(resp.reporters(), 1u);
   // Revoking globex too removes the rest.
-  model_.SetRoster(testing::MakeRoster(
-      "testnet", {{"acme"}, {"globex", 1.0, v1::MEMBER_STATUS_REVOKED}}, 2));
+  model_.SetRoster(
+      testing::MakeRoster("testnet", {{"acme"}, {"globex", 1.0, v1::MEMBER_STATUS_REVOKED}}, 2));
   EXPECT_EQ(Check(unit_).decision(), v1::DECISION_ALLOW);
 }
 

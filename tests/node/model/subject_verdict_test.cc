@@ -26,8 +26,7 @@ TEST(SubjectVerdictTest, NoEvidenceAllows) {
 }
 
 TEST(SubjectVerdictTest, OwnConfirmedCounterfeitDeniesLocally) {
-  std::vector<OriginEvidence> ev = {
-      Evidence(0, true, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
+  std::vector<OriginEvidence> ev = {Evidence(0, true, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
   SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions());
   EXPECT_EQ(v.decision, v1::DECISION_DENY);
   ASSERT_EQ(v.reasons.size(), 1u);
@@ -38,17 +37,15 @@ TEST(SubjectVerdictTest, OwnConfirmedCounterfeitDeniesLocally) {
 }
 
 TEST(SubjectVerdictTest, OneNetworkMemberAloneOnlyReviews) {
-  std::vector<OriginEvidence> ev = {
-      Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
   SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions());
   EXPECT_EQ(v.decision, v1::DECISION_REVIEW);
   EXPECT_LE(v.risk, ModelOptions().member_cap);
 }
 
 TEST(SubjectVerdictTest, TwoNetworkMembersDeny) {
-  std::vector<OriginEvidence> ev = {
-      Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0),
-      Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0),
+                                    Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
   SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions());
   EXPECT_EQ(v.decision, v1::DECISION_DENY);
   EXPECT_EQ(v.adverse_origins.size(), 2u);
@@ -59,17 +56,15 @@ TEST(SubjectVerdictTest, TwoNetworkMembersDeny) {
 TEST(SubjectVerdictTest, KIsConfigurable) {
   ModelOptions options;
   options.deny_min_members = 3;
-  std::vector<OriginEvidence> ev = {
-      Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0),
-      Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0),
+                                    Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 1.0)};
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, options).decision,
             v1::DECISION_REVIEW);
 }
 
 TEST(SubjectVerdictTest, WeakEvidenceStaysAllow) {
   // A suspicion at a tenth of full weight is below the review band.
-  std::vector<OriginEvidence> ev = {
-      Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_SUSPECTED, 0.1)};
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_SUSPECTED, 0.1)};
   SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_GTIN, ev, kToday, ModelOptions());
   EXPECT_EQ(v.decision, v1::DECISION_ALLOW);
   EXPECT_GT(v.risk, 0);

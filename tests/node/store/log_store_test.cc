@@ -69,7 +69,8 @@ TEST(LogStoreTest, IdempotencyEntriesPersist) {
   {
     auto store = LogStore::Open(dir.path(), "testnet", "acme");
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->Commit({MakeBatch("acme", 1, 2)}, {{key, std::string(32, 'r'), 1, 2, 7}}).ok());
+    ASSERT_TRUE(
+        (*store)->Commit({MakeBatch("acme", 1, 2)}, {{key, std::string(32, 'r'), 1, 2, 7}}).ok());
   }
   auto store = LogStore::Open(dir.path(), "testnet", "acme");
   ASSERT_TRUE(store.ok());
@@ -136,7 +137,8 @@ TEST(LogStoreTest, RefusesAFileThatIsNotADatabase) {
   testing::TempDir dir;
   FILE* f = fopen((dir.path() / "authnet.db").c_str(), "w");
   ASSERT_NE(f, nullptr);
-  fputs("this is not a sqlite database, just some text that is long enough to look like a header", f);
+  fputs("this is not a sqlite database, just some text that is long enough to look like a header",
+        f);
   fclose(f);
   auto store = LogStore::Open(dir.path(), "testnet", "acme");
   ASSERT_FALSE(store.ok());
