@@ -1,28 +1,45 @@
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "authnet/v1/admin.grpc.pb.h"
-#include "node/bundle/roster.h"
 #include "node/core/clock.h"
 #include "node/model/model.h"
+#include "node/sync/peer_manager.h"
+#include "node/sync/roster_keeper.h"
+#include "spdlog/logger.h"
 
 namespace authnet {
 
-// AdminService serves Status on the api listener: who this node is, what it
-// holds and whom it peers with. Thread-safe.
+// AdminService serves the api listener's admin calls: Status (who this node
+// is, what it holds, whom it peers with) and PushRoster. Thread-safe.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
   // All references must outlive the service.
-  AdminService(std::string member, const Roster& roster, const Model& model, const Clock& clock)
-      : member_(std::move(member)), roster_(roster), model_(model), clock_(clock) {}
+  AdminService(std::string member, RosterKeeper& roster, const Model& model,
+               const PeerManager& peers, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+      : member_(std::move(member)),
+        roster_(roster),
+        model_(model),
+        peers_(peers),
+        clock_(clock),
+        log_(std::move(log)) {}
 
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
+                                   const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
+  grpc::ServerUnaryReactor* PushRoster(grpc::CallbackServerContext* ctx,
+                                       const v1::PushRosterRequest* req,
+                                       v1::PushRosterResponse* resp) override;
 
  private:
   const std::string member_;
-  const Roster& roster_;
+  RosterKeeper& roster_;
   const Model& model_;
+  const PeerManager& peers_;
   const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace authnet

@@ -3,25 +3,45 @@
 #include <memory>
 
 #include "authnet/v1/peer.grpc.pb.h"
-#include "node/bundle/roster.h"
+#include "node/model/model.h"
+#include "node/store/log_reader.h"
+#include "node/sync/roster_keeper.h"
+#include "node/sync/sync_feed.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
 
-// PeerService serves other members' nodes on the mutual-TLS peer listener.
-// Every call is authorized with AuthorizePeer first. Thread-safe.
+// PeerService serves other members' nodes on the mutual-TLS peer listener:
+// GetRoster, Pull (batches beyond a version vector, read on the LogReader's
+// thread) and Subscribe (a stream of sync state, one event per change).
+// Every call is authorized with AuthorizePeer against the current roster.
+// Thread-safe; never blocks inside a reaction.
 class PeerService final : public v1::PeerService::CallbackService {
  public:
-  // `roster` must outlive the service.
-  PeerService(const Roster& roster, std::shared_ptr<spdlog::logger> log)
-      : roster_(roster), log_(std::move(log)) {}
+  // All references must outlive the service (and the server's shutdown).
+  PeerService(RosterKeeper& roster, const Model& model, LogReader& reader, SyncFeed& feed,
+              std::shared_ptr<spdlog::logger> log)
+      : roster_(roster), model_(model), reader_(reader), feed_(feed), log_(std::move(log)) {}
 
   grpc::ServerUnaryReactor* GetRoster(grpc::CallbackServerContext* ctx,
                                       const v1::GetRosterRequest* req,
                                       v1::GetRosterResponse* resp) override;
+  grpc::ServerUnaryReactor* Pull(grpc::CallbackServerContext* ctx, const v1::PullRequest* req,
+                                 v1::PullResponse* resp) override;
+  grpc::ServerWriteReactor<v1::SyncEvent>* Subscribe(grpc::CallbackServerContext* ctx,
+                                                     const v1::SubscribeRequest* req) override;
+
+  // Event returns this node's current sync state.
+  v1::SyncEvent Event() const;
 
  private:
-  const Roster& roster_;
+  // Authorize returns the calling member's id, logging refusals.
+  absl::StatusOr<std::string> Authorize(grpc::CallbackServerContext* ctx) const;
+
+  RosterKeeper& roster_;
+  const Model& model_;
+  LogReader& reader_;
+  SyncFeed& feed_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -350,6 +350,51 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
   return *roster_.Find(id);
 }
 
+absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(dir_);
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  absl::StatusOr<Roster> current = ReadRoster(dir_, admin_key_.PublicKey(), network_);
+  if (!current.ok()) {
+    return current.status();
+  }
+  roster_ = *std::move(current);
+  v1::RosterBody body = roster_.body();
+  v1::RosterMember* member = nullptr;
+  for (v1::RosterMember& m : *body.mutable_members()) {
+    if (m.id() == id) {
+      member = &m;
+    }
+  }
+  if (member == nullptr) {
+    return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
+  }
+  if (member->status() == v1::MEMBER_STATUS_REVOKED) {
+    return false;
+  }
+  member->set_status(v1::MEMBER_STATUS_REVOKED);
+  body.set_version(body.version() + 1);
+  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key_);
+  if (!signed_roster.ok()) {
+    return signed_roster.status();
+  }
+  absl::StatusOr<Roster> next = Roster::Verify(*signed_roster, admin_key_.PublicKey(), network_);
+  if (!next.ok()) {
+    return next.status();
+  }
+  absl::StatusOr<std::string> roster_bytes = SerializeRoster(*signed_roster);
+  if (!roster_bytes.ok()) {
+    return roster_bytes.status();
+  }
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, *roster_bytes, kPublicFileMode);
+      !s.ok()) {
+    return s;
+  }
+  roster_ = *std::move(next);
+  return true;
+}
+
 std::vector<v1::RosterMember> AdminDir::ListMembers() const {
   return {roster_.body().members().begin(), roster_.body().members().end()};
 }

@@ -56,6 +56,12 @@ class AdminDir {
                                                            absl::string_view endpoint, double trust,
                                                            const std::filesystem::path& out_dir);
 
+  // RevokeMember marks `id` revoked in a new roster version, signs and
+  // persists it. Returns true when it did, false when `id` was already
+  // revoked (nothing changes). NOT_FOUND for an id not in the roster. Nodes
+  // learn of it once the roster is pushed to one of them.
+  [[nodiscard]] absl::StatusOr<bool> RevokeMember(absl::string_view id);
+
   // ListMembers returns the roster's members in roster order.
   std::vector<v1::RosterMember> ListMembers() const;
 

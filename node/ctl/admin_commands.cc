@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include <grpcpp/grpcpp.h>
+
+#include "authnet/v1/admin.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
@@ -211,6 +214,89 @@ int RunMemberList(const std::vector<std::string>& args) {
     }
   }
   Print(table);
+  return kExitOk;
+}
+
+int RunMemberRevoke(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "member revoke";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir"}, {}, 1);
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  if (flags->positional.size() != 1) {
+    return Usage(kCommand, "give the member id to revoke: authnetctl member revoke ID --dir ADMIN_DIR");
+  }
+  const std::string& id = flags->positional[0];
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  if (!dir) {
+    return kExitUsage;
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+  if (!admin.ok()) {
+    return Failure(kCommand, "opening the admin directory", admin.status());
+  }
+  absl::StatusOr<bool> revoked = admin->RevokeMember(id);
+  if (!revoked.ok()) {
+    if (absl::IsNotFound(revoked.status())) {
+      return Usage(kCommand, revoked.status().message());
+    }
+    return Failure(kCommand, absl::StrCat("revoking ", id), revoked.status());
+  }
+  if (!*revoked) {
+    Print(absl::StrCat("member \"", id, "\" was already revoked (roster version ",
+                       admin->roster().version(), ")\n"));
+    return kExitOk;
+  }
+  Print(absl::StrCat("revoked member \"", id, "\": roster version ", admin->roster().version(),
+                     " in ", *dir, "/roster.pb\n",
+                     "next: authnetctl roster push --dir ", *dir,
+                     " --node API_ADDR (one node is enough; it passes the roster on)\n"));
+  return kExitOk;
+}
+
+int RunRosterPush(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "roster push";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "node"}, {});
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  if (!dir) {
+    return kExitUsage;
+  }
+  std::optional<std::string> node = RequiredFlag(kCommand, *flags, "node");
+  if (!node) {
+    return kExitUsage;
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+  if (!admin.ok()) {
+    return Failure(kCommand, "opening the admin directory", admin.status());
+  }
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(*node, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::PushRosterRequest req;
+  *req.mutable_roster() = admin->roster().signed_roster();
+  v1::PushRosterResponse resp;
+  grpc::Status st = stub->PushRoster(&ctx, req, &resp);
+  if (!st.ok()) {
+    std::string hint;
+    if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      hint = absl::StrCat(" (is authnetd running with --api-listen ", *node, "?)");
+    }
+    return Failure(kCommand, absl::StrCat("pushing to ", *node),
+                   absl::Status(static_cast<absl::StatusCode>(st.error_code()),
+                                absl::StrCat(st.error_message(), hint)));
+  }
+  if (resp.adopted()) {
+    Print(absl::StrCat("node ", *node, " adopted roster version ", resp.version(),
+                       "; it passes it on to its peers\n"));
+  } else {
+    Print(absl::StrCat("node ", *node, " already holds roster version ", resp.version(),
+                       " (pushed: ", admin->roster().version(), "); nothing changed\n"));
+  }
   return kExitOk;
 }
 

@@ -17,5 +17,9 @@ int RunNetworkInit(const std::vector<std::string>& args);
 int RunMemberAdd(const std::vector<std::string>& args);
 // authnetctl member list --dir ADMIN_DIR [--json]
 int RunMemberList(const std::vector<std::string>& args);
+// authnetctl member revoke ID --dir ADMIN_DIR
+int RunMemberRevoke(const std::vector<std::string>& args);
+// authnetctl roster push --dir ADMIN_DIR --node API_ADDR
+int RunRosterPush(const std::vector<std::string>& args);
 
 }  // namespace authnet

@@ -15,6 +15,8 @@ constexpr char kUsage[] =
     "  authnetctl member add     ID --dir ADMIN_DIR --endpoint HOST:PORT --out BUNDLE_DIR "
     "[--trust W]\n"
     "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
+    "  authnetctl member revoke  ID --dir ADMIN_DIR\n"
+    "  authnetctl roster push    --dir ADMIN_DIR --node API_ADDR\n"
     "  authnetctl status         --node API_ADDR [--json]\n"
     "  authnetctl check          --node API_ADDR [--gtin G] [--serial S] [--lot L] "
     "[--supplier X]\n"
@@ -44,6 +46,12 @@ int main(int argc, char** argv) {
   }
   if (group == "member" && sub == "list") {
     return authnet::RunMemberList(rest(2));
+  }
+  if (group == "member" && sub == "revoke") {
+    return authnet::RunMemberRevoke(rest(2));
+  }
+  if (group == "roster" && sub == "push") {
+    return authnet::RunRosterPush(rest(2));
   }
   if (group == "status") {
     return authnet::RunStatus(rest(1));

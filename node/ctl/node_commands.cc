@@ -107,6 +107,7 @@ int RunStatus(const std::vector<std::string>& args) {
     std::vector<std::string> peers;
     for (const v1::PeerStatus& p : resp.peers()) {
       peers.push_back(absl::StrCat("{\"member\": ", JsonQuote(p.member()),
+                                   ", \"address\": ", JsonQuote(p.address()),
                                    ", \"connected\": ", p.connected() ? "true" : "false", "}"));
     }
     std::printf("%s\n",
@@ -127,7 +128,7 @@ int RunStatus(const std::vector<std::string>& args) {
   std::printf("version vector:    %s\n",
               vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
   for (const v1::PeerStatus& p : resp.peers()) {
-    std::printf("peer %-20s %s\n", p.member().c_str(),
+    std::printf("peer %-20s %-22s %s\n", p.member().c_str(), p.address().c_str(),
                 p.connected() ? "connected" : "not connected");
   }
   return 0;

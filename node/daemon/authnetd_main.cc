@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
   authnet::SystemClock clock;
   absl::StatusOr<std::unique_ptr<authnet::Node>> node =
       authnet::Node::Create(options, clock, *sink);

@@ -3,6 +3,10 @@
 #include <chrono>
 #include <ctime>
 
+#include <grpc/support/log.h>
+
+#include <cstring>
+
 #include "absl/status/status.h"
 #include "spdlog/formatter.h"
 #include "spdlog/pattern_formatter.h"
@@ -78,6 +82,32 @@ absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::stri
     return absl::InvalidArgumentError("--log-format: must be text or json");
   }
   return sink;
+}
+
+namespace {
+
+// gpr_set_log_function takes a plain function; this is its only state, set
+// once before any gRPC object exists and never changed.
+std::shared_ptr<spdlog::logger>& GrpcLogger() {
+  static auto* logger = new std::shared_ptr<spdlog::logger>();
+  return *logger;
+}
+
+void LogFromGrpc(gpr_log_func_args* args) {
+  if (std::strstr(args->message, "No match found for server name") != nullptr) {
+    return;
+  }
+  spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+                                    : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                                              : spdlog::level::debug;
+  GrpcLogger()->log(level, "{}", args->message);
+}
+
+}  // namespace
+
+void RouteGrpcLogs(std::shared_ptr<spdlog::logger> logger) {
+  GrpcLogger() = std::move(logger);
+  gpr_set_log_function(&LogFromGrpc);
 }
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,

@@ -20,4 +20,10 @@ namespace authnet {
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink);
 
+// RouteGrpcLogs sends gRPC's own log lines to `logger` (call once, early),
+// so they share authnetd's format. gRPC's complaint that a peer's
+// certificate names no host is dropped: peers are identified by the member
+// id in their certificate, never by host name, so it is expected.
+void RouteGrpcLogs(std::shared_ptr<spdlog::logger> logger);
+
 }  // namespace authnet

@@ -77,9 +77,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   }
   node->store_ = *std::move(store);
 
+  absl::StatusOr<std::unique_ptr<RosterKeeper>> roster = RosterKeeper::Create(
+      b.roster(), b.admin_public_key(), options.data_dir, MakeLogger("roster", sink));
+  if (!roster.ok()) {
+    return roster.status();
+  }
+  node->roster_ = *std::move(roster);
+
   auto started = std::chrono::steady_clock::now();
   node->model_ = std::make_unique<Model>(options.model, clock, b.member_id());
-  node->model_->SetRoster(b.roster());
+  node->model_->SetRoster(*node->roster_->Current());
   if (absl::Status st = RebuildModel(*node->store_, *node->model_, b.network()); !st.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("data dir ", options.data_dir.string(), ": ", st.message()));
@@ -96,11 +103,29 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     return writer.status();
   }
   node->writer_ = *std::move(writer);
-  node->checkout_ =
-      std::make_unique<CheckoutService>(options.checkout, *node->digester_, *node->model_,
-                                        *node->writer_, clock, MakeLogger("api", sink));
-  node->admin_ = std::make_unique<AdminService>(b.member_id(), b.roster(), *node->model_, clock);
-  node->peer_ = std::make_unique<PeerService>(b.roster(), MakeLogger("peer", sink));
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = LogReader::Open(options.data_dir);
+  if (!reader.ok()) {
+    return reader.status();
+  }
+  node->reader_ = *std::move(reader);
+  node->feed_ = std::make_unique<SyncFeed>();
+  node->writer_->SetCommitListener([feed = node->feed_.get()] { feed->Notify(); });
+  node->peers_ = std::make_unique<PeerManager>(
+      options.peers, b.member_id(), TlsIdentity{b.ca_pem(), b.cert_pem(), b.key_pem()},
+      *node->roster_, *node->model_, *node->writer_, options.peer_links, MakeLogger("peer", sink));
+  node->roster_->AddListener([n = node.get()](const std::shared_ptr<const Roster>& r) {
+    n->model_->SetRoster(*r);
+    n->feed_->NotifyRoster(*r);
+    n->peers_->OnRoster(*r);
+  });
+
+  node->checkout_ = std::make_unique<CheckoutService>(options.checkout, *node->digester_,
+                                                      *node->model_, *node->writer_, clock,
+                                                      MakeLogger("api", sink));
+  node->admin_ = std::make_unique<AdminService>(b.member_id(), *node->roster_, *node->model_,
+                                                *node->peers_, clock, MakeLogger("api", sink));
+  node->peer_ = std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_,
+                                              *node->feed_, MakeLogger("peer", sink));
 
   grpc::EnableDefaultHealthCheckService(true);
   {
@@ -139,12 +164,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->log_->info("api listener on {}",
                    api->is_unix ? api->GrpcUri() : absl::StrCat(api->host, ":", node->api_port_));
   node->log_->info("peer listener on {}:{} (mutual TLS)", peer->host, node->peer_port_);
-  if (!options.peers.empty()) {
-    node->log_->warn("--peers {} accepted, but this build does not federate yet: no peer is dialed",
-                     absl::StrJoin(options.peers, ","));
-  }
+  node->peers_->Start();
+  node->log_->info("dialing {}", options.peers.empty()
+                                     ? std::string("the roster's member endpoints")
+                                     : absl::StrCat("peers ", absl::StrJoin(options.peers, ",")));
   node->log_->info("authnetd ready: member {} of network {}, roster version {}, {} records",
-                   b.member_id(), b.network(), b.roster().version(), node->model_->Records());
+                   b.member_id(), b.network(), node->roster_->Current()->version(),
+                   node->model_->Records());
   return node;
 }
 
@@ -155,6 +181,12 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
     return;
   }
   shut_down_ = true;
+  if (peers_) {
+    peers_->Stop();
+  }
+  if (feed_) {
+    feed_->CloseAll();
+  }
   if (api_server_) {
     api_server_->GetHealthCheckService()->SetServingStatus(false);
     api_server_->Shutdown(deadline);
@@ -165,6 +197,7 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (writer_) {
     writer_->Stop();
   }
+  reader_.reset();
 }
 
 }  // namespace authnet

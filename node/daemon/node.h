@@ -1,12 +1,12 @@
 #pragma once
 
-#include <grpcpp/server.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "node/api/admin_service.h"
@@ -16,8 +16,12 @@
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/model/model.h"
+#include "node/store/log_reader.h"
 #include "node/store/log_store.h"
 #include "node/store/report_writer.h"
+#include "node/sync/peer_manager.h"
+#include "node/sync/roster_keeper.h"
+#include "node/sync/sync_feed.h"
 #include "spdlog/sinks/sink.h"
 
 namespace authnet {
@@ -28,29 +32,35 @@ struct NodeOptions {
   std::filesystem::path data_dir;    // --data
   std::string peer_listen;           // --peer-listen HOST:PORT (mutual TLS)
   std::string api_listen;            // --api-listen unix:PATH or loopback HOST:PORT
-  std::vector<std::string> peers;    // --peers HOST:PORT,...
+  std::vector<std::string> peers;    // --peers HOST:PORT,... (empty: the roster's endpoints)
   ModelOptions model;
   CheckoutService::Options checkout;
   ReportWriter::Options writer;
+  PeerLinkOptions peer_links;
 };
 
-// Node is one running authnetd: bundle, store, model, writer thread and the
-// two listeners. main() only parses flags and wires a Node up.
-// Thread-safe: Shutdown may be called from any thread, once.
+// Node is one running authnetd: bundle, store, roster, model, writer
+// thread, the two listeners and the outgoing peer links. main() only parses
+// flags and wires a Node up. Thread-safe: Shutdown may be called from any
+// thread, once.
 class Node {
  public:
   // Create loads and checks the bundle, opens the data directory, rebuilds
-  // the model from the store and starts both listeners. Bad configuration
-  // (a damaged bundle, another member's data dir, a non-loopback api
-  // address) is FAILED_PRECONDITION or INVALID_ARGUMENT with one line that
-  // says what to fix. `clock` must outlive the node.
+  // the model from the store, starts both listeners and dials the peers.
+  // Bad configuration (a damaged bundle, another member's data dir, a
+  // non-loopback api address) is FAILED_PRECONDITION or INVALID_ARGUMENT with
+  // one line that says what to fix. `clock` must outlive the node.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Node>> Create(
       const NodeOptions& options, const Clock& clock, std::shared_ptr<spdlog::sinks::sink> sink);
   ~Node();
 
-  // Shutdown stops accepting calls, lets in-flight calls finish until
-  // `deadline` (then cancels them), commits what the writer holds and stops.
+  // Shutdown stops dialing peers, ends peers' streams, stops accepting
+  // calls, lets in-flight calls finish until `deadline` (then cancels them),
+  // commits what the writer holds and stops.
   void Shutdown(std::chrono::system_clock::time_point deadline);
+
+  // AddPeer dials one more peer address (tests wire nodes started on port 0).
+  void AddPeer(const std::string& address) { peers_->AddPeer(address); }
 
   // The ports the listeners bound (useful with port 0); 0 for a unix socket.
   int api_port() const { return api_port_; }
@@ -64,8 +74,12 @@ class Node {
   std::unique_ptr<MemberBundle> bundle_;
   std::unique_ptr<Digester> digester_;
   std::unique_ptr<LogStore> store_;
+  std::unique_ptr<RosterKeeper> roster_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<ReportWriter> writer_;
+  std::unique_ptr<LogReader> reader_;
+  std::unique_ptr<SyncFeed> feed_;
+  std::unique_ptr<PeerManager> peers_;
   std::unique_ptr<CheckoutService> checkout_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<PeerService> peer_;

@@ -187,6 +187,12 @@ bool Model::IsRetracted(const std::string& origin, uint64_t seq) const {
   return it != origin_index_.end() && retracted_.contains({it->second, seq});
 }
 
+uint64_t Model::LastSeq(const std::string& origin) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = origin_index_.find(origin);
+  return it == origin_index_.end() ? 0 : origins_[it->second].last_seq;
+}
+
 uint64_t Model::Records() const {
   absl::ReaderMutexLock lock(&mu_);
   return records_;

@@ -52,6 +52,9 @@ class Model {
   // IsRetracted reports whether `origin` has retracted its record `seq`.
   bool IsRetracted(const std::string& origin, uint64_t seq) const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // LastSeq returns the highest contiguous seq held of `origin` (0 if none).
+  uint64_t LastSeq(const std::string& origin) const ABSL_LOCKS_EXCLUDED(mu_);
+
   // Records returns how many records (retractions included) the model holds.
   uint64_t Records() const ABSL_LOCKS_EXCLUDED(mu_);
   // VersionVector returns origin -> highest contiguous seq held.

@@ -252,6 +252,28 @@ absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string
   return body.records(static_cast<int>(index));
 }
 
+absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::string& origin,
+                                                                    uint64_t first_seq) {
+  absl::StatusOr<SqliteStatement> q =
+      db_->Prepare("SELECT body, signature FROM batches WHERE origin = ? AND first_seq = ?");
+  if (!q.ok()) {
+    return q.status();
+  }
+  q->BindText(1, origin);
+  q->BindInt(2, static_cast<int64_t>(first_seq));
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  v1::SignedBatch batch;
+  batch.set_body(q->ColumnBlob(0));
+  batch.set_signature(q->ColumnBlob(1));
+  return batch;
+}
+
 absl::StatusOr<std::optional<IdempotencyEntry>> LogStore::FindIdempotency(
     const std::string& key_hash) {
   absl::StatusOr<SqliteStatement> q = db_->Prepare(

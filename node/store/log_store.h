@@ -63,6 +63,11 @@ class LogStore {
   [[nodiscard]] absl::StatusOr<std::optional<v1::Record>> FindRecord(const std::string& origin,
                                                                      uint64_t seq);
 
+  // FindBatch returns the stored batch of `origin` that starts at
+  // `first_seq`, or nullopt.
+  [[nodiscard]] absl::StatusOr<std::optional<v1::SignedBatch>> FindBatch(
+      const std::string& origin, uint64_t first_seq);
+
   // FindIdempotency returns the entry for `key_hash`, or nullopt.
   [[nodiscard]] absl::StatusOr<std::optional<IdempotencyEntry>> FindIdempotency(
       const std::string& key_hash);

@@ -59,10 +59,19 @@ void ReportWriter::SubmitReport(std::vector<v1::Record> records, std::string key
 
 void ReportWriter::SubmitRetract(uint64_t seq, uint32_t count, WriteCallback done) {
   Write w;
-  w.retract = true;
+  w.kind = Write::Kind::kRetract;
   w.seq = seq;
   w.count = count;
   w.done = std::move(done);
+  Enqueue(std::move(w));
+}
+
+void ReportWriter::SubmitBatches(std::vector<VerifiedBatch> batches, IngestCallback done) {
+  Write w;
+  w.kind = Write::Kind::kIngest;
+  w.ingest = std::move(batches);
+  w.ingest_done = std::move(done);
+  w.done = [](absl::StatusOr<WriteResult>) {};
   Enqueue(std::move(w));
 }
 
@@ -95,7 +104,10 @@ void ReportWriter::Run() {
       }
       size_t records = 0;
       while (!queue_.empty() && (group.empty() || records < options_.max_batch_records)) {
-        records += queue_.front().retract ? queue_.front().count : queue_.front().records.size();
+        const Write& w = queue_.front();
+        records += w.kind == Write::Kind::kRetract  ? w.count
+                   : w.kind == Write::Kind::kIngest ? w.ingest.size()
+                                                    : w.records.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -112,6 +124,10 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
   std::vector<bool> writes(group.size(), false);
   std::map<std::string, size_t> keys_in_group;
   std::set<uint64_t> retracted_in_group;
+  std::map<std::string, uint64_t> heads;  // origin -> highest seq held, as of this group
+  std::vector<StoredBatch> ingested;
+  std::vector<v1::BatchBody> ingested_bodies;
+  std::vector<absl::StatusOr<IngestResult>> ingest_outcome(group.size(), IngestResult{});
   std::vector<IdempotencyEntry> entries;
   v1::BatchBody body;
   body.set_network(network_);
@@ -127,7 +143,11 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
 
   for (size_t i = 0; i < group.size(); ++i) {
     Write& w = group[i];
-    if (!w.retract) {
+    if (w.kind == Write::Kind::kIngest) {
+      ingest_outcome[i] = Ingest(w, heads, &ingested, &ingested_bodies);
+      continue;
+    }
+    if (w.kind == Write::Kind::kReport) {
       if (!w.key_hash.empty()) {
         std::optional<IdempotencyEntry> seen;
         if (auto it = keys_in_group.find(w.key_hash); it != keys_in_group.end()) {
@@ -221,38 +241,55 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
     writes[i] = true;
   }
 
+  std::vector<StoredBatch> to_store;
+  absl::Status st;
   if (body.records_size() > 0) {
     body.set_last_seq(next - 1);
-    StoredBatch stored{origin_, body.first_seq(), body.last_seq(), {}};
-    stored.batch.set_body(body.SerializeAsString());
+    StoredBatch& own = to_store.emplace_back(StoredBatch{origin_, body.first_seq(), body.last_seq(), {}});
+    own.batch.set_body(body.SerializeAsString());
     absl::StatusOr<std::string> sig = signing_key_.Sign(
-        absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), stored.batch.body()));
-    absl::Status st = sig.ok() ? absl::OkStatus() : sig.status();
-    if (st.ok()) {
-      stored.batch.set_signature(*sig);
-      st = store_.Commit({stored}, entries);
-    }
-    if (!st.ok()) {
-      log_->error("could not commit records {}..{}: {}", body.first_seq(), body.last_seq(),
-                  std::string(st.message()));
-      for (size_t i = 0; i < group.size(); ++i) {
-        if (writes[i]) {
-          outcome[i] = absl::UnavailableError(
-              absl::StrCat("the node could not make the report durable: ", st.message()));
-        }
-      }
+        absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), own.batch.body()));
+    if (sig.ok()) {
+      own.batch.set_signature(*sig);
     } else {
-      last_seq_ = body.last_seq();
-      if (absl::Status applied = model_.ApplyBatch(body); !applied.ok()) {
-        log_->critical("committed batch {}..{} did not apply to the model: {}", body.first_seq(),
-                       body.last_seq(), std::string(applied.message()));
+      st = sig.status();
+    }
+  }
+  std::move(ingested.begin(), ingested.end(), std::back_inserter(to_store));
+  if (!to_store.empty() && st.ok()) {
+    st = store_.Commit(to_store, entries);
+  }
+  if (!st.ok()) {
+    log_->error("could not commit {} batches: {}", to_store.size(), std::string(st.message()));
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (writes[i]) {
+        outcome[i] = absl::UnavailableError(
+            absl::StrCat("the node could not make the report durable: ", st.message()));
       }
-      log_->debug("committed records {}..{} for {} writes", body.first_seq(), body.last_seq(),
-                  group.size());
+      if (group[i].kind == Write::Kind::kIngest) {
+        ingest_outcome[i] =
+            absl::UnavailableError(absl::StrCat("could not store peer batches: ", st.message()));
+      }
+    }
+  } else if (!to_store.empty()) {
+    if (body.records_size() > 0) {
+      last_seq_ = body.last_seq();
+      ingested_bodies.insert(ingested_bodies.begin(), std::move(body));
+    }
+    for (const v1::BatchBody& b : ingested_bodies) {
+      if (absl::Status applied = model_.ApplyBatch(b); !applied.ok()) {
+        log_->critical("committed batch {} {}..{} did not apply to the model: {}", b.origin(),
+                       b.first_seq(), b.last_seq(), std::string(applied.message()));
+      }
+    }
+    if (on_commit_) {
+      on_commit_();
     }
   }
   for (size_t i = 0; i < group.size(); ++i) {
-    if (same_as[i]) {
+    if (group[i].kind == Write::Kind::kIngest) {
+      std::move(group[i].ingest_done)(std::move(ingest_outcome[i]));
+    } else if (same_as[i]) {
       absl::StatusOr<WriteResult> first = outcome[*same_as[i]];
       if (first.ok()) {
         first->replayed = true;
@@ -262,6 +299,71 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
       std::move(group[i].done)(std::move(outcome[i]));
     }
   }
+}
+
+IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& heads,
+                                  std::vector<StoredBatch>* out,
+                                  std::vector<v1::BatchBody>* bodies) {
+  IngestResult result;
+  auto refuse = [&](const v1::BatchBody& b, absl::string_view why) {
+    ++result.refused;
+    std::string line = absl::StrCat("refused batch ", b.origin(), " ", b.first_seq(), "..",
+                                    b.last_seq(), ": ", why);
+    log_->warn("{}", line);
+    if (result.first_refusal.empty()) {
+      result.first_refusal = line;
+    }
+  };
+  for (VerifiedBatch& vb : w.ingest) {
+    const v1::BatchBody& b = vb.body;
+    auto [it, inserted] = heads.try_emplace(b.origin(), 0);
+    if (inserted) {
+      it->second = model_.LastSeq(b.origin());
+    }
+    uint64_t& held = it->second;
+    if (b.last_seq() <= held) {
+      // Already held: it must be the very batch we hold, byte for byte.
+      std::optional<v1::SignedBatch> mine;
+      for (const StoredBatch& pending : *out) {
+        if (pending.origin == b.origin() && pending.first_seq == b.first_seq()) {
+          mine = pending.batch;
+        }
+      }
+      if (!mine) {
+        absl::StatusOr<std::optional<v1::SignedBatch>> found =
+            store_.FindBatch(b.origin(), b.first_seq());
+        if (!found.ok()) {
+          refuse(b, absl::StrCat("cannot read the batch held for these seqs: ",
+                                 found.status().message()));
+          continue;
+        }
+        mine = *found;
+      }
+      if (mine && mine->body() == vb.batch.body()) {
+        ++result.duplicates;
+        continue;
+      }
+      log_->error("ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
+                  "first, refusing the second: that member is misbehaving",
+                  b.origin(), b.first_seq(), b.last_seq());
+      refuse(b, "conflicts with the batch already held for these seqs");
+      continue;
+    }
+    if (b.first_seq() != held + 1) {
+      refuse(b, absl::StrCat("leaves a gap: this node holds ", b.origin(), " up to ", held));
+      continue;
+    }
+    if (b.origin() == origin_) {
+      refuse(b, "is this node's own origin beyond its own log (data dir restored from an old "
+                "backup?)");
+      continue;
+    }
+    held = b.last_seq();
+    out->push_back({b.origin(), b.first_seq(), b.last_seq(), std::move(vb.batch)});
+    bodies->push_back(std::move(vb.body));
+    ++result.stored;
+  }
+  return result;
 }
 
 }  // namespace authnet

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,22 @@ struct WriteResult {
 };
 
 using WriteCallback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
+
+// VerifiedBatch is a peer's batch that passed VerifyBatch, with its body.
+struct VerifiedBatch {
+  v1::SignedBatch batch;
+  v1::BatchBody body;
+};
+
+// IngestResult says what became of a set of peers' batches.
+struct IngestResult {
+  uint32_t stored = 0;      // new batches, now durable and in the model
+  uint32_t duplicates = 0;  // already held, identical
+  uint32_t refused = 0;     // gapped or conflicting: nothing of them stored
+  std::string first_refusal;  // why the first refused one was refused
+};
+
+using IngestCallback = absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&>;
 
 // ReportWriter is the store's single writer thread (DESIGN.md §5). Reports
 // and retractions queue up; the thread takes everything queued, assigns
@@ -65,19 +82,32 @@ class ReportWriter {
   // retraction record cannot itself be retracted (INVALID_ARGUMENT).
   void SubmitRetract(uint64_t seq, uint32_t count, WriteCallback done);
 
+  // SubmitBatches stores verified batches from peers, in order. A batch the
+  // node already holds is a duplicate (harmless); one that would leave a gap
+  // is refused; one that differs from the batch held for the same seqs is
+  // refused and logged as an alert: its origin signed two histories.
+  void SubmitBatches(std::vector<VerifiedBatch> batches, IngestCallback done);
+
+  // SetCommitListener installs a function run on the writer thread after
+  // every commit that changed the model (before callers are answered). Call
+  // before the first write.
+  void SetCommitListener(absl::AnyInvocable<void()> listener) { on_commit_ = std::move(listener); }
+
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Write {
-    bool retract = false;
+    enum class Kind { kReport, kRetract, kIngest } kind = Kind::kReport;
     std::vector<v1::Record> records;  // report: the records to append
     std::string key_hash;
     std::string request_hash;
     uint64_t seq = 0;  // retract: first seq and count
     uint32_t count = 0;
+    std::vector<VerifiedBatch> ingest;  // ingest: peers' batches
     WriteCallback done;
+    IngestCallback ingest_done;
   };
 
   ReportWriter(Options options, LogStore& store, Model& model,
@@ -86,6 +116,9 @@ class ReportWriter {
   void Enqueue(Write write) ABSL_LOCKS_EXCLUDED(mu_);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   void ProcessGroup(std::vector<Write> group);
+  // Ingest decides which of `w.ingest` to store, appending them to `out`.
+  IngestResult Ingest(Write& w, std::map<std::string, uint64_t>& heads,
+                      std::vector<StoredBatch>* out, std::vector<v1::BatchBody>* bodies);
 
   const Options options_;
   LogStore& store_;
@@ -95,6 +128,7 @@ class ReportWriter {
   const std::string origin_;
   std::shared_ptr<spdlog::logger> log_;
   uint64_t last_seq_;  // writer thread only: highest committed seq
+  absl::AnyInvocable<void()> on_commit_;  // writer thread only
 
   absl::Mutex mu_;
   std::deque<Write> queue_ ABSL_GUARDED_BY(mu_);

@@ -45,6 +45,17 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   return db;
 }
 
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::OpenReadOnly(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  if (rc != SQLITE_OK) {
+    return SqliteError(raw, rc, absl::StrCat("opening ", path, " for reading"));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
 absl::Status SqliteDb::Exec(absl::string_view sql) {
   char* err = nullptr;
   std::string text(sql);

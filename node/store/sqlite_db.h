@@ -56,6 +56,9 @@ class SqliteDb {
   // Open opens (creating if needed) the database file at `path` with mode
   // 0600 and full-mutex off; the caller serializes access.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  // OpenReadOnly opens an existing database file for reading only.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SqliteDb>> OpenReadOnly(
+      const std::string& path);
 
   // Exec runs one or more statements that return no rows.
   [[nodiscard]] absl::Status Exec(absl::string_view sql);

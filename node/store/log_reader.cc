@@ -1,0 +1,128 @@
+#include "node/store/log_reader.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace authnet {
+namespace {
+
+// Most queued Pull requests; more are answered RESOURCE_EXHAUSTED.
+constexpr size_t kMaxQueued = 1024;
+// Most records one Pull response carries, whatever the caller asks.
+constexpr uint32_t kMaxPullRecords = 16'384;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(const std::filesystem::path& data_dir) {
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+      SqliteDb::OpenReadOnly((data_dir / "authnet.db").string());
+  if (!db.ok()) {
+    return db.status();
+  }
+  return std::unique_ptr<LogReader>(new LogReader(*std::move(db)));
+}
+
+LogReader::LogReader(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+LogReader::~LogReader() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void LogReader::Pull(std::map<std::string, uint64_t> have, std::map<std::string, uint64_t> heads,
+                     uint32_t max_records,
+                     absl::AnyInvocable<void(absl::StatusOr<PullResult>) &&> done) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    std::move(done)(absl::UnavailableError("node is shutting down"));
+    return;
+  }
+  if (queue_.size() >= kMaxQueued) {
+    std::move(done)(absl::ResourceExhaustedError("too many pulls waiting; retry later"));
+    return;
+  }
+  queue_.push_back({std::move(have), std::move(heads), max_records, std::move(done)});
+}
+
+void LogReader::Run() {
+  while (true) {
+    Request request;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](LogReader* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) {
+        return;
+      }
+      request = std::move(queue_.front());
+      queue_.pop_front();
+      if (stopping_) {
+        std::move(request.done)(absl::UnavailableError("node is shutting down"));
+        continue;
+      }
+    }
+    absl::StatusOr<PullResult> result = Read(request);
+    std::move(request.done)(std::move(result));
+  }
+}
+
+absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
+  uint32_t limit = request.max_records == 0 ? kMaxPullRecords
+                                            : std::min(request.max_records, kMaxPullRecords);
+  absl::StatusOr<SqliteStatement> q = db_->Prepare(
+      "SELECT body, signature, first_seq, last_seq FROM batches WHERE origin = ? AND last_seq > ? "
+      "ORDER BY first_seq");
+  if (!q.ok()) {
+    return q.status();
+  }
+  PullResult result;
+  uint64_t records = 0;
+  for (const auto& [origin, head] : request.heads) {
+    auto it = request.have.find(origin);
+    uint64_t have = it == request.have.end() ? 0 : it->second;
+    if (head <= have) {
+      continue;
+    }
+    if (records >= limit) {
+      result.more = true;
+      break;
+    }
+    q->Reset();
+    q->BindText(1, origin);
+    q->BindInt(2, static_cast<int64_t>(have));
+    while (true) {
+      absl::StatusOr<bool> row = q->Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        break;
+      }
+      uint64_t first_seq = static_cast<uint64_t>(q->ColumnInt(2));
+      uint64_t last_seq = static_cast<uint64_t>(q->ColumnInt(3));
+      if (last_seq > head) {
+        break;  // committed after the caller's snapshot of heads: next round
+      }
+      if (records >= limit) {
+        result.more = true;
+        break;
+      }
+      v1::SignedBatch& b = result.batches.emplace_back();
+      b.set_body(q->ColumnBlob(0));
+      b.set_signature(q->ColumnBlob(1));
+      records += last_seq - first_seq + 1;
+    }
+  }
+  return result;
+}
+
+}  // namespace authnet

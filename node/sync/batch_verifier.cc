@@ -1,0 +1,81 @@
+#include "node/sync/batch_verifier.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/crypto/ed25519_key.h"
+
+namespace authnet {
+namespace {
+
+absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq) {
+  auto bad = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("record ", want_seq, ": ", what));
+  };
+  if (r.seq() != want_seq) {
+    return bad(absl::StrCat("has seq ", r.seq(), " out of order"));
+  }
+  if (r.digest().size() != 32) {
+    return bad("digest is not 32 bytes");
+  }
+  if (r.key_epoch() == 0) {
+    return bad("key_epoch is 0");
+  }
+  if (!v1::SubjectType_IsValid(r.subject_type()) ||
+      r.subject_type() == v1::SUBJECT_TYPE_UNSPECIFIED) {
+    return bad("unknown subject_type");
+  }
+  if (!v1::SignalKind_IsValid(r.kind()) || r.kind() == v1::SIGNAL_KIND_UNSPECIFIED) {
+    return bad("unknown kind");
+  }
+  if (r.weight_milli() > 1000) {
+    return bad("weight above 1");
+  }
+  if (r.retracts_seq() >= r.seq()) {
+    return bad("retracts a record that does not precede it");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Roster& roster) {
+  v1::BatchBody body;
+  if (!body.ParseFromString(batch.body())) {
+    return absl::InvalidArgumentError("batch body does not parse");
+  }
+  if (body.network() != roster.network()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch is for network '", body.network(), "', not '", roster.network(), "'"));
+  }
+  const v1::RosterMember* origin = roster.Find(body.origin());
+  if (origin == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat("batch origin '", body.origin(),
+                                                    "' is not in roster version ", roster.version()));
+  }
+  if (origin->status() != v1::MEMBER_STATUS_ACTIVE) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("batch origin '", body.origin(), "' is not an active member"));
+  }
+  std::string message = absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), batch.body());
+  if (!crypto::VerifyEd25519(origin->signing_public_key(), message, batch.signature())) {
+    return absl::PermissionDeniedError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
+                                                    "..", body.last_seq(),
+                                                    " fails its origin's signature"));
+  }
+  int n = body.records_size();
+  if (n == 0 || n > kMaxBatchRecords || body.first_seq() == 0 ||
+      body.last_seq() != body.first_seq() + static_cast<uint64_t>(n) - 1) {
+    return absl::InvalidArgumentError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
+                                                   "..", body.last_seq(), " holds ", n,
+                                                   " records, which does not match its range"));
+  }
+  for (int i = 0; i < n; ++i) {
+    if (absl::Status st = CheckRecord(body.records(i), body.first_seq() + i); !st.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch ", body.origin(), " ", body.first_seq(), "..", body.last_seq(), ": ",
+                       st.message()));
+    }
+  }
+  return body;
+}
+
+}  // namespace authnet

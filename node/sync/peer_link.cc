@@ -1,0 +1,310 @@
+#include "node/sync/peer_link.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <future>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "node/crypto/certificate_authority.h"
+#include "node/sync/batch_verifier.h"
+
+namespace authnet {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& st) {
+  if (st.ok()) {
+    return absl::OkStatus();
+  }
+  return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+}
+
+}  // namespace
+
+// ServerVerifier accepts a peer's server certificate (already chained to the
+// network CA by gRPC) only if it names an active roster member and is the
+// certificate enrolled for it; it tells the link which member it reached.
+class PeerLink::ServerVerifier final : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit ServerVerifier(PeerLink* link) : link_(link) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)> /*callback*/,
+              grpc::Status* sync_status) override {
+    std::string pem(request->peer_cert().data(), request->peer_cert().size());
+    std::shared_ptr<const Roster> roster = link_->roster_.Current();
+    absl::StatusOr<std::string> id = crypto::MemberIdFromCertificate(pem, roster->network());
+    absl::Status st = id.status();
+    if (st.ok()) {
+      const v1::RosterMember* m = roster->Find(*id);
+      absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(pem);
+      if (m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE) {
+        st = absl::PermissionDeniedError(absl::StrCat("peer '", *id, "' is not an active member"));
+      } else if (!fingerprint.ok() || *fingerprint != m->cert_sha256()) {
+        st = absl::PermissionDeniedError(
+            absl::StrCat("peer '", *id, "' presented a certificate other than the enrolled one"));
+      } else {
+        link_->SetMember(*id);
+      }
+    }
+    *sync_status = st.ok() ? grpc::Status::OK
+                           : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                          std::string(st.message()));
+    return true;
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  PeerLink* link_;
+};
+
+PeerLink::PeerLink(std::string address, std::string self, TlsIdentity tls, RosterKeeper& roster,
+                   const Model& model, ReportWriter& writer, PeerLinkOptions options,
+                   std::shared_ptr<spdlog::logger> log)
+    : address_(std::move(address)),
+      self_(std::move(self)),
+      tls_(std::move(tls)),
+      roster_(roster),
+      model_(model),
+      writer_(writer),
+      options_(options),
+      log_(std::move(log)) {}
+
+PeerLink::~PeerLink() { Stop(); }
+
+void PeerLink::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void PeerLink::CancelCallsLocked() {
+  for (grpc::ClientContext* ctx : active_) {
+    ctx->TryCancel();
+  }
+}
+
+void PeerLink::RequestStop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  CancelCallsLocked();
+}
+
+void PeerLink::Stop() {
+  RequestStop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void PeerLink::Reconnect() {
+  absl::MutexLock lock(&mu_);
+  reconnect_ = true;
+  CancelCallsLocked();
+}
+
+std::string PeerLink::member() const {
+  absl::MutexLock lock(&mu_);
+  return member_;
+}
+
+void PeerLink::SetMember(std::string member) {
+  absl::MutexLock lock(&mu_);
+  member_ = std::move(member);
+}
+
+bool PeerLink::BeginCall(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) {
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || reconnect_) {
+    return false;
+  }
+  active_.insert(ctx);
+  return true;
+}
+
+void PeerLink::EndCall(grpc::ClientContext* ctx) {
+  absl::MutexLock lock(&mu_);
+  active_.erase(ctx);
+}
+
+void PeerLink::Run() {
+  std::mt19937_64 rng(std::random_device{}());
+  std::chrono::milliseconds backoff = options_.min_backoff;
+  bool reported_down = false;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) {
+        break;
+      }
+      reconnect_ = false;
+    }
+    absl::Status st = Session();
+    bool was_connected = connected_.exchange(false);
+    bool reconnecting;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) {
+        break;
+      }
+      reconnecting = reconnect_;
+    }
+    if (was_connected) {
+      backoff = options_.min_backoff;
+    }
+    if (st.ok() || reconnecting) {
+      continue;  // a periodic re-sync or a roster change: dial again at once
+    }
+    if (was_connected || !reported_down) {
+      log_->warn("peer {} at {} unreachable: {}; retrying with backoff", member(), address_,
+                 std::string(st.message()));
+      reported_down = true;
+    }
+    std::uniform_real_distribution<double> jitter(0.5, 1.5);
+    auto wait = std::chrono::milliseconds(static_cast<int64_t>(backoff.count() * jitter(rng)));
+    backoff = std::min(options_.max_backoff, backoff * 2);
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(wait));
+  }
+  connected_ = false;
+}
+
+absl::Status PeerLink::Session() {
+  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+      tls_.ca_pem,
+      std::vector<grpc::experimental::IdentityKeyCertPair>{{tls_.key_pem, tls_.cert_pem}});
+  grpc::experimental::TlsChannelCredentialsOptions tls;
+  tls.set_certificate_provider(provider);
+  tls.watch_root_certs();
+  tls.watch_identity_key_cert_pairs();
+  tls.set_verify_server_certs(true);
+  // Certificates name members, not hosts: ServerVerifier checks the member.
+  tls.set_check_call_host(false);
+  tls.set_certificate_verifier(
+      grpc::experimental::ExternalCertificateVerifier::Create<ServerVerifier>(this));
+  grpc::ChannelArguments args;
+  // A connection of our own, so a new session always means a new handshake
+  // against the current roster.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  auto channel =
+      grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
+  std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
+
+  if (absl::Status st = SyncRoster(*stub); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = PullAll(*stub); !st.ok()) {
+    return st;
+  }
+  if (!connected_.exchange(true)) {
+    log_->info("connected to peer {} at {}", member(), address_);
+  }
+  grpc::ClientContext ctx;
+  if (!BeginCall(&ctx, options_.resync_period)) {
+    return absl::CancelledError("stopping");
+  }
+  std::unique_ptr<grpc::ClientReader<v1::SyncEvent>> stream =
+      stub->Subscribe(&ctx, v1::SubscribeRequest());
+  v1::SyncEvent event;
+  absl::Status st;
+  while (stream->Read(&event)) {
+    if (event.roster_version() > roster_.Current()->version()) {
+      st = SyncRoster(*stub);
+    }
+    bool behind = false;
+    for (const auto& [origin, seq] : event.heads()) {
+      behind = behind || seq > model_.LastSeq(origin);
+    }
+    if (st.ok() && behind) {
+      st = PullAll(*stub);
+    }
+    if (!st.ok()) {
+      ctx.TryCancel();
+      break;
+    }
+  }
+  grpc::Status finished = stream->Finish();
+  EndCall(&ctx);
+  if (!st.ok()) {
+    return st;
+  }
+  if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::OkStatus();  // time for the periodic full re-sync
+  }
+  return finished.ok() ? absl::OkStatus() : FromGrpc(finished);
+}
+
+absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub) {
+  grpc::ClientContext ctx;
+  if (!BeginCall(&ctx, options_.call_timeout)) {
+    return absl::CancelledError("stopping");
+  }
+  v1::GetRosterRequest req;
+  std::shared_ptr<const Roster> mine = roster_.Current();
+  req.set_known_version(mine->version());
+  *req.mutable_offer() = mine->signed_roster();
+  v1::GetRosterResponse resp;
+  grpc::Status st = stub.GetRoster(&ctx, req, &resp);
+  EndCall(&ctx);
+  if (!st.ok()) {
+    return FromGrpc(st);
+  }
+  if (resp.has_roster()) {
+    absl::StatusOr<bool> adopted = roster_.Offer(resp.roster());
+    if (!adopted.ok()) {
+      log_->warn("peer {} offered a roster this node refuses: {}", member(),
+                 std::string(adopted.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PeerLink::PullAll(v1::PeerService::Stub& stub) {
+  while (true) {
+    grpc::ClientContext ctx;
+    if (!BeginCall(&ctx, options_.call_timeout)) {
+      return absl::CancelledError("stopping");
+    }
+    v1::PullRequest req;
+    for (const auto& [origin, seq] : model_.VersionVector()) {
+      (*req.mutable_have())[origin] = seq;
+    }
+    v1::PullResponse resp;
+    grpc::Status st = stub.Pull(&ctx, req, &resp);
+    EndCall(&ctx);
+    if (!st.ok()) {
+      return FromGrpc(st);
+    }
+    std::shared_ptr<const Roster> roster = roster_.Current();
+    std::vector<VerifiedBatch> verified;
+    for (v1::SignedBatch& batch : *resp.mutable_batches()) {
+      absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster);
+      if (!body.ok()) {
+        log_->warn("refused a batch from peer {}: {}", member(), std::string(body.status().message()));
+        continue;
+      }
+      verified.push_back({std::move(batch), *std::move(body)});
+    }
+    if (verified.empty()) {
+      return absl::OkStatus();
+    }
+    std::promise<absl::StatusOr<IngestResult>> done;
+    writer_.SubmitBatches(std::move(verified), [&done](absl::StatusOr<IngestResult> r) {
+      done.set_value(std::move(r));
+    });
+    absl::StatusOr<IngestResult> result = done.get_future().get();
+    if (!result.ok()) {
+      return result.status();
+    }
+    if (!resp.more() || result->stored == 0) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+}  // namespace authnet

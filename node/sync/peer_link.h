@@ -1,0 +1,107 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "authnet/v1/peer.grpc.pb.h"
+#include "node/model/model.h"
+#include "node/store/report_writer.h"
+#include "node/sync/roster_keeper.h"
+#include "spdlog/logger.h"
+
+namespace authnet {
+
+// TlsIdentity is what a node presents and trusts on peer connections.
+struct TlsIdentity {
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// PeerLinkOptions tunes one outgoing peer connection.
+struct PeerLinkOptions {
+  // Reconnect backoff: doubles from min to max, with +-50% jitter.
+  std::chrono::milliseconds min_backoff{200};
+  std::chrono::milliseconds max_backoff{5000};
+  // A Subscribe stream is re-opened this often; each re-open starts with a
+  // full pull, which repairs anything a stream missed.
+  std::chrono::milliseconds resync_period{15000};
+  // Deadline of every unary call to the peer.
+  std::chrono::milliseconds call_timeout{10000};
+};
+
+// PeerLink keeps this node in sync with one peer address, on its own
+// thread: it dials over mutual TLS (the server must present a certificate of
+// an active roster member), adopts a newer roster the peer holds, pulls every
+// batch the peer has beyond this node's version vector, verifies each one
+// and hands it to the writer, then follows the peer's Subscribe stream and
+// pulls again whenever the peer's state moves ahead. On any failure it
+// reconnects with jittered exponential backoff. Thread-safe.
+class PeerLink {
+ public:
+  // References must outlive the link.
+  PeerLink(std::string address, std::string self, TlsIdentity tls, RosterKeeper& roster,
+           const Model& model, ReportWriter& writer, PeerLinkOptions options,
+           std::shared_ptr<spdlog::logger> log);
+  ~PeerLink();
+
+  void Start();
+  // RequestStop cancels the call in flight and makes the thread end soon;
+  // it does not wait, so any thread (the link's own included) may call it.
+  void RequestStop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Stop is RequestStop and then waits for the thread. Idempotent.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Reconnect drops the current connection (the next one re-checks the
+  // peer's certificate against the current roster).
+  void Reconnect() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::string& address() const { return address_; }
+  // member is the peer's member id once a handshake has shown it, else "".
+  std::string member() const ABSL_LOCKS_EXCLUDED(mu_);
+  bool connected() const { return connected_.load(); }
+
+ private:
+  class ServerVerifier;
+
+  void Run();
+  absl::Status Session();
+  absl::Status SyncRoster(v1::PeerService::Stub& stub);
+  absl::Status PullAll(v1::PeerService::Stub& stub);
+  // BeginCall sets `ctx`'s deadline and makes it cancellable by
+  // RequestStop/Reconnect until EndCall(ctx); false if the link is stopping
+  // or reconnecting (then make no call). Calls may nest (a pull inside the
+  // Subscribe stream).
+  bool BeginCall(grpc::ClientContext* ctx, std::chrono::milliseconds timeout)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void EndCall(grpc::ClientContext* ctx) ABSL_LOCKS_EXCLUDED(mu_);
+  void CancelCallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetMember(std::string member) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::string address_;
+  const std::string self_;
+  const TlsIdentity tls_;
+  RosterKeeper& roster_;
+  const Model& model_;
+  ReportWriter& writer_;
+  const PeerLinkOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  std::atomic<bool> connected_{false};
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool reconnect_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<grpc::ClientContext*> active_ ABSL_GUARDED_BY(mu_);
+  std::string member_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace authnet

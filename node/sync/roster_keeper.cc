@@ -1,0 +1,81 @@
+#include "node/sync/roster_keeper.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/bundle/file_names.h"
+#include "node/bundle/secure_file.h"
+
+namespace authnet {
+
+absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
+    const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
+    std::shared_ptr<spdlog::logger> log) {
+  auto roster = std::make_shared<const Roster>(bundle_roster);
+  std::filesystem::path path = data_dir / kRosterFile;
+  absl::StatusOr<std::string> stored = ReadFile(path);
+  if (stored.ok()) {
+    v1::SignedRoster signed_roster;
+    if (!signed_roster.ParseFromString(*stored)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path.string(), " is not a signed roster; restore it or delete it to start from the "
+                         "bundle's roster"));
+    }
+    absl::StatusOr<Roster> adopted =
+        Roster::Verify(signed_roster, admin_public_key, bundle_roster.network());
+    if (!adopted.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path.string(), ": ", adopted.status().message(),
+                       "; restore it or delete it to start from the bundle's roster"));
+    }
+    if (adopted->version() > roster->version()) {
+      roster = std::make_shared<const Roster>(*std::move(adopted));
+    }
+  } else if (!absl::IsNotFound(stored.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("reading ", path.string(), ": ", stored.status().message()));
+  }
+  return std::unique_ptr<RosterKeeper>(
+      new RosterKeeper(std::move(roster), std::move(admin_public_key), std::move(data_dir),
+                       std::move(log)));
+}
+
+std::shared_ptr<const Roster> RosterKeeper::Current() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+absl::StatusOr<bool> RosterKeeper::Offer(const v1::SignedRoster& signed_roster) {
+  std::shared_ptr<const Roster> current = Current();
+  absl::StatusOr<Roster> offered =
+      Roster::Verify(signed_roster, admin_public_key_, current->network());
+  if (!offered.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("roster: ", offered.status().message()));
+  }
+  absl::MutexLock offer_lock(&offer_mu_);
+  current = Current();
+  if (offered->version() <= current->version()) {
+    return false;
+  }
+  if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile, signed_roster.SerializeAsString(),
+                                            kSecretFileMode);
+      !st.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot persist roster version ",
+                                               offered->version(), ": ", st.message()));
+  }
+  auto next = std::make_shared<const Roster>(*std::move(offered));
+  {
+    absl::MutexLock lock(&mu_);
+    current_ = next;
+  }
+  log_->info("adopted roster version {} (was {})", next->version(), current->version());
+  for (const Listener& listener : listeners_) {
+    listener(next);
+  }
+  return true;
+}
+
+void RosterKeeper::AddListener(Listener listener) {
+  absl::MutexLock offer_lock(&offer_mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+}  // namespace authnet

@@ -1,0 +1,46 @@
+#include "node/sync/sync_feed.h"
+
+namespace authnet {
+
+void SyncFeed::Add(std::shared_ptr<Subscriber> s) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.insert(std::move(s));
+}
+
+void SyncFeed::Remove(const std::shared_ptr<Subscriber>& s) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(s);
+}
+
+std::set<std::shared_ptr<SyncFeed::Subscriber>> SyncFeed::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return subscribers_;
+}
+
+// Subscribers are poked outside the lock: a poke may end a stream, whose
+// reactor then removes itself.
+void SyncFeed::Notify() {
+  for (const std::shared_ptr<Subscriber>& s : Snapshot()) {
+    s->Poke();
+  }
+}
+
+void SyncFeed::NotifyRoster(const Roster& roster) {
+  for (const std::shared_ptr<Subscriber>& s : Snapshot()) {
+    s->OnRoster(roster);
+    s->Poke();
+  }
+}
+
+void SyncFeed::CloseAll() {
+  for (const std::shared_ptr<Subscriber>& s : Snapshot()) {
+    s->Close();
+  }
+}
+
+size_t SyncFeed::Size() const {
+  absl::MutexLock lock(&mu_);
+  return subscribers_.size();
+}
+
+}  // namespace authnet

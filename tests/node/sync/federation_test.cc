@@ -1,0 +1,305 @@
+// Federation integration tests: several real nodes in one process, each with
+// its own bundle, data dir and listeners, talking mutual TLS over loopback.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "authnet/client.h"
+#include "authnet/v1/admin.grpc.pb.h"
+#include "node/bundle/admin_dir.h"
+#include "node/daemon/node.h"
+#include "spdlog/sinks/null_sink.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "tests/testing/manual_clock.h"
+#include "tests/testing/ports.h"
+#include "tests/testing/temp_dir.h"
+
+namespace authnet {
+namespace {
+
+constexpr char kGtin[] = "4006381333931";
+
+// WaitFor polls `done` every 50 ms for up to `timeout`.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+class FederationTest : public ::testing::Test {
+ protected:
+  struct Member {
+    std::string id;
+    NodeOptions options;
+    std::unique_ptr<Node> node;
+    std::unique_ptr<Client> client;
+  };
+
+  FederationTest() : clock_(20400) {}
+
+  // Enroll makes `n` members mb0..mb(n-1), each with a peer port picked now.
+  void Enroll(int n) {
+    auto admin = AdminDir::Init(dir_.path() / "admin", "fednet");
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    for (int i = 0; i < n; ++i) {
+      Member m;
+      m.id = "mb" + std::to_string(i);
+      std::string endpoint = "127.0.0.1:" + std::to_string(testing::PickUnusedPort());
+      ASSERT_TRUE(admin->AddMember(m.id, endpoint, 1.0, dir_.path() / m.id).ok());
+      m.options.bundle_dir = dir_.path() / m.id;
+      m.options.data_dir = dir_.path() / (m.id + "-data");
+      m.options.api_listen = "unix:" + (dir_.path() / (m.id + ".sock")).string();
+      m.options.peer_listen = endpoint;
+      m.options.peer_links.min_backoff = std::chrono::milliseconds(50);
+      m.options.peer_links.max_backoff = std::chrono::milliseconds(500);
+      members_.push_back(std::move(m));
+    }
+  }
+
+  // Chain makes member i dial its neighbours i-1 and i+1.
+  void Chain() {
+    for (size_t i = 0; i < members_.size(); ++i) {
+      for (size_t j : {i - 1, i + 1}) {
+        if (j < members_.size()) {
+          members_[i].options.peers.push_back(members_[j].options.peer_listen);
+        }
+      }
+    }
+  }
+
+  void Start(size_t i) {
+    Member& m = members_[i];
+    // AUTHNET_TEST_LOG=1 shows the nodes' logs when a test needs debugging.
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    if (std::getenv("AUTHNET_TEST_LOG") != nullptr) {
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+    }
+    auto node = Node::Create(m.options, clock_, sink);
+    ASSERT_TRUE(node.ok()) << node.status();
+    m.node = *std::move(node);
+    ClientOptions copts;
+    copts.target = m.options.api_listen;
+    copts.deadline = std::chrono::seconds(5);
+    m.client = *Client::Create(copts);
+  }
+
+  void StartAll() {
+    for (size_t i = 0; i < members_.size(); ++i) {
+      Start(i);
+    }
+  }
+
+  void Stop(size_t i) {
+    members_[i].client.reset();
+    members_[i].node.reset();
+  }
+
+  v1::StatusResponse Status(size_t i) {
+    auto stub = v1::AdminService::NewStub(
+        grpc::CreateChannel(members_[i].options.api_listen, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::StatusResponse resp;
+    grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  }
+
+  void Report(size_t i, const std::string& serial) {
+    auto r = members_[i].client->Report({.gtin = kGtin, .serial = serial},
+                                        SignalKind::kCounterfeitConfirmed);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  Decision Check(size_t i, const std::string& serial) {
+    auto r = members_[i].client->Check({.gtin = kGtin, .serial = serial});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->decision : Decision::kAllow;
+  }
+
+  // Converged: every running node holds `records` records and all agree on
+  // the model fingerprint.
+  bool Converged(uint64_t records) {
+    std::string fingerprint;
+    for (size_t i = 0; i < members_.size(); ++i) {
+      if (members_[i].node == nullptr) {
+        continue;
+      }
+      v1::StatusResponse s = Status(i);
+      if (s.records() != records) {
+        return false;
+      }
+      if (!fingerprint.empty() && s.model_fingerprint() != fingerprint) {
+        return false;
+      }
+      fingerprint = s.model_fingerprint();
+    }
+    return true;
+  }
+
+  testing::TempDir dir_;
+  testing::ManualClock clock_;
+  std::vector<Member> members_;
+};
+
+TEST_F(FederationTest, FiveNodeChainConvergesAndTwoMembersDenyAtTheFarEnd) {
+  Enroll(5);
+  Chain();
+  StartAll();
+  Report(0, "CHAIN-1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(1); }, std::chrono::seconds(20)));
+  // One member's report alone: review elsewhere, never deny.
+  EXPECT_EQ(Check(4, "CHAIN-1"), Decision::kReview);
+  EXPECT_EQ(Check(0, "CHAIN-1"), Decision::kDeny);  // its own evidence
+  Report(1, "CHAIN-1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(4, "CHAIN-1"), Decision::kDeny);
+  EXPECT_EQ(Check(4, "CHAIN-2"), Decision::kAllow);
+
+  v1::StatusResponse s = Status(2);
+  EXPECT_EQ(s.version_vector().at("mb0"), 1u);
+  EXPECT_EQ(s.version_vector().at("mb1"), 1u);
+  ASSERT_EQ(s.peers_size(), 2);
+  for (const v1::PeerStatus& p : s.peers()) {
+    EXPECT_TRUE(p.connected()) << p.member();
+    EXPECT_TRUE(p.member() == "mb1" || p.member() == "mb3") << p.member();
+  }
+}
+
+TEST_F(FederationTest, StoppedNodeCatchesUpAfterRestart) {
+  Enroll(3);
+  Chain();
+  StartAll();
+  Stop(2);
+  Report(0, "LATE-1");
+  Report(1, "LATE-2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  Start(2);
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Status(2).version_vector().at("mb0"), 1u);
+}
+
+TEST_F(FederationTest, PartitionHeals) {
+  Enroll(3);
+  Chain();
+  StartAll();
+  Stop(1);  // m0 and m2 are now cut off from each other
+  Report(0, "SPLIT-1");
+  Report(2, "SPLIT-1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Status(0).records(), 1u);
+  EXPECT_EQ(Status(2).records(), 1u);
+  EXPECT_EQ(Check(0, "SPLIT-1"), Decision::kDeny);  // local evidence only
+  Start(1);
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(1, "SPLIT-1"), Decision::kDeny);  // two members, learned via the heal
+}
+
+TEST_F(FederationTest, RevokedMemberIsDroppedRefusedAndStopsCounting) {
+  Enroll(3);
+  // Full mesh: everyone dials everyone.
+  for (size_t i = 0; i < 3; ++i) {
+    for (size_t j = 0; j < 3; ++j) {
+      if (i != j) {
+        members_[i].options.peers.push_back(members_[j].options.peer_listen);
+      }
+    }
+  }
+  StartAll();
+  Report(2, "REVOKE-1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(1); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(0, "REVOKE-1"), Decision::kReview);
+
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(*admin->RevokeMember("mb2"));
+  {
+    auto stub = v1::AdminService::NewStub(
+        grpc::CreateChannel(members_[0].options.api_listen, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    v1::PushRosterRequest req;
+    *req.mutable_roster() = admin->roster().signed_roster();
+    v1::PushRosterResponse resp;
+    ASSERT_TRUE(stub->PushRoster(&ctx, req, &resp).ok());
+    EXPECT_TRUE(resp.adopted());
+  }
+  uint64_t version = admin->roster().version();
+  // Within 5 seconds every node holds the new roster and no longer talks to m2.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (size_t i : {0, 1}) {
+          v1::StatusResponse s = Status(i);
+          if (s.roster_version() != version) {
+            return false;
+          }
+          for (const v1::PeerStatus& p : s.peers()) {
+            if (p.member() == "mb2" && p.connected()) {
+              return false;
+            }
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(5)));
+  // Its records stop counting everywhere at once.
+  EXPECT_EQ(Check(0, "REVOKE-1"), Decision::kAllow);
+  EXPECT_EQ(Check(1, "REVOKE-1"), Decision::kAllow);
+  // Its new reports reach no one.
+  Report(2, "REVOKE-2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Status(0).version_vector().at("mb2"), 1u);
+  EXPECT_EQ(Status(1).version_vector().at("mb2"), 1u);
+  // An older roster is refused.
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(members_[1].options.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::PushRosterRequest old;
+  *old.mutable_roster() = members_[0].node ? AdminDir::Open(dir_.path() / "admin")->roster().signed_roster()
+                                           : v1::SignedRoster();
+  v1::PushRosterResponse resp;
+  ASSERT_TRUE(stub->PushRoster(&ctx, old, &resp).ok());
+  EXPECT_FALSE(resp.adopted());
+  EXPECT_EQ(resp.version(), version);
+}
+
+TEST_F(FederationTest, AdoptedRosterSurvivesARestart) {
+  Enroll(2);
+  StartAll();
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin->AddMember("late", "127.0.0.1:9", 1.0, dir_.path() / "late").ok());
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(members_[0].options.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::PushRosterRequest req;
+  *req.mutable_roster() = admin->roster().signed_roster();
+  v1::PushRosterResponse resp;
+  ASSERT_TRUE(stub->PushRoster(&ctx, req, &resp).ok());
+  ASSERT_TRUE(resp.adopted());
+  Stop(0);
+  Start(0);
+  EXPECT_EQ(Status(0).roster_version(), admin->roster().version());
+
+  // A roster signed by someone else is refused and changes nothing.
+  v1::PushRosterRequest forged = req;
+  std::string sig = forged.roster().signature();
+  sig[0] ^= 1;
+  forged.mutable_roster()->set_signature(sig);
+  auto stub0 = v1::AdminService::NewStub(
+      grpc::CreateChannel(members_[0].options.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx2;
+  grpc::Status st = stub0->PushRoster(&ctx2, forged, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace authnet
