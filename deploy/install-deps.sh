@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev libabsl-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev python3
 )
 
 missing=()

@@ -26,8 +26,7 @@ class AdminService final : public v1::AdminService::CallbackService {
         clock_(clock),
         log_(std::move(log)) {}
 
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
-                                   const v1::StatusRequest* req,
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
   grpc::ServerUnaryReactor* PushRoster(grpc::CallbackServerContext* ctx,
                                        const v1::PushRosterRequest* req,

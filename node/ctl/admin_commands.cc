@@ -1,5 +1,7 @@
 #include "node/ctl/admin_commands.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -9,8 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include <grpcpp/grpcpp.h>
-
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "node/core/flag_parser.h"
@@ -224,7 +224,8 @@ int RunMemberRevoke(const std::vector<std::string>& args) {
     return Usage(kCommand, flags.status().message());
   }
   if (flags->positional.size() != 1) {
-    return Usage(kCommand, "give the member id to revoke: authnetctl member revoke ID --dir ADMIN_DIR");
+    return Usage(kCommand,
+                 "give the member id to revoke: authnetctl member revoke ID --dir ADMIN_DIR");
   }
   const std::string& id = flags->positional[0];
   std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
@@ -248,8 +249,7 @@ int RunMemberRevoke(const std::vector<std::string>& args) {
     return kExitOk;
   }
   Print(absl::StrCat("revoked member \"", id, "\": roster version ", admin->roster().version(),
-                     " in ", *dir, "/roster.pb\n",
-                     "next: authnetctl roster push --dir ", *dir,
+                     " in ", *dir, "/roster.pb\n", "next: authnetctl roster push --dir ", *dir,
                      " --node API_ADDR (one node is enough; it passes the roster on)\n"));
   return kExitOk;
 }
@@ -272,8 +272,8 @@ int RunRosterPush(const std::vector<std::string>& args) {
   if (!admin.ok()) {
     return Failure(kCommand, "opening the admin directory", admin.status());
   }
-  auto stub = v1::AdminService::NewStub(
-      grpc::CreateChannel(*node, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::AdminService::NewStub(grpc::CreateChannel(*node, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::PushRosterRequest req;

@@ -1,11 +1,10 @@
 #include "node/daemon/log_setup.h"
 
-#include <chrono>
-#include <ctime>
-
 #include <grpc/support/log.h>
 
+#include <chrono>
 #include <cstring>
+#include <ctime>
 
 #include "absl/status/status.h"
 #include "spdlog/formatter.h"
@@ -97,9 +96,10 @@ void LogFromGrpc(gpr_log_func_args* args) {
   if (std::strstr(args->message, "No match found for server name") != nullptr) {
     return;
   }
-  spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
-                                    : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
-                                                                              : spdlog::level::debug;
+  spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::err
+                                    : args->severity == GPR_LOG_SEVERITY_INFO
+                                        ? spdlog::level::info
+                                        : spdlog::level::debug;
   GrpcLogger()->log(level, "{}", args->message);
 }
 

@@ -119,9 +119,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     n->peers_->OnRoster(*r);
   });
 
-  node->checkout_ = std::make_unique<CheckoutService>(options.checkout, *node->digester_,
-                                                      *node->model_, *node->writer_, clock,
-                                                      MakeLogger("api", sink));
+  node->checkout_ =
+      std::make_unique<CheckoutService>(options.checkout, *node->digester_, *node->model_,
+                                        *node->writer_, clock, MakeLogger("api", sink));
   node->admin_ = std::make_unique<AdminService>(b.member_id(), *node->roster_, *node->model_,
                                                 *node->peers_, clock, MakeLogger("api", sink));
   node->peer_ = std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_,

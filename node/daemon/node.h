@@ -1,12 +1,12 @@
 #pragma once
 
+#include <grpcpp/server.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "node/api/admin_service.h"

@@ -56,9 +56,8 @@ void LogReader::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](LogReader* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return self->stopping_ || !self->queue_.empty();
-          },
+          +[](LogReader* self)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) {
         return;
@@ -76,8 +75,8 @@ void LogReader::Run() {
 }
 
 absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
-  uint32_t limit = request.max_records == 0 ? kMaxPullRecords
-                                            : std::min(request.max_records, kMaxPullRecords);
+  uint32_t limit =
+      request.max_records == 0 ? kMaxPullRecords : std::min(request.max_records, kMaxPullRecords);
   absl::StatusOr<SqliteStatement> q = db_->Prepare(
       "SELECT body, signature, first_seq, last_seq FROM batches WHERE origin = ? AND last_seq > ? "
       "ORDER BY first_seq");

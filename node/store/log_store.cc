@@ -253,7 +253,7 @@ absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string
 }
 
 absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::string& origin,
-                                                                    uint64_t first_seq) {
+                                                                   uint64_t first_seq) {
   absl::StatusOr<SqliteStatement> q =
       db_->Prepare("SELECT body, signature FROM batches WHERE origin = ? AND first_seq = ?");
   if (!q.ok()) {

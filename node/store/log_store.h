@@ -65,8 +65,8 @@ class LogStore {
 
   // FindBatch returns the stored batch of `origin` that starts at
   // `first_seq`, or nullopt.
-  [[nodiscard]] absl::StatusOr<std::optional<v1::SignedBatch>> FindBatch(
-      const std::string& origin, uint64_t first_seq);
+  [[nodiscard]] absl::StatusOr<std::optional<v1::SignedBatch>> FindBatch(const std::string& origin,
+                                                                         uint64_t first_seq);
 
   // FindIdempotency returns the entry for `key_hash`, or nullopt.
   [[nodiscard]] absl::StatusOr<std::optional<IdempotencyEntry>> FindIdempotency(

@@ -245,7 +245,8 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
   absl::Status st;
   if (body.records_size() > 0) {
     body.set_last_seq(next - 1);
-    StoredBatch& own = to_store.emplace_back(StoredBatch{origin_, body.first_seq(), body.last_seq(), {}});
+    StoredBatch& own =
+        to_store.emplace_back(StoredBatch{origin_, body.first_seq(), body.last_seq(), {}});
     own.batch.set_body(body.SerializeAsString());
     absl::StatusOr<std::string> sig = signing_key_.Sign(
         absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), own.batch.body()));
@@ -343,9 +344,10 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
         ++result.duplicates;
         continue;
       }
-      log_->error("ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
-                  "first, refusing the second: that member is misbehaving",
-                  b.origin(), b.first_seq(), b.last_seq());
+      log_->error(
+          "ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
+          "first, refusing the second: that member is misbehaving",
+          b.origin(), b.first_seq(), b.last_seq());
       refuse(b, "conflicts with the batch already held for these seqs");
       continue;
     }
@@ -354,8 +356,9 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
       continue;
     }
     if (b.origin() == origin_) {
-      refuse(b, "is this node's own origin beyond its own log (data dir restored from an old "
-                "backup?)");
+      refuse(b,
+             "is this node's own origin beyond its own log (data dir restored from an old "
+             "backup?)");
       continue;
     }
     held = b.last_seq();

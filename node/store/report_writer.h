@@ -37,9 +37,9 @@ struct VerifiedBatch {
 
 // IngestResult says what became of a set of peers' batches.
 struct IngestResult {
-  uint32_t stored = 0;      // new batches, now durable and in the model
-  uint32_t duplicates = 0;  // already held, identical
-  uint32_t refused = 0;     // gapped or conflicting: nothing of them stored
+  uint32_t stored = 0;        // new batches, now durable and in the model
+  uint32_t duplicates = 0;    // already held, identical
+  uint32_t refused = 0;       // gapped or conflicting: nothing of them stored
   std::string first_refusal;  // why the first refused one was refused
 };
 
@@ -127,7 +127,7 @@ class ReportWriter {
   const std::string network_;
   const std::string origin_;
   std::shared_ptr<spdlog::logger> log_;
-  uint64_t last_seq_;  // writer thread only: highest committed seq
+  uint64_t last_seq_;                     // writer thread only: highest committed seq
   absl::AnyInvocable<void()> on_commit_;  // writer thread only
 
   absl::Mutex mu_;

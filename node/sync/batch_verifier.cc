@@ -48,8 +48,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
   }
   const v1::RosterMember* origin = roster.Find(body.origin());
   if (origin == nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat("batch origin '", body.origin(),
-                                                    "' is not in roster version ", roster.version()));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "batch origin '", body.origin(), "' is not in roster version ", roster.version()));
   }
   if (origin->status() != v1::MEMBER_STATUS_ACTIVE) {
     return absl::PermissionDeniedError(
@@ -70,9 +70,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
   }
   for (int i = 0; i < n; ++i) {
     if (absl::Status st = CheckRecord(body.records(i), body.first_seq() + i); !st.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("batch ", body.origin(), " ", body.first_seq(), "..", body.last_seq(), ": ",
-                       st.message()));
+      return absl::InvalidArgumentError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
+                                                     "..", body.last_seq(), ": ", st.message()));
     }
   }
   return body;

@@ -33,8 +33,7 @@ class PeerLink::ServerVerifier final : public grpc::experimental::ExternalCertif
   explicit ServerVerifier(PeerLink* link) : link_(link) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/,
-              grpc::Status* sync_status) override {
+              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
     std::string pem(request->peer_cert().data(), request->peer_cert().size());
     std::shared_ptr<const Roster> roster = link_->roster_.Current();
     absl::StatusOr<std::string> id = crypto::MemberIdFromCertificate(pem, roster->network());
@@ -51,9 +50,9 @@ class PeerLink::ServerVerifier final : public grpc::experimental::ExternalCertif
         link_->SetMember(*id);
       }
     }
-    *sync_status = st.ok() ? grpc::Status::OK
-                           : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                          std::string(st.message()));
+    *sync_status = st.ok()
+                       ? grpc::Status::OK
+                       : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(st.message()));
     return true;
   }
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
@@ -110,6 +109,12 @@ std::string PeerLink::member() const {
   return member_;
 }
 
+std::string PeerLink::Describe() const {
+  std::string m = member();
+  return m.empty() ? absl::StrCat("peer at ", address_)
+                   : absl::StrCat("peer ", m, " at ", address_);
+}
+
 void PeerLink::SetMember(std::string member) {
   absl::MutexLock lock(&mu_);
   member_ = std::move(member);
@@ -159,7 +164,7 @@ void PeerLink::Run() {
       continue;  // a periodic re-sync or a roster change: dial again at once
     }
     if (was_connected || !reported_down) {
-      log_->warn("peer {} at {} unreachable: {}; retrying with backoff", member(), address_,
+      log_->warn("{} unreachable: {}; retrying with backoff", Describe(),
                  std::string(st.message()));
       reported_down = true;
     }
@@ -191,8 +196,7 @@ absl::Status PeerLink::Session() {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
-  auto channel =
-      grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
+  auto channel = grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
   std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
 
   if (absl::Status st = SyncRoster(*stub); !st.ok()) {
@@ -202,7 +206,7 @@ absl::Status PeerLink::Session() {
     return st;
   }
   if (!connected_.exchange(true)) {
-    log_->info("connected to peer {} at {}", member(), address_);
+    log_->info("connected to {}", Describe());
   }
   grpc::ClientContext ctx;
   if (!BeginCall(&ctx, options_.resync_period)) {
@@ -257,7 +261,7 @@ absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub) {
   if (resp.has_roster()) {
     absl::StatusOr<bool> adopted = roster_.Offer(resp.roster());
     if (!adopted.ok()) {
-      log_->warn("peer {} offered a roster this node refuses: {}", member(),
+      log_->warn("{} offered a roster this node refuses: {}", Describe(),
                  std::string(adopted.status().message()));
     }
   }
@@ -285,7 +289,7 @@ absl::Status PeerLink::PullAll(v1::PeerService::Stub& stub) {
     for (v1::SignedBatch& batch : *resp.mutable_batches()) {
       absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster);
       if (!body.ok()) {
-        log_->warn("refused a batch from peer {}: {}", member(), std::string(body.status().message()));
+        log_->warn("refused a batch from {}: {}", Describe(), std::string(body.status().message()));
         continue;
       }
       verified.push_back({std::move(batch), *std::move(body)});

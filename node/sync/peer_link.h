@@ -1,13 +1,13 @@
 #pragma once
 
+#include <grpcpp/client_context.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
-
-#include <grpcpp/client_context.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -85,6 +85,8 @@ class PeerLink {
   void EndCall(grpc::ClientContext* ctx) ABSL_LOCKS_EXCLUDED(mu_);
   void CancelCallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetMember(std::string member) ABSL_LOCKS_EXCLUDED(mu_);
+  // Describe names the peer for log lines: "peer ID at ADDR" or "peer at ADDR".
+  std::string Describe() const ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::string address_;
   const std::string self_;

@@ -33,8 +33,8 @@ void PeerManager::AddLocked(const std::string& address) {
   if (links_.contains(address)) {
     return;
   }
-  auto link = std::make_unique<PeerLink>(address, self_, tls_, roster_, model_, writer_, options_,
-                                         log_);
+  auto link =
+      std::make_unique<PeerLink>(address, self_, tls_, roster_, model_, writer_, options_, log_);
   link->Start();
   links_.emplace(address, std::move(link));
 }
@@ -45,7 +45,8 @@ void PeerManager::Start() {
     return;
   }
   started_ = true;
-  std::vector<std::string> addresses = from_roster_ ? RosterEndpoints(*roster_.Current()) : initial_;
+  std::vector<std::string> addresses =
+      from_roster_ ? RosterEndpoints(*roster_.Current()) : initial_;
   for (const std::string& address : addresses) {
     AddLocked(address);
   }

@@ -13,7 +13,7 @@ namespace authnet {
 
 // PeerState is one outgoing peer connection as `status` shows it.
 struct PeerState {
-  std::string member;   // the peer's member id, or its address until a handshake showed it
+  std::string member;  // the peer's member id, or its address until a handshake showed it
   std::string address;
   bool connected = false;
 };

@@ -15,9 +15,10 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
   if (stored.ok()) {
     v1::SignedRoster signed_roster;
     if (!signed_roster.ParseFromString(*stored)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path.string(), " is not a signed roster; restore it or delete it to start from the "
-                         "bundle's roster"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path.string(),
+                       " is not a signed roster; restore it or delete it to start from the "
+                       "bundle's roster"));
     }
     absl::StatusOr<Roster> adopted =
         Roster::Verify(signed_roster, admin_public_key, bundle_roster.network());
@@ -33,9 +34,8 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
     return absl::FailedPreconditionError(
         absl::StrCat("reading ", path.string(), ": ", stored.status().message()));
   }
-  return std::unique_ptr<RosterKeeper>(
-      new RosterKeeper(std::move(roster), std::move(admin_public_key), std::move(data_dir),
-                       std::move(log)));
+  return std::unique_ptr<RosterKeeper>(new RosterKeeper(
+      std::move(roster), std::move(admin_public_key), std::move(data_dir), std::move(log)));
 }
 
 std::shared_ptr<const Roster> RosterKeeper::Current() const {
@@ -55,11 +55,11 @@ absl::StatusOr<bool> RosterKeeper::Offer(const v1::SignedRoster& signed_roster) 
   if (offered->version() <= current->version()) {
     return false;
   }
-  if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile, signed_roster.SerializeAsString(),
-                                            kSecretFileMode);
+  if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile,
+                                            signed_roster.SerializeAsString(), kSecretFileMode);
       !st.ok()) {
-    return absl::UnavailableError(absl::StrCat("cannot persist roster version ",
-                                               offered->version(), ": ", st.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot persist roster version ", offered->version(), ": ", st.message()));
   }
   auto next = std::make_shared<const Roster>(*std::move(offered));
   {

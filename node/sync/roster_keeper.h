@@ -28,8 +28,8 @@ class RosterKeeper {
   // Create reads DATA_DIR/roster.pb if present; a damaged or foreign one is
   // FAILED_PRECONDITION (restore it or delete it to fall back to the bundle's).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RosterKeeper>> Create(
-      const Roster& bundle_roster, std::string admin_public_key,
-      std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log);
+      const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
+      std::shared_ptr<spdlog::logger> log);
 
   // Current returns the roster in force.
   std::shared_ptr<const Roster> Current() const ABSL_LOCKS_EXCLUDED(mu_);

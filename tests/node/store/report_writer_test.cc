@@ -279,5 +279,88 @@ TEST_F(ReportWriterTest, FailedCommitIsUnavailableAndChangesNothing) {
   EXPECT_EQ(recovered->first_seq, 2u) << "the failed commit used no seq";
 }
 
+// A batch from another origin, as a peer would deliver it after VerifyBatch.
+VerifiedBatch PeerBatch(const crypto::Ed25519Key& key, uint64_t first, int n, char digest_byte) {
+  VerifiedBatch vb;
+  vb.body.set_network("testnet");
+  vb.body.set_origin("globex");
+  vb.body.set_first_seq(first);
+  vb.body.set_last_seq(first + n - 1);
+  for (int i = 0; i < n; ++i) {
+    v1::Record r = MakeRecord(digest_byte);
+    r.set_seq(first + i);
+    *vb.body.add_records() = r;
+  }
+  vb.batch.set_body(vb.body.SerializeAsString());
+  vb.batch.set_signature(*key.Sign(std::string("authnet/v1/batch\0", 17) + vb.batch.body()));
+  return vb;
+}
+
+class ReportWriterIngestTest : public ReportWriterTest {
+ protected:
+  IngestResult Ingest(std::vector<VerifiedBatch> batches) {
+    std::promise<absl::StatusOr<IngestResult>> done;
+    writer_->SubmitBatches(std::move(batches),
+                           [&](absl::StatusOr<IngestResult> r) { done.set_value(std::move(r)); });
+    absl::StatusOr<IngestResult> r = done.get_future().get();
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : IngestResult{};
+  }
+
+  crypto::Ed25519Key globex_ = *crypto::Ed25519Key::Generate();
+};
+
+TEST_F(ReportWriterIngestTest, StoresNewBatchesAndIgnoresDuplicates) {
+  IngestResult r = Ingest({PeerBatch(globex_, 1, 2, 'g'), PeerBatch(globex_, 3, 1, 'h')});
+  EXPECT_EQ(r.stored, 2u);
+  EXPECT_EQ(model_->LastSeq("globex"), 3u);
+  EXPECT_EQ(model_->Records(), 3u);
+  r = Ingest({PeerBatch(globex_, 1, 2, 'g')});
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(r.stored, 0u);
+  EXPECT_EQ(model_->Records(), 3u);
+  Open();  // durable, and rebuilt into the model
+  EXPECT_EQ(model_->LastSeq("globex"), 3u);
+}
+
+TEST_F(ReportWriterIngestTest, RefusesAGap) {
+  IngestResult r = Ingest({PeerBatch(globex_, 2, 1, 'g')});
+  EXPECT_EQ(r.refused, 1u);
+  EXPECT_NE(r.first_refusal.find("gap"), std::string::npos) << r.first_refusal;
+  EXPECT_EQ(model_->LastSeq("globex"), 0u);
+  int batches = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachBatch([&](const StoredBatch&) {
+                    ++batches;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(batches, 0);
+}
+
+TEST_F(ReportWriterIngestTest, KeepsTheFirstOfTwoConflictingBatches) {
+  ASSERT_EQ(Ingest({PeerBatch(globex_, 1, 1, 'g')}).stored, 1u);
+  std::string fingerprint = model_->Fingerprint();
+  IngestResult r = Ingest({PeerBatch(globex_, 1, 1, 'x')});  // same seq, other content
+  EXPECT_EQ(r.refused, 1u);
+  EXPECT_NE(r.first_refusal.find("conflicts"), std::string::npos) << r.first_refusal;
+  EXPECT_EQ(model_->Fingerprint(), fingerprint);
+  EXPECT_EQ(Decision('x'), v1::DECISION_ALLOW);
+}
+
+TEST_F(ReportWriterIngestTest, OwnReportsAndPeerBatchesInterleave) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());
+  ASSERT_EQ(Ingest({PeerBatch(globex_, 1, 1, 'a')}).stored, 1u);
+  ASSERT_TRUE(Report({MakeRecord('b')}).ok());
+  auto vv = model_->VersionVector();
+  EXPECT_EQ(vv.at("acme"), 2u);
+  EXPECT_EQ(vv.at("globex"), 1u);
+  // A batch claiming to be this node's own, beyond its log, is refused.
+  VerifiedBatch own = PeerBatch(key_, 3, 1, 'z');
+  own.body.set_origin("acme");
+  EXPECT_EQ(Ingest({own}).refused, 1u);
+  EXPECT_EQ(model_->LastSeq("acme"), 2u);
+}
+
 }  // namespace
 }  // namespace authnet

@@ -263,8 +263,9 @@ TEST_F(FederationTest, RevokedMemberIsDroppedRefusedAndStopsCounting) {
       grpc::CreateChannel(members_[1].options.api_listen, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   v1::PushRosterRequest old;
-  *old.mutable_roster() = members_[0].node ? AdminDir::Open(dir_.path() / "admin")->roster().signed_roster()
-                                           : v1::SignedRoster();
+  *old.mutable_roster() = members_[0].node
+                              ? AdminDir::Open(dir_.path() / "admin")->roster().signed_roster()
+                              : v1::SignedRoster();
   v1::PushRosterResponse resp;
   ASSERT_TRUE(stub->PushRoster(&ctx, old, &resp).ok());
   EXPECT_FALSE(resp.adopted());

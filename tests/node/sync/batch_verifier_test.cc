@@ -1,0 +1,135 @@
+#include "node/sync/batch_verifier.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "node/crypto/ed25519_key.h"
+
+namespace authnet {
+namespace {
+
+class BatchVerifierTest : public ::testing::Test {
+ protected:
+  BatchVerifierTest()
+      : admin_(*crypto::Ed25519Key::Generate()),
+        acme_(*crypto::Ed25519Key::Generate()),
+        revoked_(*crypto::Ed25519Key::Generate()) {
+    v1::RosterBody body;
+    body.set_network("testnet");
+    body.set_version(3);
+    AddMember(&body, "acme", acme_, v1::MEMBER_STATUS_ACTIVE);
+    AddMember(&body, "gone", revoked_, v1::MEMBER_STATUS_REVOKED);
+    roster_ = std::make_unique<Roster>(
+        *Roster::Verify(*Roster::Sign(body, admin_), admin_.PublicKey(), "testnet"));
+  }
+
+  static void AddMember(v1::RosterBody* body, const std::string& id, const crypto::Ed25519Key& key,
+                        v1::MemberStatus status) {
+    v1::RosterMember* m = body->add_members();
+    m->set_id(id);
+    m->set_status(status);
+    m->set_endpoint("127.0.0.1:7000");
+    m->set_trust_milli(1000);
+    m->set_cert_sha256(std::string(32, 'c'));
+    m->set_signing_public_key(key.PublicKey());
+  }
+
+  static v1::BatchBody Body(const std::string& origin, uint64_t first, int n) {
+    v1::BatchBody b;
+    b.set_network("testnet");
+    b.set_origin(origin);
+    b.set_first_seq(first);
+    b.set_last_seq(first + n - 1);
+    for (int i = 0; i < n; ++i) {
+      v1::Record* r = b.add_records();
+      r->set_seq(first + i);
+      r->set_digest(std::string(32, 'd'));
+      r->set_key_epoch(1);
+      r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
+      r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+      r->set_weight_milli(1000);
+      r->set_day(20400);
+      r->set_ttl_days(365);
+    }
+    return b;
+  }
+
+  static v1::SignedBatch Sign(const v1::BatchBody& body, const crypto::Ed25519Key& key) {
+    v1::SignedBatch b;
+    b.set_body(body.SerializeAsString());
+    b.set_signature(*key.Sign(absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), b.body())));
+    return b;
+  }
+
+  absl::StatusCode Code(const v1::SignedBatch& b) {
+    return VerifyBatch(b, *roster_).status().code();
+  }
+
+  crypto::Ed25519Key admin_;
+  crypto::Ed25519Key acme_;
+  crypto::Ed25519Key revoked_;
+  std::unique_ptr<Roster> roster_;
+};
+
+TEST_F(BatchVerifierTest, AcceptsAWellFormedBatchSignedByItsOrigin) {
+  auto body = VerifyBatch(Sign(Body("acme", 4, 3), acme_), *roster_);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->last_seq(), 6u);
+}
+
+TEST_F(BatchVerifierTest, RefusesAForgedOrTamperedBatch) {
+  // Signed by a key that is not acme's.
+  EXPECT_EQ(Code(Sign(Body("acme", 1, 1), revoked_)), absl::StatusCode::kPermissionDenied);
+  // Tampered after signing: one record's weight changed.
+  v1::SignedBatch b = Sign(Body("acme", 1, 2), acme_);
+  v1::BatchBody changed;
+  ASSERT_TRUE(changed.ParseFromString(b.body()));
+  changed.mutable_records(1)->set_weight_milli(999);
+  b.set_body(changed.SerializeAsString());
+  EXPECT_EQ(Code(b), absl::StatusCode::kPermissionDenied);
+  // Garbage.
+  v1::SignedBatch junk;
+  junk.set_body("\xff\xff\xff");
+  EXPECT_EQ(Code(junk), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(BatchVerifierTest, RefusesUnknownAndRevokedOrigins) {
+  EXPECT_EQ(Code(Sign(Body("stranger", 1, 1), acme_)), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Code(Sign(Body("gone", 1, 1), revoked_)), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(BatchVerifierTest, RefusesAnotherNetworksBatch) {
+  v1::BatchBody b = Body("acme", 1, 1);
+  b.set_network("othernet");
+  EXPECT_EQ(Code(Sign(b, acme_)), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(BatchVerifierTest, RefusesMalformedRangesAndRecords) {
+  v1::BatchBody wrong_range = Body("acme", 1, 3);
+  wrong_range.set_last_seq(5);
+  EXPECT_EQ(Code(Sign(wrong_range, acme_)), absl::StatusCode::kInvalidArgument);
+
+  v1::BatchBody out_of_order = Body("acme", 1, 3);
+  out_of_order.mutable_records(1)->set_seq(7);
+  EXPECT_EQ(Code(Sign(out_of_order, acme_)), absl::StatusCode::kInvalidArgument);
+
+  v1::BatchBody empty = Body("acme", 1, 1);
+  empty.clear_records();
+  EXPECT_EQ(Code(Sign(empty, acme_)), absl::StatusCode::kInvalidArgument);
+
+  for (auto mutate : std::vector<std::function<void(v1::Record*)>>{
+           [](v1::Record* r) { r->set_digest("short"); },
+           [](v1::Record* r) { r->set_kind(static_cast<v1::SignalKind>(42)); },
+           [](v1::Record* r) { r->set_subject_type(v1::SUBJECT_TYPE_UNSPECIFIED); },
+           [](v1::Record* r) { r->set_weight_milli(1001); },
+           [](v1::Record* r) { r->set_key_epoch(0); },
+           [](v1::Record* r) { r->set_retracts_seq(r->seq()); },
+       }) {
+    v1::BatchBody b = Body("acme", 1, 1);
+    mutate(b.mutable_records(0));
+    EXPECT_EQ(Code(Sign(b, acme_)), absl::StatusCode::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace authnet
