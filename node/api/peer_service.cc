@@ -16,8 +16,9 @@ class SubscribeStream final : public grpc::ServerWriteReactor<v1::SyncEvent> {
  public:
   class Handle final : public SyncFeed::Subscriber {
    public:
-    Handle(SubscribeStream* stream, std::string member, const PeerService& service)
-        : stream_(stream), member_(std::move(member)), service_(service) {}
+    Handle(SubscribeStream* stream, std::shared_ptr<const grpc::AuthContext> auth,
+           const PeerService& service)
+        : stream_(stream), auth_(std::move(auth)), service_(service) {}
 
     void Poke() override {
       absl::MutexLock lock(&mu_);
@@ -31,11 +32,12 @@ class SubscribeStream final : public grpc::ServerWriteReactor<v1::SyncEvent> {
       StartWriteLocked();
     }
 
+    // OnRoster ends the stream unless the caller is still authorized: an
+    // active member presenting its enrolled certificate.
     void OnRoster(const Roster& roster) override {
-      const v1::RosterMember* m = roster.Find(member_);
-      if (m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE) {
-        Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                            "member '" + member_ + "' is no longer active in the roster"));
+      absl::StatusOr<std::string> still = AuthorizePeer(*auth_, roster);
+      if (!still.ok()) {
+        Finish(ToGrpcStatus(still.status()));
       }
     }
 
@@ -93,7 +95,7 @@ class SubscribeStream final : public grpc::ServerWriteReactor<v1::SyncEvent> {
 
     absl::Mutex mu_;
     SubscribeStream* stream_ ABSL_GUARDED_BY(mu_);
-    const std::string member_;
+    const std::shared_ptr<const grpc::AuthContext> auth_;
     const PeerService& service_;
     v1::SyncEvent event_ ABSL_GUARDED_BY(mu_);
     bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -102,9 +104,13 @@ class SubscribeStream final : public grpc::ServerWriteReactor<v1::SyncEvent> {
     std::optional<grpc::Status> finish_pending_ ABSL_GUARDED_BY(mu_);
   };
 
-  SubscribeStream(std::string member, const PeerService& service, SyncFeed& feed)
-      : feed_(feed), handle_(std::make_shared<Handle>(this, std::move(member), service)) {
+  SubscribeStream(std::shared_ptr<const grpc::AuthContext> auth, const PeerService& service,
+                  const RosterKeeper& roster, SyncFeed& feed)
+      : feed_(feed), handle_(std::make_shared<Handle>(this, std::move(auth), service)) {
     feed_.Add(handle_);
+    // A roster adopted between the caller's authorization and joining the
+    // feed would have missed this stream: check again now that it is in.
+    handle_->OnRoster(*roster.Current());
     handle_->Poke();  // the current state first
   }
 
@@ -131,10 +137,20 @@ absl::StatusOr<std::string> PeerService::Authorize(grpc::CallbackServerContext* 
   return peer;
 }
 
+std::map<std::string, uint64_t> PeerService::ServedHeads() const {
+  std::shared_ptr<const Roster> roster = roster_.Current();
+  std::map<std::string, uint64_t> heads = model_.VersionVector();
+  std::erase_if(heads, [&](const auto& entry) {
+    const v1::RosterMember* m = roster->Find(entry.first);
+    return m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE;
+  });
+  return heads;
+}
+
 v1::SyncEvent PeerService::Event() const {
   v1::SyncEvent event;
   event.set_roster_version(roster_.Current()->version());
-  for (const auto& [origin, seq] : model_.VersionVector()) {
+  for (const auto& [origin, seq] : ServedHeads()) {
     (*event.mutable_heads())[origin] = seq;
   }
   return event;
@@ -177,7 +193,7 @@ grpc::ServerUnaryReactor* PeerService::Pull(grpc::CallbackServerContext* ctx,
     return reactor;
   }
   std::map<std::string, uint64_t> have(req->have().begin(), req->have().end());
-  reader_.Pull(std::move(have), model_.VersionVector(), req->max_records(),
+  reader_.Pull(std::move(have), ServedHeads(), req->max_records(),
                [reactor, resp](absl::StatusOr<PullResult> result) {
                  if (result.ok()) {
                    for (v1::SignedBatch& b : result->batches) {
@@ -201,7 +217,7 @@ grpc::ServerWriteReactor<v1::SyncEvent>* PeerService::Subscribe(
     };
     return new Refused(peer.status());
   }
-  return new SubscribeStream(*std::move(peer), *this, feed_);
+  return new SubscribeStream(ctx->auth_context(), *this, roster_, feed_);
 }
 
 }  // namespace authnet

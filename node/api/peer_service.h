@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/model/model.h"
@@ -33,6 +35,10 @@ class PeerService final : public v1::PeerService::CallbackService {
 
   // Event returns this node's current sync state.
   v1::SyncEvent Event() const;
+
+  // ServedHeads is the version vector peers are offered: only origins active
+  // in the current roster (others' batches would be refused anyway).
+  std::map<std::string, uint64_t> ServedHeads() const;
 
  private:
   // Authorize returns the calling member's id, logging refusals.

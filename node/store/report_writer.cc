@@ -77,17 +77,20 @@ void ReportWriter::SubmitBatches(std::vector<VerifiedBatch> batches, IngestCallb
 
 void ReportWriter::Enqueue(Write write) {
   absl::MutexLock lock(&mu_);
+  absl::Status refused;
   if (stopping_) {
-    std::move(write.done)(
-        absl::UnavailableError("node is shutting down; retry on another node or later"));
-    return;
+    refused = absl::UnavailableError("node is shutting down; retry on another node or later");
+  } else if (queue_.size() >= options_.max_queued) {
+    refused = absl::ResourceExhaustedError(absl::StrCat(
+        "write queue is full (", options_.max_queued, " waiting); retry with backoff"));
   }
-  if (queue_.size() >= options_.max_queued) {
-    std::move(write.done)(absl::ResourceExhaustedError(absl::StrCat(
-        "write queue is full (", options_.max_queued, " waiting); retry with backoff")));
-    return;
+  if (refused.ok()) {
+    queue_.push_back(std::move(write));
+  } else if (write.kind == Write::Kind::kIngest) {
+    std::move(write.ingest_done)(refused);
+  } else {
+    std::move(write.done)(refused);
   }
-  queue_.push_back(std::move(write));
 }
 
 void ReportWriter::Run() {

@@ -305,8 +305,8 @@ absl::Status PeerLink::PullAll(v1::PeerService::Stub& stub) {
     if (!result.ok()) {
       return result.status();
     }
-    if (!resp.more() || result->stored == 0) {
-      return absl::OkStatus();
+    if (!resp.more() || (result->stored == 0 && result->duplicates == 0)) {
+      return absl::OkStatus();  // done, or nothing usable: stop rather than spin
     }
   }
 }

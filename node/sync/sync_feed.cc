@@ -3,8 +3,15 @@
 namespace authnet {
 
 void SyncFeed::Add(std::shared_ptr<Subscriber> s) {
-  absl::MutexLock lock(&mu_);
-  subscribers_.insert(std::move(s));
+  bool closed;
+  {
+    absl::MutexLock lock(&mu_);
+    closed = closed_;
+    subscribers_.insert(s);
+  }
+  if (closed) {
+    s->Close();
+  }
 }
 
 void SyncFeed::Remove(const std::shared_ptr<Subscriber>& s) {
@@ -33,6 +40,10 @@ void SyncFeed::NotifyRoster(const Roster& roster) {
 }
 
 void SyncFeed::CloseAll() {
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
   for (const std::shared_ptr<Subscriber>& s : Snapshot()) {
     s->Close();
   }

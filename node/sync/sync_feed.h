@@ -34,7 +34,8 @@ class SyncFeed {
   void Notify() ABSL_LOCKS_EXCLUDED(mu_);
   // NotifyRoster hands every subscriber the adopted roster, then pokes it.
   void NotifyRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
-  // CloseAll ends every stream, so a server shutdown need not wait for them.
+  // CloseAll ends every stream, and any that joins later, so a server
+  // shutdown need not wait for them.
   void CloseAll() ABSL_LOCKS_EXCLUDED(mu_);
   // Size returns how many subscribers are attached.
   size_t Size() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -44,6 +45,7 @@ class SyncFeed {
 
   mutable absl::Mutex mu_;
   std::set<std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace authnet
