@@ -3,12 +3,16 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
 
 #include "authnet/client.h"
 #include "authnet/v1/admin.grpc.pb.h"
+#include "authnet/v1/peer.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
+#include "node/crypto/ed25519_key.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -110,6 +114,22 @@ class FederationTest : public ::testing::Test {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     v1::StatusResponse resp;
     grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  }
+
+  // PushRoster hands node `i` the admin directory's current roster.
+  v1::PushRosterResponse PushRoster(size_t i) {
+    auto admin = AdminDir::Open(dir_.path() / "admin");
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    auto stub = v1::AdminService::NewStub(
+        grpc::CreateChannel(members_[i].options.api_listen, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::PushRosterRequest req;
+    *req.mutable_roster() = admin->roster().signed_roster();
+    v1::PushRosterResponse resp;
+    grpc::Status st = stub->PushRoster(&ctx, req, &resp);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return resp;
   }
@@ -300,6 +320,105 @@ TEST_F(FederationTest, AdoptedRosterSurvivesARestart) {
   grpc::ClientContext ctx2;
   grpc::Status st = stub0->PushRoster(&ctx2, forged, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// RoguePeer is a member's node that lies: with a valid certificate, it
+// serves a batch claiming another member as origin (signed by the rogue's
+// own key), then a tampered copy of a genuine batch.
+class RoguePeer final : public v1::PeerService::Service {
+ public:
+  explicit RoguePeer(std::vector<v1::SignedBatch> batches) : batches_(std::move(batches)) {}
+  grpc::Status GetRoster(grpc::ServerContext*, const v1::GetRosterRequest*,
+                         v1::GetRosterResponse*) override {
+    return grpc::Status::OK;
+  }
+  grpc::Status Pull(grpc::ServerContext*, const v1::PullRequest*, v1::PullResponse* resp) override {
+    for (const v1::SignedBatch& b : batches_) {
+      *resp->add_batches() = b;
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest*,
+                         grpc::ServerWriter<v1::SyncEvent>* writer) override {
+    v1::SyncEvent event;
+    (*event.mutable_heads())["mb0"] = 5;
+    writer->Write(event);
+    while (!ctx->IsCancelled()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::vector<v1::SignedBatch> batches_;
+};
+
+TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
+  Enroll(2);
+  Start(0);
+  ASSERT_TRUE(PushRoster(0).adopted());  // mb0 learns of mb1
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  // mb1 is the rogue: it forges a batch "from mb0", signed with its own key.
+  std::filesystem::path rogue = members_[1].options.bundle_dir;
+  auto rogue_key = crypto::Ed25519Key::FromPem(read(rogue / "signing.key"));
+  ASSERT_TRUE(rogue_key.ok());
+  v1::BatchBody body;
+  body.set_network("fednet");
+  body.set_origin("mb0");
+  body.set_first_seq(1);
+  body.set_last_seq(1);
+  v1::Record* r = body.add_records();
+  r->set_seq(1);
+  r->set_digest(std::string(32, 'f'));
+  r->set_key_epoch(1);
+  r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
+  r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  r->set_weight_milli(1000);
+  v1::SignedBatch forged;
+  forged.set_body(body.SerializeAsString());
+  forged.set_signature(*rogue_key->Sign(std::string("authnet/v1/batch\0", 17) + forged.body()));
+  // And a batch of its own, altered after signing.
+  body.set_origin("mb1");
+  v1::SignedBatch tampered;
+  tampered.set_body(body.SerializeAsString());
+  tampered.set_signature(*rogue_key->Sign(std::string("authnet/v1/batch\0", 17) + tampered.body()));
+  body.mutable_records(0)->set_weight_milli(999);
+  tampered.set_body(body.SerializeAsString());
+
+  RoguePeer service({forged, tampered});
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = read(rogue / "ca.crt");
+  tls.pem_key_cert_pairs.push_back({read(rogue / "node.key"), read(rogue / "node.crt")});
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+
+  members_[0].node->AddPeer("127.0.0.1:" + std::to_string(port));
+  // The victim connects (the rogue is a member in good standing) ...
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        v1::StatusResponse s = Status(0);
+        for (const v1::PeerStatus& p : s.peers()) {
+          if (p.member() == "mb1" && p.connected()) {
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // ... but stores nothing it was sent.
+  v1::StatusResponse s = Status(0);
+  EXPECT_EQ(s.records(), 0u);
+  EXPECT_EQ(s.version_vector_size(), 0);
+  Stop(0);
+  server->Shutdown(std::chrono::system_clock::now());
 }
 
 }  // namespace
