@@ -101,6 +101,31 @@ absl::StatusOr<std::string> SerializeRoster(const v1::SignedRoster& roster) {
   return out;
 }
 
+// SignedRosterFile is a freshly signed roster, verified as a node would,
+// and its bytes as written to roster.pb.
+struct SignedRosterFile {
+  Roster roster;
+  std::string bytes;
+};
+
+absl::StatusOr<SignedRosterFile> SignRoster(const v1::RosterBody& body,
+                                            const crypto::Ed25519Key& admin_key,
+                                            absl::string_view network) {
+  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key);
+  if (!signed_roster.ok()) {
+    return signed_roster.status();
+  }
+  absl::StatusOr<Roster> roster = Roster::Verify(*signed_roster, admin_key.PublicKey(), network);
+  if (!roster.ok()) {
+    return roster.status();
+  }
+  absl::StatusOr<std::string> bytes = SerializeRoster(*signed_roster);
+  if (!bytes.ok()) {
+    return bytes.status();
+  }
+  return SignedRosterFile{*std::move(roster), *std::move(bytes)};
+}
+
 }  // namespace
 
 absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network) {
@@ -145,17 +170,9 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   v1::RosterBody body;
   body.set_network(std::string(network));
   body.set_version(1);
-  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, *admin_key);
-  if (!signed_roster.ok()) {
-    return signed_roster.status();
-  }
-  absl::StatusOr<std::string> roster_bytes = SerializeRoster(*signed_roster);
-  if (!roster_bytes.ok()) {
-    return roster_bytes.status();
-  }
-  absl::StatusOr<Roster> roster = Roster::Verify(*signed_roster, admin_key->PublicKey(), network);
-  if (!roster.ok()) {
-    return roster.status();
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, *admin_key, network);
+  if (!next.ok()) {
+    return next.status();
   }
 
   const std::string keys_text = keys->Serialize();
@@ -164,7 +181,7 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
                             {kNetworkKeysFile, &keys_text, kSecretFileMode},
                             {kCaCertFile, &ca->cert_pem(), kPublicFileMode},
                             {kAdminPubFile, &*admin_pub_pem, kPublicFileMode},
-                            {kRosterFile, &*roster_bytes, kPublicFileMode}};
+                            {kRosterFile, &next->bytes, kPublicFileMode}};
   FileWriter writer(dir);
   for (const FileSpec& f : files) {
     if (absl::Status s = writer.Write(f.name, *f.data, f.mode); !s.ok()) {
@@ -173,7 +190,7 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   }
   writer.Commit();
   return AdminDir(dir, std::string(network), *std::move(ca), *std::move(admin_key),
-                  *std::move(admin_pub_pem), *std::move(keys), *std::move(roster));
+                  *std::move(admin_pub_pem), *std::move(keys), std::move(next->roster));
 }
 
 absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
@@ -306,17 +323,9 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
   member->set_trust_milli(static_cast<uint32_t>(std::lround(trust * 1000.0)));
   member->set_cert_sha256(*fingerprint);
   member->set_signing_public_key(signing_key->PublicKey());
-  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key_);
-  if (!signed_roster.ok()) {
-    return signed_roster.status();
-  }
-  absl::StatusOr<Roster> next = Roster::Verify(*signed_roster, admin_key_.PublicKey(), network_);
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
   if (!next.ok()) {
     return next.status();
-  }
-  absl::StatusOr<std::string> roster_bytes = SerializeRoster(*signed_roster);
-  if (!roster_bytes.ok()) {
-    return roster_bytes.status();
   }
 
   if (absl::Status s = CreatePrivateDirectory(out_dir); !s.ok()) {
@@ -333,7 +342,7 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
                             {kCaCertFile, &ca_.cert_pem(), kPublicFileMode},
                             {kNodeCertFile, &tls->cert_pem, kPublicFileMode},
                             {kAdminPubFile, &admin_pub_pem_, kPublicFileMode},
-                            {kRosterFile, &*roster_bytes, kPublicFileMode}};
+                            {kRosterFile, &next->bytes, kPublicFileMode}};
   FileWriter bundle(out_dir);
   for (const FileSpec& f : files) {
     if (absl::Status s = bundle.Write(f.name, *f.data, f.mode); !s.ok()) {
@@ -341,12 +350,12 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
     }
   }
   // The bundle is complete: only now does the admin's roster change.
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, *roster_bytes, kPublicFileMode);
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
       !s.ok()) {
     return s;
   }
   bundle.Commit();
-  roster_ = *std::move(next);
+  roster_ = std::move(next->roster);
   return *roster_.Find(id);
 }
 
@@ -375,23 +384,15 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
   }
   member->set_status(v1::MEMBER_STATUS_REVOKED);
   body.set_version(body.version() + 1);
-  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key_);
-  if (!signed_roster.ok()) {
-    return signed_roster.status();
-  }
-  absl::StatusOr<Roster> next = Roster::Verify(*signed_roster, admin_key_.PublicKey(), network_);
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
   if (!next.ok()) {
     return next.status();
   }
-  absl::StatusOr<std::string> roster_bytes = SerializeRoster(*signed_roster);
-  if (!roster_bytes.ok()) {
-    return roster_bytes.status();
-  }
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, *roster_bytes, kPublicFileMode);
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
       !s.ok()) {
     return s;
   }
-  roster_ = *std::move(next);
+  roster_ = std::move(next->roster);
   return true;
 }
 
