@@ -288,16 +288,10 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
                      " is not empty; give a new or empty directory (bundles are never "
                      "overwritten)"));
   }
-  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(dir_);
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {
     return lock.status();
   }
-  // Another process may have changed the roster since Open: start from disk.
-  absl::StatusOr<Roster> current = ReadRoster(dir_, admin_key_.PublicKey(), network_);
-  if (!current.ok()) {
-    return current.status();
-  }
-  roster_ = *std::move(current);
   if (roster_.Find(id) != nullptr) {
     return absl::AlreadyExistsError(absl::StrCat("member \"", (id), "\" is already in the roster"));
   }
@@ -360,15 +354,10 @@ absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
 }
 
 absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
-  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(dir_);
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {
     return lock.status();
   }
-  absl::StatusOr<Roster> current = ReadRoster(dir_, admin_key_.PublicKey(), network_);
-  if (!current.ok()) {
-    return current.status();
-  }
-  roster_ = *std::move(current);
   v1::RosterBody body = roster_.body();
   v1::RosterMember* member = nullptr;
   for (v1::RosterMember& m : *body.mutable_members()) {
@@ -394,6 +383,20 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
   }
   roster_ = std::move(next->roster);
   return true;
+}
+
+absl::StatusOr<DirectoryLock> AdminDir::LockAndReload() {
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(dir_);
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  // Another process may have changed the roster since Open: start from disk.
+  absl::StatusOr<Roster> current = ReadRoster(dir_, admin_key_.PublicKey(), network_);
+  if (!current.ok()) {
+    return current.status();
+  }
+  roster_ = *std::move(current);
+  return lock;
 }
 
 std::vector<v1::RosterMember> AdminDir::ListMembers() const {

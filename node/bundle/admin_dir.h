@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "authnet/v1/records.pb.h"
+#include "node/bundle/directory_lock.h"
 #include "node/bundle/roster.h"
 #include "node/core/network_keys.h"
 #include "node/crypto/certificate_authority.h"
@@ -73,6 +74,11 @@ class AdminDir {
   std::string admin_public_key() const { return admin_key_.PublicKey(); }
 
  private:
+  // LockAndReload takes the admin directory's lock and re-reads roster.pb
+  // into roster_, so concurrent authnetctl runs never lose each other's
+  // changes. Hold the returned lock until the new roster is written.
+  [[nodiscard]] absl::StatusOr<DirectoryLock> LockAndReload();
+
   AdminDir(std::filesystem::path dir, std::string network, crypto::CertificateAuthority ca,
            crypto::Ed25519Key admin_key, std::string admin_pub_pem, NetworkKeys network_keys,
            Roster roster)
