@@ -35,19 +35,6 @@ absl::StatusOr<X509Ptr> ParseCertificate(absl::string_view pem) {
   return cert;
 }
 
-absl::StatusOr<EvpPkeyPtr> ParsePrivateKey(absl::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) {
-    return OpenSslError("reading a private key");
-  }
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr) {
-    ERR_clear_error();
-    return Invalid("not a PEM private key");
-  }
-  return key;
-}
-
 absl::StatusOr<EvpPkeyPtr> GenerateP256Key() {
   EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   if (key == nullptr) {
@@ -217,7 +204,7 @@ absl::StatusOr<CertificateAuthority> CertificateAuthority::FromPem(absl::string_
   if (!cert.ok()) {
     return cert.status();
   }
-  absl::StatusOr<EvpPkeyPtr> key = ParsePrivateKey(key_pem);
+  absl::StatusOr<EvpPkeyPtr> key = ParsePrivateKeyPem(key_pem);
   if (!key.ok()) {
     return key.status();
   }
@@ -388,7 +375,7 @@ absl::Status KeyMatchesCertificate(absl::string_view key_pem, absl::string_view 
   if (!cert.ok()) {
     return cert.status();
   }
-  absl::StatusOr<EvpPkeyPtr> key = ParsePrivateKey(key_pem);
+  absl::StatusOr<EvpPkeyPtr> key = ParsePrivateKeyPem(key_pem);
   if (!key.ok()) {
     return key.status();
   }

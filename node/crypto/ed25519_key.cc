@@ -33,15 +33,11 @@ absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
 }
 
 absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) {
-    return OpenSslError("reading an Ed25519 key");
+  absl::StatusOr<EvpPkeyPtr> parsed = ParsePrivateKeyPem(pem);
+  if (!parsed.ok()) {
+    return parsed.status();
   }
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (pkey == nullptr) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError("not a PEM private key");
-  }
+  EvpPkeyPtr pkey = *std::move(parsed);
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
     return absl::InvalidArgumentError("not an Ed25519 key");
   }

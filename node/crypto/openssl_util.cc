@@ -23,6 +23,19 @@ std::string BioToString(BIO* bio) {
   return std::string(data, len > 0 ? static_cast<size_t>(len) : 0);
 }
 
+absl::StatusOr<EvpPkeyPtr> ParsePrivateKeyPem(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (bio == nullptr) {
+    return OpenSslError("reading a private key");
+  }
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (key == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("not a PEM private key");
+  }
+  return key;
+}
+
 std::string Sha256(absl::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),

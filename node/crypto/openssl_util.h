@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace authnet::crypto {
@@ -41,6 +42,10 @@ absl::Status OpenSslError(absl::string_view what);
 
 // BioToString drains a memory BIO into a string.
 std::string BioToString(BIO* bio);
+
+// ParsePrivateKeyPem parses a PEM private key of any type; INVALID_ARGUMENT
+// "not a PEM private key" if it is not one.
+[[nodiscard]] absl::StatusOr<EvpPkeyPtr> ParsePrivateKeyPem(absl::string_view pem);
 
 // Sha256 returns the 32-byte SHA-256 of `data`.
 std::string Sha256(absl::string_view data);
