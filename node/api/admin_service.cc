@@ -1,5 +1,6 @@
 #include "node/api/admin_service.h"
 
+#include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
 
 namespace authnet {
@@ -42,6 +43,21 @@ grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* 
   resp->set_version(roster_.Current()->version());
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+grpc::ServerWriteReactor<v1::SupplierAlert>* AdminService::WatchAlerts(
+    grpc::CallbackServerContext* /*ctx*/, const v1::WatchAlertsRequest* req) {
+  // Every alert held, oldest first, then each new one; the cursor is the id
+  // of the last one written.
+  auto next = [this, cursor = uint64_t{0}](bool) mutable -> std::optional<v1::SupplierAlert> {
+    std::optional<v1::SupplierAlert> alert = alerts_.After(cursor);
+    if (alert) {
+      cursor = alert->id();
+    }
+    return alert;
+  };
+  return new FeedStream<v1::SupplierAlert>(alerts_.watchers(), std::move(next),
+                                           /*finish_when_idle=*/!req->follow(), nullptr, nullptr);
 }
 
 }  // namespace authnet

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "authnet/v1/admin.grpc.pb.h"
+#include "node/api/alert_hub.h"
 #include "node/core/clock.h"
 #include "node/model/model.h"
 #include "node/sync/peer_manager.h"
@@ -13,16 +14,19 @@
 namespace authnet {
 
 // AdminService serves the api listener's admin calls: Status (who this node
-// is, what it holds, whom it peers with) and PushRoster. Thread-safe.
+// is, what it holds, whom it peers with), PushRoster and WatchAlerts.
+// Thread-safe.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
   // All references must outlive the service.
   AdminService(std::string member, RosterKeeper& roster, const Model& model,
-               const PeerManager& peers, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+               const PeerManager& peers, AlertHub& alerts, const Clock& clock,
+               std::shared_ptr<spdlog::logger> log)
       : member_(std::move(member)),
         roster_(roster),
         model_(model),
         peers_(peers),
+        alerts_(alerts),
         clock_(clock),
         log_(std::move(log)) {}
 
@@ -31,12 +35,15 @@ class AdminService final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* PushRoster(grpc::CallbackServerContext* ctx,
                                        const v1::PushRosterRequest* req,
                                        v1::PushRosterResponse* resp) override;
+  grpc::ServerWriteReactor<v1::SupplierAlert>* WatchAlerts(
+      grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) override;
 
  private:
   const std::string member_;
   RosterKeeper& roster_;
   const Model& model_;
   const PeerManager& peers_;
+  AlertHub& alerts_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
 };

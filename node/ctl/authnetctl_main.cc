@@ -23,6 +23,7 @@ constexpr char kUsage[] =
     "                            [--seller X] [--nfc-uid X] [--image-phash X] [--json]\n"
     "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
     "[--json]\n"
+    "  authnetctl alerts         --node API_ADDR [--json] [--no-follow]\n"
     "API_ADDR is HOST:PORT or unix:PATH. KIND is one of counterfeit_confirmed,\n"
     "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
     "return_not_genuine.\n";
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
   }
   if (group == "report") {
     return authnet::RunReport(rest(1));
+  }
+  if (group == "alerts") {
+    return authnet::RunAlerts(rest(1));
   }
   std::fprintf(stderr, "authnetctl: unknown command '%s%s%s'; run 'authnetctl --help'\n",
                group.c_str(), sub.empty() ? "" : " ", sub.c_str());

@@ -8,9 +8,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/core/flag_parser.h"
+#include "node/core/hex.h"
 #include "node/core/json.h"
 #include "node/core/subject_normalizer.h"
 
@@ -224,6 +226,63 @@ int RunReport(const std::vector<std::string>& args) {
   std::printf("recorded %u record%s from seq %llu%s (durable)\n", resp.accepted(),
               resp.accepted() == 1 ? "" : "s", static_cast<unsigned long long>(resp.seq()),
               resp.replayed() ? ", already recorded earlier under this idempotency key" : "");
+  return 0;
+}
+
+int RunAlerts(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"node"}, {"json", "no-follow"});
+  if (!f.ok()) {
+    return UsageError("alerts", f.status().message());
+  }
+  std::optional<std::string> node = f->Get("node");
+  if (!node) {
+    return UsageError("alerts", "--node is required");
+  }
+  bool follow = !f->Has("no-follow");
+  bool json = f->Has("json");
+  auto stub = v1::AdminService::NewStub(Dial(*node));
+  grpc::ClientContext ctx;
+  if (follow) {
+    // Fail fast on a node that is not there; once connected, wait forever.
+    ctx.set_wait_for_ready(false);
+  } else {
+    SetDeadline(&ctx);
+  }
+  v1::WatchAlertsRequest req;
+  req.set_follow(follow);
+  std::unique_ptr<grpc::ClientReader<v1::SupplierAlert>> reader = stub->WatchAlerts(&ctx, req);
+  if (follow && !json) {
+    std::fprintf(stderr, "watching %s for supplier alerts (Ctrl-C to stop)\n", node->c_str());
+  }
+  v1::SupplierAlert a;
+  while (reader->Read(&a)) {
+    std::string day = absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(int64_t{a.day()} * 86400),
+                                       absl::UTCTimeZone());
+    std::string supplier = HexEncode(a.supplier_digest()).substr(0, 16);
+    if (json) {
+      std::printf("%s\n",
+                  absl::StrCat("{\"id\": ", a.id(), ", \"day\": ", JsonQuote(day),
+                               ", \"supplier\": ", JsonQuote(supplier),
+                               ", \"rate_before\": ", JsonNumber(a.rate_before()),
+                               ", \"rate_after\": ", JsonNumber(a.rate_after()),
+                               ", \"records\": ", a.records_after(),
+                               ", \"records_before\": ", a.records_before(),
+                               ", \"members\": ", a.members(),
+                               ", \"window_days\": ", a.window_days(), "}")
+                      .c_str());
+    } else {
+      std::printf(
+          "%s supplier %s adverse rate %.3f -> %.3f, %u records in the last %u days "
+          "(%u members; %u records before)\n",
+          day.c_str(), supplier.c_str(), a.rate_before(), a.rate_after(), a.records_after(),
+          a.window_days(), a.members(), a.records_before());
+    }
+    std::fflush(stdout);
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok()) {
+    return RpcError("alerts", *node, st);
+  }
   return 0;
 }
 

@@ -14,5 +14,9 @@ int RunStatus(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 // authnetctl report --node API_ADDR --kind KIND [subject flags] [--weight W] [--json]
 int RunReport(const std::vector<std::string>& args);
+// authnetctl alerts --node API_ADDR [--json] [--no-follow]: one line per
+// supplier alert the node holds, then each new one until interrupted (or
+// exit at once with --no-follow).
+int RunAlerts(const std::vector<std::string>& args);
 
 }  // namespace authnet

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "node/core/hex.h"
 #include "node/daemon/listen_address.h"
 #include "node/daemon/log_setup.h"
 
@@ -85,8 +86,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->roster_ = *std::move(roster);
 
   auto started = std::chrono::steady_clock::now();
+  node->alerts_ = std::make_unique<AlertHub>();
   node->model_ = std::make_unique<Model>(options.model, clock, b.member_id());
   node->model_->SetRoster(*node->roster_->Current());
+  node->model_->SetAlertSink(
+      [hub = node->alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
+        log->warn(
+            "ALERT supplier {}: adverse rate {:.3f} -> {:.3f} over the last {} days ({} records, "
+            "{} members; {} records before)",
+            HexEncode(a.supplier_digest()).substr(0, 16), a.rate_before(), a.rate_after(),
+            a.window_days(), a.records_after(), a.members(), a.records_before());
+        hub->Publish(a);
+      });
   if (absl::Status st = RebuildModel(*node->store_, *node->model_, b.network()); !st.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("data dir ", options.data_dir.string(), ": ", st.message()));
@@ -122,8 +133,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->checkout_ =
       std::make_unique<CheckoutService>(options.checkout, *node->digester_, *node->model_,
                                         *node->writer_, clock, MakeLogger("api", sink));
-  node->admin_ = std::make_unique<AdminService>(b.member_id(), *node->roster_, *node->model_,
-                                                *node->peers_, clock, MakeLogger("api", sink));
+  node->admin_ =
+      std::make_unique<AdminService>(b.member_id(), *node->roster_, *node->model_, *node->peers_,
+                                     *node->alerts_, clock, MakeLogger("api", sink));
   node->peer_ = std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_,
                                               *node->feed_, MakeLogger("peer", sink));
 
@@ -186,6 +198,9 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   }
   if (feed_) {
     feed_->CloseAll();
+  }
+  if (alerts_) {
+    alerts_->watchers().CloseAll();
   }
   if (api_server_) {
     api_server_->GetHealthCheckService()->SetServingStatus(false);

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "node/api/admin_service.h"
+#include "node/api/alert_hub.h"
 #include "node/api/checkout_service.h"
 #include "node/api/peer_service.h"
 #include "node/bundle/member_bundle.h"
@@ -75,6 +76,7 @@ class Node {
   std::unique_ptr<Digester> digester_;
   std::unique_ptr<LogStore> store_;
   std::unique_ptr<RosterKeeper> roster_;
+  std::unique_ptr<AlertHub> alerts_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<ReportWriter> writer_;
   std::unique_ptr<LogReader> reader_;

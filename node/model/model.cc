@@ -44,17 +44,27 @@ Model::Model(ModelOptions options, const Clock& clock, std::string self)
     : options_(options), clock_(clock), self_(std::move(self)) {}
 
 void Model::SetRoster(const Roster& roster) {
-  absl::MutexLock lock(&mu_);
-  roster_trust_.clear();
+  std::map<std::string, double> trust;
   for (const v1::RosterMember& m : roster.body().members()) {
-    roster_trust_[m.id()] =
+    trust[m.id()] =
         m.status() == v1::MEMBER_STATUS_ACTIVE ? std::min(1000u, m.trust_milli()) / 1000.0 : 0.0;
   }
-  roster_version_ = roster.version();
+  SetTrust(roster.version(), std::move(trust));
+}
+
+void Model::SetTrust(uint64_t roster_version, std::map<std::string, double> trust) {
+  absl::MutexLock lock(&mu_);
+  roster_trust_ = std::move(trust);
+  roster_version_ = roster_version;
   for (OriginState& o : origins_) {
     auto it = roster_trust_.find(o.id);
-    o.trust = it == roster_trust_.end() ? 0 : it->second;
+    o.trust = it == roster_trust_.end() ? 0 : std::clamp(it->second, 0.0, 1.0);
   }
+}
+
+void Model::SetAlertSink(AlertSink sink) {
+  absl::MutexLock lock(&mu_);
+  alert_sink_ = std::move(sink);
 }
 
 uint16_t Model::OriginIndex(const std::string& id) {
@@ -63,39 +73,127 @@ uint16_t Model::OriginIndex(const std::string& id) {
     OriginState state;
     state.id = id;
     auto trust = roster_trust_.find(id);
-    state.trust = trust == roster_trust_.end() ? 0 : trust->second;
+    state.trust = trust == roster_trust_.end() ? 0 : std::clamp(trust->second, 0.0, 1.0);
     origins_.push_back(std::move(state));
   }
   return it->second;
 }
 
 absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
-  absl::MutexLock lock(&mu_);
-  if (!origin_index_.contains(batch.origin()) &&
-      origins_.size() >= std::numeric_limits<uint16_t>::max()) {
-    return absl::ResourceExhaustedError("model holds the maximum number of origins");
-  }
-  uint16_t origin = OriginIndex(batch.origin());
-  OriginState& state = origins_[origin];
-  if (batch.first_seq() > state.last_seq + 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("batch of ", batch.origin(), " starts at seq ", batch.first_seq(),
-                     " but the model holds up to ", state.last_seq));
-  }
-  for (const v1::Record& r : batch.records()) {
-    if (r.seq() <= state.last_seq) {
-      continue;  // already held
+  std::vector<v1::SupplierAlert> alerts;
+  AlertSink sink;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!origin_index_.contains(batch.origin()) &&
+        origins_.size() >= std::numeric_limits<uint16_t>::max()) {
+      return absl::ResourceExhaustedError("model holds the maximum number of origins");
     }
-    state.chain = ChainRecord(state.chain, r);
-    state.last_seq = r.seq();
-    ++records_;
-    if (r.retracts_seq() == 0) {
-      Fold(origin, r, +1);
-    } else if (r.retracts_seq() < r.seq() && retracted_.insert({origin, r.retracts_seq()}).second) {
-      Fold(origin, r, -1);
+    uint16_t origin = OriginIndex(batch.origin());
+    OriginState& state = origins_[origin];
+    if (batch.first_seq() > state.last_seq + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("batch of ", batch.origin(), " starts at seq ", batch.first_seq(),
+                       " but the model holds up to ", state.last_seq));
+    }
+    // Suppliers with new adverse evidence, checked for an anomaly below.
+    std::vector<std::pair<std::string, uint32_t>> suppliers;
+    for (const v1::Record& r : batch.records()) {
+      if (r.seq() <= state.last_seq) {
+        continue;  // already held
+      }
+      state.chain = ChainRecord(state.chain, r);
+      state.last_seq = r.seq();
+      ++records_;
+      if (r.retracts_seq() == 0) {
+        Fold(origin, r, +1);
+        if (r.subject_type() == v1::SUBJECT_TYPE_SUPPLIER &&
+            AdverseOutcomes(r.kind()) > 0) {
+          suppliers.emplace_back(r.digest(), r.key_epoch());
+        }
+      } else if (r.retracts_seq() < r.seq() &&
+                 retracted_.insert({origin, r.retracts_seq()}).second) {
+        Fold(origin, r, -1);
+      }
+    }
+    if (!suppliers.empty() && state.trust > 0) {
+      std::sort(suppliers.begin(), suppliers.end());
+      suppliers.erase(std::unique(suppliers.begin(), suppliers.end()), suppliers.end());
+      uint32_t today = clock_.Today();
+      for (const auto& [digest, epoch] : suppliers) {
+        CheckAnomaly(digest, epoch, today, &alerts);
+      }
+    }
+    sink = alert_sink_;
+  }
+  if (sink) {
+    for (const v1::SupplierAlert& alert : alerts) {
+      sink(alert);
     }
   }
   return absl::OkStatus();
+}
+
+void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,
+                         std::vector<v1::SupplierAlert>* alerts) {
+  const ModelOptions& o = options_;
+  auto last = alerted_.find(digest);
+  if (last != alerted_.end() && today < last->second + o.alert_window_days) {
+    return;
+  }
+  auto found = evidence_.find(digest);
+  if (found == evidence_.end()) {
+    return;
+  }
+  // The window is the last alert_window_days days including today; the
+  // history is the alert_history_days before it.
+  uint32_t window_start = today >= o.alert_window_days - 1 ? today - (o.alert_window_days - 1) : 0;
+  uint32_t history_start =
+      window_start >= o.alert_history_days ? window_start - o.alert_history_days : 0;
+  double bad[2] = {0, 0};
+  double good[2] = {0, 0};
+  uint32_t records[2] = {0, 0};
+  std::vector<uint16_t> members;
+  for (const Evidence& e : found->second) {
+    double trust = origins_[e.origin].trust;
+    if (trust <= 0 || e.day > today || e.day < history_start || today >= e.expire_day ||
+        e.weight <= 0) {
+      continue;
+    }
+    int period = e.day >= window_start ? 1 : 0;
+    double adverse = AdverseOutcomes(static_cast<v1::SignalKind>(e.kind));
+    if (adverse > 0) {
+      bad[period] += adverse * e.weight * trust;
+      if (period == 1) {
+        members.push_back(e.origin);
+      }
+    } else if (e.kind == v1::SIGNAL_KIND_VERIFICATION_PASSED) {
+      good[period] += e.weight * trust;
+    } else {
+      continue;
+    }
+    records[period] += e.count;
+  }
+  if (records[0] < o.alert_min_records || records[1] < o.alert_min_records) {
+    return;
+  }
+  double before = ReputationRate(bad[0], good[0], o);
+  double after = ReputationRate(bad[1], good[1], o);
+  if (after < o.reputation_review_rate || after < o.alert_rise * before) {
+    return;
+  }
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  alerted_[digest] = today;
+  v1::SupplierAlert& alert = alerts->emplace_back();
+  alert.set_supplier_digest(digest);
+  alert.set_key_epoch(key_epoch);
+  alert.set_day(today);
+  alert.set_rate_before(before);
+  alert.set_rate_after(after);
+  alert.set_records_before(records[0]);
+  alert.set_records_after(records[1]);
+  alert.set_members(static_cast<uint32_t>(members.size()));
+  alert.set_window_days(o.alert_window_days);
 }
 
 void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "authnet/v1/admin.pb.h"
 #include "authnet/v1/checkout.pb.h"
 #include "authnet/v1/records.pb.h"
 #include "node/bundle/roster.h"
@@ -39,6 +41,16 @@ class Model {
   // SetRoster adopts the trust weights of `roster`: evidence from a member is
   // scaled by its trust, and counts for nothing unless it is active.
   void SetRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
+  // SetTrust is SetRoster from its parts: member id -> trust 0..1 (0 for a
+  // member that is not active), and the roster version the fingerprint covers.
+  void SetTrust(uint64_t roster_version, std::map<std::string, double> trust)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // AlertSink receives each supplier anomaly alert (ModelOptions alert_*) as
+  // ApplyBatch raises it, on the thread that applied the batch, outside the
+  // model's lock. It must not block.
+  using AlertSink = std::function<void(const v1::SupplierAlert&)>;
+  void SetAlertSink(AlertSink sink) ABSL_LOCKS_EXCLUDED(mu_);
 
   // ApplyBatch folds in a verified batch. Records the model already holds are
   // skipped; a batch that would leave a gap after the origin's last held seq
@@ -82,6 +94,10 @@ class Model {
   };
 
   uint16_t OriginIndex(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CheckAnomaly raises an alert for the supplier `digest` if its recent
+  // adverse rate rose against its history and none was raised this window.
+  void CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,
+                    std::vector<v1::SupplierAlert>* alerts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Fold(uint16_t origin, const v1::Record& record, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ModelOptions options_;
@@ -96,6 +112,9 @@ class Model {
   std::map<std::string, double> roster_trust_ ABSL_GUARDED_BY(mu_);
   uint64_t roster_version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
+  AlertSink alert_sink_ ABSL_GUARDED_BY(mu_);
+  // supplier digest -> day of its last alert
+  absl::flat_hash_map<std::string, uint32_t> alerted_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace authnet

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "authnet/v1/types.pb.h"
 
 namespace authnet {
 
@@ -21,12 +22,20 @@ struct ModelOptions {
   // The most risk one member's evidence can put on one digest: one member
   // alone can never reach deny_risk through the network.
   double member_cap = 0.75;
+  // A member counts toward deny_min_members for an item only when its own
+  // (capped) score on it reaches this, so one member's flood plus another's
+  // faint suspicion is not two witnesses.
+  double member_min_score = 0.5;
   // This member's own counterfeit_confirmed evidence (decayed, weighted) at
   // or above this denies locally without waiting for other members.
   double local_deny_weight = 0.5;
   // A serialized unit (or NFC tag) sold more often than this, or by two
   // members, is clone_suspected.
   uint32_t max_sales_per_unit = 1;
+  // What clone_suspected decides: DECISION_REVIEW (default: a returned and
+  // resold unit also sells twice) or DECISION_DENY. A network deny still needs
+  // the sales of deny_min_members members, unless every sale was this one's.
+  v1::Decision clone_decision = v1::DECISION_REVIEW;
   // Supplier and seller reputation: a Beta(prior_bad, prior_good) prior on
   // the rate of adverse outcomes among verifications.
   double reputation_prior_bad = 0.5;
@@ -36,6 +45,16 @@ struct ModelOptions {
   // ... and `deny`, once there is at least reputation_min_evidence evidence.
   double reputation_deny_rate = 0.25;
   double reputation_min_evidence = 20;
+
+  // Supplier anomaly alerts: a supplier whose smoothed adverse rate over the
+  // last alert_window_days is at least alert_rise times its rate over the
+  // alert_history_days before (and at least reputation_review_rate), with
+  // at least alert_min_records records in each period, raises an alert; at
+  // most one per supplier per window.
+  uint32_t alert_window_days = 7;
+  uint32_t alert_history_days = 90;
+  uint32_t alert_min_records = 20;
+  double alert_rise = 2.0;
 
   // Validate returns INVALID_ARGUMENT naming the first field out of range.
   [[nodiscard]] absl::Status Validate() const;

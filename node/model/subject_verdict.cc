@@ -82,9 +82,11 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
                             uint32_t today, const ModelOptions& o) {
   SubjectVerdict v;
   double clean = 1;  // probability that no witness is right
+  uint32_t witnesses = 0;  // members whose own capped score reaches member_min_score
   bool local_deny = false;
   uint32_t sales = 0;
   uint32_t sellers = 0;
+  bool only_local_sales = true;
   uint32_t newest_sale = 0;
   for (const OriginEvidence& e : evidence) {
     double score = 0;
@@ -93,7 +95,11 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
     }
     if (score > 0) {
       v.adverse_origins.push_back(e.origin);
-      clean *= 1 - std::min(score, o.member_cap);
+      double capped = std::min(score, o.member_cap);
+      clean *= 1 - capped;
+      if (capped >= o.member_min_score) {
+        ++witnesses;
+      }
     }
     if (e.local && e.weight[v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED] >= o.local_deny_weight) {
       local_deny = true;
@@ -101,6 +107,7 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
     if (e.count[v1::SIGNAL_KIND_UNIT_SOLD] > 0 && e.weight[v1::SIGNAL_KIND_UNIT_SOLD] > 0) {
       sales += e.count[v1::SIGNAL_KIND_UNIT_SOLD];
       ++sellers;
+      only_local_sales = only_local_sales && e.local;
       newest_sale = std::max(newest_sale, e.newest_day[v1::SIGNAL_KIND_UNIT_SOLD]);
     }
   }
@@ -108,7 +115,7 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
   if (local_deny) {
     v.decision = v1::DECISION_DENY;
     v.risk = std::max(v.risk, o.deny_risk);
-  } else if (v.adverse_origins.size() >= o.deny_min_members && v.risk >= o.deny_risk) {
+  } else if (witnesses >= o.deny_min_members && v.risk >= o.deny_risk) {
     v.decision = v1::DECISION_DENY;
   } else if (v.risk >= o.review_risk) {
     v.decision = v1::DECISION_REVIEW;
@@ -116,8 +123,13 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
   AddKindReasons(type, evidence, today, kItemStrength, &v.reasons);
   if ((type == v1::SUBJECT_TYPE_UNIT || type == v1::SUBJECT_TYPE_NFC_UID) &&
       (sellers >= 2 || sales > o.max_sales_per_unit)) {
-    v.decision = Max(v.decision, v1::DECISION_REVIEW);
-    v.risk = std::max(v.risk, o.review_risk);
+    // Deny only as far as the k rule allows: sold by k members, or only by
+    // this one (its own records); one other member alone reaches review.
+    bool may_deny = sellers >= o.deny_min_members || only_local_sales;
+    v1::Decision clone =
+        o.clone_decision == v1::DECISION_DENY && may_deny ? v1::DECISION_DENY : v1::DECISION_REVIEW;
+    v.decision = Max(v.decision, clone);
+    v.risk = std::max(v.risk, clone == v1::DECISION_DENY ? o.deny_risk : o.review_risk);
     v1::Reason r;
     r.set_subject_type(type);
     r.set_kind(v1::SIGNAL_KIND_UNIT_SOLD);
@@ -128,39 +140,68 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
       return e.local && e.count[v1::SIGNAL_KIND_UNIT_SOLD] > 0;
     }));
     r.set_code("clone_suspected");
-    r.set_summary(absl::StrCat(SubjectTypeName(type), ": clone_suspected, sold ", sales,
-                               " times by ", sellers, sellers == 1 ? " member" : " members"));
+    r.set_summary(absl::StrCat(SubjectTypeName(type), ": clone_suspected, unit_sold ", sales,
+                               " times by ", sellers, sellers == 1 ? " member" : " members",
+                               ", newest ", r.newest_age_days(), " days old"));
     v.reasons.push_back(std::move(r));
   }
   return v;
 }
 
+// SmoothedRate is the Beta-smoothed share of adverse outcomes.
+double SmoothedRate(double bad, double good, const ModelOptions& o) {
+  return (bad + o.reputation_prior_bad) /
+         (bad + good + o.reputation_prior_bad + o.reputation_prior_good);
+}
+
 SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                   uint32_t today, const ModelOptions& o) {
   SubjectVerdict v;
+  struct Tally {
+    double bad;
+    double good;
+    bool local;
+  };
+  std::vector<Tally> tallies;
   double bad = 0;
   double good = 0;
-  bool only_local = true;
   for (const OriginEvidence& e : evidence) {
     double origin_bad = 0;
     for (v1::SignalKind kind : kAdverseKinds) {
       origin_bad += kReputationBad[kind] * e.weight[kind];
     }
+    double origin_good = e.weight[v1::SIGNAL_KIND_VERIFICATION_PASSED];
     if (origin_bad > 0) {
       v.adverse_origins.push_back(e.origin);
-      only_local = only_local && e.local;
     }
     bad += origin_bad;
-    good += e.weight[v1::SIGNAL_KIND_VERIFICATION_PASSED];
+    good += origin_good;
+    tallies.push_back({origin_bad, origin_good, e.local});
   }
   if (bad <= 0) {
     return v;
   }
-  double rate = (bad + o.reputation_prior_bad) /
-                (bad + good + o.reputation_prior_bad + o.reputation_prior_good);
+  double rate = SmoothedRate(bad, good, o);
   v.risk = rate;
-  bool enough_members = only_local || v.adverse_origins.size() >= o.deny_min_members;
-  if (rate >= o.reputation_deny_rate && bad + good >= o.reputation_min_evidence && enough_members) {
+  // Deny must hold without the deny_min_members - 1 most adverse other
+  // members: no k - 1 members can sink a supplier everywhere, however much
+  // they report. This member's own evidence always counts.
+  std::sort(tallies.begin(), tallies.end(),
+            [](const Tally& a, const Tally& b) { return a.bad > b.bad; });
+  double kept_bad = 0;
+  double kept_good = 0;
+  uint32_t left_out = 0;
+  for (const Tally& t : tallies) {
+    if (!t.local && t.bad > 0 && left_out + 1 < o.deny_min_members) {
+      ++left_out;
+      continue;
+    }
+    kept_bad += t.bad;
+    kept_good += t.good;
+  }
+  double robust_rate = SmoothedRate(kept_bad, kept_good, o);
+  if (kept_bad > 0 && robust_rate >= o.reputation_deny_rate &&
+      kept_bad + kept_good >= o.reputation_min_evidence) {
     v.decision = v1::DECISION_DENY;
   } else if (rate >= o.reputation_review_rate) {
     v.decision = v1::DECISION_REVIEW;
@@ -170,10 +211,9 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   r.set_subject_type(type);
   r.set_members(static_cast<uint32_t>(v.adverse_origins.size()));
   r.set_score(rate);
-  r.set_local(only_local);
+  r.set_local(std::all_of(tallies.begin(), tallies.end(),
+                          [](const Tally& t) { return t.local || t.bad <= 0; }));
   r.set_code("reputation");
-  r.set_summary(absl::StrFormat("%s: reputation %.1f adverse vs %.1f passed (smoothed rate %.2f)",
-                                SubjectTypeName(type), bad, good, rate));
   uint32_t newest = 0;
   for (const OriginEvidence& e : evidence) {
     for (uint32_t d : e.newest_day) {
@@ -181,11 +221,23 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
     }
   }
   r.set_newest_age_days(today > newest ? today - newest : 0);
+  r.set_summary(absl::StrFormat(
+      "%s: reputation %.1f adverse vs %.1f passed by %d members (smoothed rate %.2f), newest %d "
+      "days old",
+      SubjectTypeName(type), bad, good, r.members(), rate, r.newest_age_days()));
   v.reasons.push_back(std::move(r));
   return v;
 }
 
 }  // namespace
+
+double AdverseOutcomes(v1::SignalKind kind) {
+  return kind > 0 && kind < kSignalKinds ? kReputationBad[kind] : 0;
+}
+
+double ReputationRate(double adverse, double passed, const ModelOptions& options) {
+  return SmoothedRate(adverse, passed, options);
+}
 
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options) {

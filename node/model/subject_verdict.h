@@ -36,16 +36,26 @@ struct SubjectVerdict {
 //  - items (gtin, unit, lot, nfc_uid, image_phash): each member's adverse
 //    evidence becomes a score capped at options.member_cap; risk combines
 //    them as independent witnesses. This member's own confirmed counterfeit
-//    denies; the network denies only with options.deny_min_members members
-//    and risk >= deny_risk; risk >= review_risk is review. A unit or tag sold
-//    by two members, or more than max_sales_per_unit times, is
-//    clone_suspected (review).
+//    denies; the network denies only with risk >= deny_risk and
+//    deny_min_members members each scoring at least member_min_score;
+//    risk >= review_risk is review. A unit or tag sold by two members, or
+//    more than max_sales_per_unit times, is clone_suspected
+//    (options.clone_decision, within the same k rule).
 //  - supplier and seller: reputation, the Beta-smoothed share of adverse
 //    outcomes among all verifications, so one failure among many passes does
-//    not count against them; deny needs reputation_min_evidence evidence and
-//    k members (or only this member's own evidence).
+//    not count against them. Deny needs reputation_deny_rate and
+//    reputation_min_evidence even after leaving out the deny_min_members - 1
+//    most adverse other members; review needs reputation_review_rate.
 // Pure function; thread-safe.
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options);
+
+// AdverseOutcomes is how many adverse outcomes one unit of `kind` evidence
+// counts as in a reputation (0 for verification_passed and unit_sold).
+double AdverseOutcomes(v1::SignalKind kind);
+
+// ReputationRate is the Beta-smoothed adverse rate of `adverse` against
+// `passed` evidence under options' prior.
+double ReputationRate(double adverse, double passed, const ModelOptions& options);
 
 }  // namespace authnet

@@ -18,6 +18,8 @@
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
+#include "node/core/hex.h"
+#include "node/ctl/node_commands.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/manual_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -169,6 +171,70 @@ TEST_F(NodeTest, RetriedReportWithTheSameKeyCountsOnce) {
   auto misuse = client_->Report(s, SignalKind::kVerificationPassed, 1.0, "inspection-77");
   EXPECT_EQ(misuse.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(NodeStatus().records(), 1u);
+}
+
+TEST_F(NodeTest, WatchAlertsStreamsASuppliersSuddenRiseInFailures) {
+  Start();
+  Subjects s{.supplier = "GLN 4012345000009"};
+  auto report = [&](SignalKind kind, int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(client_->Report(s, kind).ok());
+    }
+  };
+  // History: 20 passes and one failure.
+  report(SignalKind::kVerificationPassed, 20);
+  report(SignalKind::kVerificationFailed, 1);
+  clock_.AdvanceDays(10);
+
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::WatchAlertsRequest follow;
+  follow.set_follow(true);
+  auto watch = stub->WatchAlerts(&watch_ctx, follow);
+
+  // Ten days later, half of the supplier's checks fail.
+  report(SignalKind::kVerificationPassed, 10);
+  report(SignalKind::kVerificationFailed, 10);
+
+  v1::SupplierAlert alert;
+  ASSERT_TRUE(watch->Read(&alert));
+  EXPECT_EQ(alert.id(), 1u);
+  EXPECT_EQ(alert.day(), 20410u);
+  EXPECT_EQ(alert.records_before(), 21u);
+  EXPECT_EQ(alert.records_after(), 20u);
+  EXPECT_NEAR(alert.rate_before(), 1.5 / 31, 1e-9);
+  EXPECT_NEAR(alert.rate_after(), 10.5 / 30, 1e-9);
+  EXPECT_EQ(alert.members(), 1u);
+  EXPECT_EQ(alert.supplier_digest().size(), 32u);
+  watch_ctx.TryCancel();
+  watch->Finish();
+
+  // Without follow: the alerts held, then the end of the stream.
+  grpc::ClientContext once_ctx;
+  once_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto once = stub->WatchAlerts(&once_ctx, v1::WatchAlertsRequest());
+  v1::SupplierAlert again;
+  ASSERT_TRUE(once->Read(&again));
+  EXPECT_EQ(again.SerializeAsString(), alert.SerializeAsString());
+  EXPECT_FALSE(once->Read(&again));
+  EXPECT_TRUE(once->Finish().ok());
+
+  // authnetctl alerts prints one line per alert: day, digest prefix, rates, counts.
+  std::string prefix = HexEncode(alert.supplier_digest()).substr(0, 16);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow"}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            "2025-11-18 supplier " + prefix +
+                " adverse rate 0.048 -> 0.350, 20 records in the last 7 days (1 members; 21 "
+                "records before)\n");
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow", "--json"}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            "{\"id\": 1, \"day\": \"2025-11-18\", \"supplier\": \"" + prefix +
+                "\", \"rate_before\": 0.04838709677419355, \"rate_after\": 0.35, \"records\": 20, "
+                "\"records_before\": 21, \"members\": 1, \"window_days\": 7}\n");
 }
 
 TEST_F(NodeTest, RetractWithdrawsAReport) {

@@ -39,6 +39,26 @@ class ModelTest : public ::testing::Test {
     return seq;
   }
 
+  // Append `n` records of one kind about a supplier to `origin`'s log, in one batch.
+  absl::Status AddSupplier(const std::string& origin, const std::string& digest,
+                           v1::SignalKind kind, int n) {
+    v1::BatchBody b;
+    b.set_origin(origin);
+    b.set_first_seq(next_seq_[origin] + 1);
+    for (int i = 0; i < n; ++i) {
+      v1::Record* r = b.add_records();
+      r->set_seq(++next_seq_[origin]);
+      r->set_digest(digest);
+      r->set_subject_type(v1::SUBJECT_TYPE_SUPPLIER);
+      r->set_kind(kind);
+      r->set_weight_milli(1000);
+      r->set_day(clock_.Today());
+      r->set_ttl_days(365);
+    }
+    b.set_last_seq(next_seq_[origin]);
+    return model_.ApplyBatch(b);
+  }
+
   v1::CheckResponse Check(const std::string& digest) {
     v1::CheckResponse resp;
     model_.Check({{v1::SUBJECT_TYPE_UNIT, digest}}, &resp);
@@ -184,6 +204,63 @@ TEST_F(ModelTest, FingerprintTellsDifferentRecordsApart) {
   r->set_weight_milli(999);
   ASSERT_TRUE(b.ApplyBatch(body).ok());
   EXPECT_NE(a.Fingerprint(), b.Fingerprint());
+}
+
+TEST_F(ModelTest, SupplierWhoseFailureRateJumpsRaisesOneAlert) {
+  std::vector<v1::SupplierAlert> alerts;
+  model_.SetAlertSink([&](const v1::SupplierAlert& a) {
+    // Called outside the model's lock: the model can be read from here.
+    EXPECT_EQ(model_.Records(), model_.Records());
+    alerts.push_back(a);
+  });
+  const std::string supplier(32, 's');
+  // Thirty quiet days: 20 passes and one failure a day, from two members.
+  for (int day = 0; day < 30; ++day) {
+    ASSERT_TRUE(AddSupplier("globex", supplier, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10).ok());
+    ASSERT_TRUE(AddSupplier("initech", supplier, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10).ok());
+    ASSERT_TRUE(AddSupplier("initech", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 1).ok());
+    clock_.AdvanceDays(1);
+  }
+  EXPECT_TRUE(alerts.empty());
+  // Then a bad day: 30 failures against 10 passes. The first 10 failures
+  // lift the week's rate to 0.11, not yet the review rate of 0.15.
+  ASSERT_TRUE(AddSupplier("globex", supplier, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10).ok());
+  ASSERT_TRUE(AddSupplier("globex", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 10).ok());
+  EXPECT_TRUE(alerts.empty());
+  ASSERT_TRUE(AddSupplier("initech", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 20).ok());
+  ASSERT_EQ(alerts.size(), 1u);
+  const v1::SupplierAlert& a = alerts[0];
+  EXPECT_EQ(a.supplier_digest(), supplier);
+  EXPECT_EQ(a.day(), kDay + 30);
+  EXPECT_EQ(a.window_days(), 7u);
+  EXPECT_EQ(a.members(), 2u);  // both failed it in the window
+  // The window (last 7 days) holds days 24..30: 6 quiet days and the bad one.
+  EXPECT_EQ(a.records_after(), 6u * 21 + 40);
+  EXPECT_EQ(a.records_before(), 24u * 21);
+  EXPECT_NEAR(a.rate_before(), (24 + 0.5) / (24 * 21 + 10.0), 1e-9);
+  EXPECT_NEAR(a.rate_after(), (6 + 30 + 0.5) / (6 * 21 + 40 + 10.0), 1e-9);
+  EXPECT_GE(a.rate_after(), 2 * a.rate_before());
+
+  // More failures in the same window raise no second alert.
+  ASSERT_TRUE(AddSupplier("initech", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 20).ok());
+  EXPECT_EQ(alerts.size(), 1u);
+}
+
+TEST_F(ModelTest, SteadyOrRevokedEvidenceRaisesNoAlert) {
+  int alerts = 0;
+  model_.SetAlertSink([&](const v1::SupplierAlert&) { ++alerts; });
+  const std::string steady(32, 'a');
+  const std::string revoked(32, 'b');
+  for (int day = 0; day < 20; ++day) {
+    // A supplier that has always failed a third of its checks: bad, but no change.
+    ASSERT_TRUE(AddSupplier("globex", steady, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10).ok());
+    ASSERT_TRUE(AddSupplier("globex", steady, v1::SIGNAL_KIND_VERIFICATION_FAILED, 5).ok());
+    ASSERT_TRUE(AddSupplier("globex", revoked, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10).ok());
+    clock_.AdvanceDays(1);
+  }
+  // A revoked member's flood counts for nothing.
+  ASSERT_TRUE(AddSupplier("umbrella", revoked, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 100).ok());
+  EXPECT_EQ(alerts, 0);
 }
 
 }  // namespace

@@ -121,5 +121,105 @@ TEST(SubjectVerdictTest, SupplierDenyFromOneNetworkMemberNeedsK) {
             v1::DECISION_DENY);
 }
 
+TEST(SubjectVerdictTest, OneMembersFloodPlusAFaintSuspicionIsNotTwoWitnesses) {
+  // A member flooding confirmations is capped; another member's faint
+  // suspicion does not make it two witnesses, so no network deny.
+  std::vector<OriginEvidence> ev = {
+      Evidence(1, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 500, 500),
+      Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_SUSPECTED, 0.5)};
+  SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions());
+  EXPECT_EQ(v.decision, v1::DECISION_REVIEW);
+  EXPECT_EQ(v.adverse_origins.size(), 2u);
+  // The same second member with a failed verification is a real witness.
+  ev[1] = Evidence(2, false, v1::SIGNAL_KIND_VERIFICATION_FAILED, 1.0);
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions()).decision,
+            v1::DECISION_DENY);
+}
+
+TEST(SubjectVerdictTest, UnitSoldTwiceByOneMemberIsCloneSuspected) {
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_UNIT_SOLD, 2.0, 2)};
+  SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, ModelOptions());
+  EXPECT_EQ(v.decision, v1::DECISION_REVIEW);
+  ASSERT_EQ(v.reasons.size(), 1u);
+  EXPECT_EQ(v.reasons[0].code(), "clone_suspected");
+  EXPECT_EQ(v.reasons[0].members(), 1u);
+  EXPECT_EQ(v.reasons[0].score(), 2);
+  EXPECT_EQ(v.reasons[0].newest_age_days(), 2u);
+  EXPECT_NE(v.reasons[0].summary().find("unit: clone_suspected, unit_sold 2 times by 1 member"),
+            std::string::npos)
+      << v.reasons[0].summary();
+
+  ModelOptions options;
+  options.max_sales_per_unit = 2;  // e.g. a returns desk that resells once
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, ev, kToday, options).decision,
+            v1::DECISION_ALLOW);
+}
+
+TEST(SubjectVerdictTest, CloneDenyIsConfigurableAndKeepsTheKRule) {
+  ModelOptions options;
+  options.clone_decision = v1::DECISION_DENY;
+  std::vector<OriginEvidence> two = {Evidence(1, false, v1::SIGNAL_KIND_UNIT_SOLD, 1.0),
+                                     Evidence(2, false, v1::SIGNAL_KIND_UNIT_SOLD, 1.0)};
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_NFC_UID, two, kToday, options).decision,
+            v1::DECISION_DENY);
+  // One other member reporting two sales reaches review only...
+  std::vector<OriginEvidence> one = {Evidence(1, false, v1::SIGNAL_KIND_UNIT_SOLD, 2.0, 2)};
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, one, kToday, options).decision,
+            v1::DECISION_REVIEW);
+  // ... while this member's own two sales deny here.
+  one[0].local = true;
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, one, kToday, options).decision,
+            v1::DECISION_DENY);
+  // Only units and tags can be cloned.
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_GTIN, two, kToday, options).decision,
+            v1::DECISION_ALLOW);
+}
+
+TEST(SubjectVerdictTest, OneMemberCannotSinkASupplierHoweverMuchItReports) {
+  // Honest member: 2 failures among 300 passes. Malicious member: 5,000
+  // confirmed counterfeits. Two adverse members, but without the worst one
+  // the supplier is clean: review at most, never deny.
+  OriginEvidence honest = Evidence(1, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 300, 300);
+  honest.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
+  honest.count[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
+  OriginEvidence flood = Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 5000, 5000);
+  std::vector<OriginEvidence> ev = {honest, flood};
+  SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions());
+  EXPECT_EQ(v.decision, v1::DECISION_REVIEW);
+  EXPECT_EQ(v.adverse_origins.size(), 2u);
+
+  // With k = 1 the network trusts any single member: deny.
+  ModelOptions k1;
+  k1.deny_min_members = 1;
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, k1).decision,
+            v1::DECISION_DENY);
+}
+
+TEST(SubjectVerdictTest, ReputationNeedsVolumeToDeny) {
+  // 5 failures out of 10 is a high rate but thin evidence: review, not deny.
+  OriginEvidence own = Evidence(0, true, v1::SIGNAL_KIND_VERIFICATION_PASSED, 5, 5);
+  own.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 5;
+  std::vector<OriginEvidence> ev = {own};
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions()).decision,
+            v1::DECISION_REVIEW);
+}
+
+TEST(SubjectVerdictTest, ReasonsNameSubjectKindMembersAndAge) {
+  std::vector<OriginEvidence> ev = {Evidence(1, false, v1::SIGNAL_KIND_RETURN_NOT_GENUINE, 1.0),
+                                    Evidence(2, false, v1::SIGNAL_KIND_RETURN_NOT_GENUINE, 1.0)};
+  SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_SELLER, ev, kToday, ModelOptions());
+  ASSERT_GE(v.reasons.size(), 2u);
+  const v1::Reason& kind = v.reasons[0];
+  EXPECT_EQ(kind.subject_type(), v1::SUBJECT_TYPE_SELLER);
+  EXPECT_EQ(kind.kind(), v1::SIGNAL_KIND_RETURN_NOT_GENUINE);
+  EXPECT_EQ(kind.members(), 2u);
+  EXPECT_EQ(kind.newest_age_days(), 2u);
+  EXPECT_EQ(kind.summary(), "seller: return_not_genuine by 2 members, newest 2 days old");
+  const v1::Reason& rep = v.reasons.back();
+  EXPECT_EQ(rep.code(), "reputation");
+  EXPECT_EQ(rep.members(), 2u);
+  EXPECT_EQ(rep.newest_age_days(), 2u);
+}
+
 }  // namespace
 }  // namespace authnet
