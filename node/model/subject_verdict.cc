@@ -183,9 +183,9 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   }
   double rate = SmoothedRate(bad, good, o);
   v.risk = rate;
-  // Deny must hold without the deny_min_members - 1 most adverse other
-  // members: no k - 1 members can sink a supplier everywhere, however much
-  // they report. This member's own evidence always counts.
+  // Decide without the deny_min_members - 1 most adverse other members: no
+  // k - 1 members can move a supplier's decision on other members' nodes,
+  // however much they report. This member's own evidence always counts.
   std::sort(tallies.begin(), tallies.end(),
             [](const Tally& a, const Tally& b) { return a.bad > b.bad; });
   double kept_bad = 0;
@@ -203,7 +203,7 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   if (kept_bad > 0 && robust_rate >= o.reputation_deny_rate &&
       kept_bad + kept_good >= o.reputation_min_evidence) {
     v.decision = v1::DECISION_DENY;
-  } else if (rate >= o.reputation_review_rate) {
+  } else if (kept_bad > 0 && robust_rate >= o.reputation_review_rate) {
     v.decision = v1::DECISION_REVIEW;
   }
   AddKindReasons(type, evidence, today, kReputationBad, &v.reasons);

@@ -43,9 +43,12 @@ struct SubjectVerdict {
 //    (options.clone_decision, within the same k rule).
 //  - supplier and seller: reputation, the Beta-smoothed share of adverse
 //    outcomes among all verifications, so one failure among many passes does
-//    not count against them. Deny needs reputation_deny_rate and
-//    reputation_min_evidence even after leaving out the deny_min_members - 1
-//    most adverse other members; review needs reputation_review_rate.
+//    not count against them. The decision is taken on the evidence left
+//    after leaving out the deny_min_members - 1 most adverse other members
+//    (this member's own always stays): deny at reputation_deny_rate with
+//    reputation_min_evidence, review at reputation_review_rate. So no k - 1
+//    members can move a supplier's decision anywhere but at home; risk and
+//    reasons still show all the evidence.
 // Pure function; thread-safe.
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options);

@@ -110,12 +110,16 @@ TEST(SubjectVerdictTest, SupplierFailingThirtyPercentIsDenied) {
   EXPECT_EQ(v.reasons.back().code(), "reputation");
 }
 
-TEST(SubjectVerdictTest, SupplierDenyFromOneNetworkMemberNeedsK) {
+TEST(SubjectVerdictTest, SupplierJudgedOnKMembersOrOwnEvidence) {
+  // One other member's evidence alone shows in risk and reasons but moves
+  // no decision: with k = 2 a supplier is judged on two members' evidence.
   OriginEvidence a = Evidence(1, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 140, 140);
   a.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 60;
   std::vector<OriginEvidence> ev = {a};
-  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SELLER, ev, kToday, ModelOptions()).decision,
-            v1::DECISION_REVIEW);
+  SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_SELLER, ev, kToday, ModelOptions());
+  EXPECT_EQ(v.decision, v1::DECISION_ALLOW);
+  EXPECT_NEAR(v.risk, 60.5 / 210, 1e-9);
+  EXPECT_EQ(v.reasons.back().code(), "reputation");
   ev[0].local = true;  // the same evidence of our own denies locally
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SELLER, ev, kToday, ModelOptions()).decision,
             v1::DECISION_DENY);
@@ -178,15 +182,27 @@ TEST(SubjectVerdictTest, CloneDenyIsConfigurableAndKeepsTheKRule) {
 TEST(SubjectVerdictTest, OneMemberCannotSinkASupplierHoweverMuchItReports) {
   // Honest member: 2 failures among 300 passes. Malicious member: 5,000
   // confirmed counterfeits. Two adverse members, but without the worst one
-  // the supplier is clean: review at most, never deny.
+  // the supplier is clean: the flood moves no decision.
   OriginEvidence honest = Evidence(1, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 300, 300);
   honest.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
   honest.count[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
   OriginEvidence flood = Evidence(2, false, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, 5000, 5000);
   std::vector<OriginEvidence> ev = {honest, flood};
   SubjectVerdict v = EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions());
-  EXPECT_EQ(v.decision, v1::DECISION_REVIEW);
+  EXPECT_EQ(v.decision, v1::DECISION_ALLOW);
+  EXPECT_GT(v.risk, 0.9);  // the raw evidence still shows
   EXPECT_EQ(v.adverse_origins.size(), 2u);
+
+  // A second member that also fails it makes the case, weighed against the
+  // honest member's passes: review at 62 adverse in 402, deny at 152 in 492.
+  OriginEvidence second = Evidence(3, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 40, 40);
+  second.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 60;
+  ev.push_back(second);
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions()).decision,
+            v1::DECISION_REVIEW);
+  ev.back().weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 150;
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions()).decision,
+            v1::DECISION_DENY);
 
   // With k = 1 the network trusts any single member: deny.
   ModelOptions k1;

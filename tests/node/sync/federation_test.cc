@@ -195,6 +195,26 @@ TEST_F(FederationTest, FiveNodeChainConvergesAndTwoMembersDenyAtTheFarEnd) {
   }
 }
 
+TEST_F(FederationTest, ARetractionUndoesItsRecordOnEveryNode) {
+  Enroll(3);
+  Chain();
+  StartAll();
+  Report(0, "OOPS-1");
+  auto mistaken = members_[1].client->Report({.gtin = kGtin, .serial = "OOPS-1"},
+                                             SignalKind::kCounterfeitConfirmed);
+  ASSERT_TRUE(mistaken.ok()) << mistaken.status();
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(2, "OOPS-1"), Decision::kDeny);
+  // Member 1 finds its inspection was wrong and retracts.
+  auto retracted = members_[1].client->Retract(mistaken->seq);
+  ASSERT_TRUE(retracted.ok()) << retracted.status();
+  ASSERT_TRUE(WaitFor([&] { return Converged(3); }, std::chrono::seconds(20)));
+  // One member's evidence is left: review at the far end, deny only at home.
+  EXPECT_EQ(Check(2, "OOPS-1"), Decision::kReview);
+  EXPECT_EQ(Check(1, "OOPS-1"), Decision::kReview);
+  EXPECT_EQ(Check(0, "OOPS-1"), Decision::kDeny);
+}
+
 TEST_F(FederationTest, StoppedNodeCatchesUpAfterRestart) {
   Enroll(3);
   Chain();
