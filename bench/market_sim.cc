@@ -84,7 +84,7 @@ struct Counterfeiter {
     int uses;
   };
   std::vector<Clone> clones;
-  std::set<int> blocked_today;
+  std::map<int, std::pair<int, int>> today;  // platform -> (checkouts, denied)
 };
 
 struct Sale {
@@ -247,7 +247,7 @@ class Market {
     }
     for (int c = 0; c < static_cast<int>(counterfeiters_.size()); ++c) {
       Counterfeiter& cf = counterfeiters_[c];
-      cf.blocked_today.clear();
+      cf.today.clear();
       for (int p : cf.listings) {
         for (int n = rng_.Poisson(o_.fake_sales); n > 0; --n) {
           Sale s{p, 0, "", cf.id, c, false};
@@ -307,10 +307,12 @@ class Market {
         }
       }
     }
+    if (fake) {
+      auto& [checkouts, denied] = counterfeiters_[sale.counterfeiter].today[sale.platform];
+      ++checkouts;
+      denied += deny ? 1 : 0;
+    }
     if (deny) {
-      if (fake) {
-        counterfeiters_[sale.counterfeiter].blocked_today.insert(sale.platform);
-      }
       return absl::OkStatus();
     }
     // A review holds the order for inspection; otherwise a sample is inspected.
@@ -393,8 +395,10 @@ class Market {
     for (Counterfeiter& cf : counterfeiters_) {
       bool exhausted = false;
       for (int& p : cf.listings) {
+        // A day counts as blocked when most of its checkouts there were denied.
         int& blocked = cf.blocked_days[p];
-        blocked = cf.blocked_today.contains(p) ? blocked + 1 : 0;
+        auto [checkouts, denied] = cf.today[p];
+        blocked = checkouts > 0 && 2 * denied > checkouts ? blocked + 1 : 0;
         if (blocked < o_.move_after_blocked) {
           continue;
         }

@@ -25,7 +25,8 @@ struct MarketOptions {
   // Counterfeiters enter at random days over the first 3/4 of the run, each
   // with a registered supplier identity it keeps on every platform, selling
   // on counterfeiter_listings platforms at once, Poisson(fake_sales) units per
-  // listing per day. Blocked on a platform for move_after_blocked days, it
+  // listing per day. Blocked on a platform (most of a day's checkouts there
+  // denied) for move_after_blocked days in a row, it
   // leaves for a platform it has not tried yet; once it has tried them all,
   // it registers a new company (a new supplier identity) and starts over.
   int counterfeiters = 40;

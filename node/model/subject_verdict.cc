@@ -183,21 +183,21 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   }
   double rate = SmoothedRate(bad, good, o);
   v.risk = rate;
-  // Decide without the deny_min_members - 1 most adverse other members: no
-  // k - 1 members can move a supplier's decision on other members' nodes,
-  // however much they report. This member's own evidence always counts.
+  // Decide on evidence where no other member weighs more than the k-th most
+  // adverse member (k = deny_min_members): a member above it has all its
+  // evidence scaled down to that size, keeping its own rate. So k - 1
+  // members cannot move a supplier's decision on other members' nodes
+  // without k members' worth of adverse evidence, however much they report.
+  // This member's own evidence always counts in full.
   std::sort(tallies.begin(), tallies.end(),
             [](const Tally& a, const Tally& b) { return a.bad > b.bad; });
+  double kth = tallies.size() >= o.deny_min_members ? tallies[o.deny_min_members - 1].bad : 0;
   double kept_bad = 0;
   double kept_good = 0;
-  uint32_t left_out = 0;
   for (const Tally& t : tallies) {
-    if (!t.local && t.bad > 0 && left_out + 1 < o.deny_min_members) {
-      ++left_out;
-      continue;
-    }
-    kept_bad += t.bad;
-    kept_good += t.good;
+    double scale = !t.local && t.bad > kth ? kth / t.bad : 1.0;
+    kept_bad += t.bad * scale;
+    kept_good += t.good * scale;
   }
   double robust_rate = SmoothedRate(kept_bad, kept_good, o);
   if (kept_bad > 0 && robust_rate >= o.reputation_deny_rate &&

@@ -43,12 +43,13 @@ struct SubjectVerdict {
 //    (options.clone_decision, within the same k rule).
 //  - supplier and seller: reputation, the Beta-smoothed share of adverse
 //    outcomes among all verifications, so one failure among many passes does
-//    not count against them. The decision is taken on the evidence left
-//    after leaving out the deny_min_members - 1 most adverse other members
-//    (this member's own always stays): deny at reputation_deny_rate with
-//    reputation_min_evidence, review at reputation_review_rate. So no k - 1
-//    members can move a supplier's decision anywhere but at home; risk and
-//    reasons still show all the evidence.
+//    not count against them. The decision weighs no other member more than
+//    the k-th most adverse member (k = deny_min_members; a member above it
+//    has its evidence scaled down to that size, keeping its own rate; this
+//    member's own evidence counts in full): deny at reputation_deny_rate with
+//    reputation_min_evidence, review at reputation_review_rate. So k - 1
+//    members flooding reports cannot move a supplier's decision on other
+//    members' nodes; risk and reasons still show all the evidence.
 // Pure function; thread-safe.
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options);

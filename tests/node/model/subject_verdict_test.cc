@@ -181,8 +181,8 @@ TEST(SubjectVerdictTest, CloneDenyIsConfigurableAndKeepsTheKRule) {
 
 TEST(SubjectVerdictTest, OneMemberCannotSinkASupplierHoweverMuchItReports) {
   // Honest member: 2 failures among 300 passes. Malicious member: 5,000
-  // confirmed counterfeits. Two adverse members, but without the worst one
-  // the supplier is clean: the flood moves no decision.
+  // confirmed counterfeits. The flood counts only as much as the second most
+  // adverse member's evidence (2 failures): the supplier stays allowed.
   OriginEvidence honest = Evidence(1, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 300, 300);
   honest.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
   honest.count[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 2;
@@ -193,14 +193,15 @@ TEST(SubjectVerdictTest, OneMemberCannotSinkASupplierHoweverMuchItReports) {
   EXPECT_GT(v.risk, 0.9);  // the raw evidence still shows
   EXPECT_EQ(v.adverse_origins.size(), 2u);
 
-  // A second member that also fails it makes the case, weighed against the
-  // honest member's passes: review at 62 adverse in 402, deny at 152 in 492.
-  OriginEvidence second = Evidence(3, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 40, 40);
-  second.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 60;
+  // A second member failing it makes two witnesses; the flood now counts
+  // as much as that member's adverse evidence and no more: review when the
+  // second has 40 failures (and 10 passes), deny at 80.
+  OriginEvidence second = Evidence(3, false, v1::SIGNAL_KIND_VERIFICATION_PASSED, 10, 10);
+  second.weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 40;
   ev.push_back(second);
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions()).decision,
             v1::DECISION_REVIEW);
-  ev.back().weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 150;
+  ev.back().weight[v1::SIGNAL_KIND_VERIFICATION_FAILED] = 80;
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_SUPPLIER, ev, kToday, ModelOptions()).decision,
             v1::DECISION_DENY);
 
