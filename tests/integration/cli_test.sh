@@ -93,6 +93,15 @@ set -e
 [ $rc -eq 2 ] || fail "unknown kind: exit $rc, want 2"
 "$CTL" status --node "$API" --json | grep -q '"records": 1' || fail "bad input changed the record count"
 
+# No supplier has a history yet, so no alerts; --no-follow returns at once.
+alerts=$("$CTL" alerts --node "$API" --no-follow --json) || fail "alerts --no-follow failed"
+[ -z "$alerts" ] || fail "unexpected alerts: $alerts"
+set +e
+"$CTL" alerts --node "unix:$WORK/nobody.sock" 2>"$WORK/err"; code=$?
+set -e
+[ "$code" -eq 1 ] && grep -q "is authnetd running" "$WORK/err" ||
+  fail "alerts against no node gave exit $code: $(cat "$WORK/err")"
+
 step "status --json"
 status=$("$CTL" status --node "$API" --json)
 for key in member roster_version records model_fingerprint version_vector peers; do

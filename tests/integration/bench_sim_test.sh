@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# authnet-bench sim as a user runs it: the table, the --json rows with the
+# keys issue 4 names, the same output for the same seed, and usage errors.
+set -euo pipefail
+BIN=${1:?usage: bench_sim_test.sh BIN_DIR}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+"$BIN/authnet-bench" sim --days 30 --json >"$out/a.json" 2>"$out/a.err"
+"$BIN/authnet-bench" sim --days 30 --json >"$out/b.json" 2>/dev/null
+cmp "$out/a.json" "$out/b.json" || { echo "FAIL: same seed, different output"; exit 1; }
+grep -q "playing network with 8 members per network" "$out/a.err" ||
+  { echo "FAIL: no progress on stderr"; cat "$out/a.err"; exit 1; }
+python3 - "$out/a.json" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert [(r["scenario"], r["members"]) for r in rows] == [
+    ("network", 1), ("network", 2), ("network", 4), ("network", 8), ("malicious_member", 8)], rows
+for r in rows:
+    for key in ("recall", "false_deny"):
+        assert 0 <= r[key] <= 1, (key, r)
+    assert isinstance(r["clones_detected"], int) and r["clones_detected"] <= r["clones_total"], r
+assert rows[3]["recall"] > rows[0]["recall"], rows
+print("sim rows ok:", [round(r["recall"], 3) for r in rows])
+PY
+
+"$BIN/authnet-bench" sim --days 5 >"$out/table.txt" 2>/dev/null
+head -1 "$out/table.txt" | grep -q "scenario.*members.*recall.*false_deny.*clones_detected" ||
+  { echo "FAIL: no table header"; cat "$out/table.txt"; exit 1; }
+[ "$(wc -l <"$out/table.txt")" -eq 6 ] || { echo "FAIL: expected 5 rows"; cat "$out/table.txt"; exit 1; }
+
+set +e
+"$BIN/authnet-bench" sim --days zero 2>"$out/err"; code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q -- "--days: 'zero'" "$out/err" ||
+  { echo "FAIL: bad --days gave exit $code: $(cat "$out/err")"; exit 1; }
+set +e
+"$BIN/authnet-bench" frobnicate 2>"$out/err"; code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "unknown mode 'frobnicate'" "$out/err" ||
+  { echo "FAIL: unknown mode gave exit $code"; exit 1; }
+echo "PASS bench_sim_test"
