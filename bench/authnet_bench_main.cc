@@ -2,6 +2,7 @@
 //   authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,7 @@ int RunSim(const std::vector<std::string>& args) {
     int members;
     int malicious;
   };
+  std::optional<MarketResult> honest8;  // the baseline for the malicious member
   for (const Scenario& sc : {Scenario{"network", 1, -1}, Scenario{"network", 2, -1},
                              Scenario{"network", 4, -1}, Scenario{"network", 8, -1},
                              Scenario{"malicious_member", 8, 7}}) {
@@ -86,7 +88,23 @@ int RunSim(const std::vector<std::string>& args) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                  static_cast<unsigned long long>(r->records),
                  static_cast<unsigned long long>(r->identities));
+    // The malicious row is compared with the same market and the same seven
+    // honest platforms without the attack.
+    std::optional<Tally> baseline;
+    if (sc.malicious >= 0 && honest8) {
+      baseline = honest8->Without(sc.malicious);
+    }
+    if (sc.malicious < 0 && sc.members == 8) {
+      honest8 = *r;
+    }
     if (json) {
+      std::string extra;
+      if (baseline) {
+        extra = absl::StrCat(", \"baseline_recall\": ", JsonNumber(baseline->recall()),
+                             ", \"baseline_false_deny\": ", JsonNumber(baseline->false_deny()),
+                             ", \"baseline_genuine_review\": ",
+                             JsonNumber(baseline->review_rate()));
+      }
       std::printf("%s\n",
                   absl::StrCat("{\"scenario\": ", JsonQuote(sc.name), ", \"members\": ",
                                r->members, ", \"recall\": ", JsonNumber(r->recall()),
@@ -95,7 +113,7 @@ int RunSim(const std::vector<std::string>& args) {
                                ", \"clones_total\": ", r->clones_total,
                                ", \"genuine_review\": ", JsonNumber(r->review_rate()),
                                ", \"counterfeit_checkouts\": ", r->counterfeit_checkouts,
-                               ", \"genuine_checkouts\": ", r->genuine_checkouts, "}")
+                               ", \"genuine_checkouts\": ", r->genuine_checkouts, extra, "}")
                       .c_str());
     } else {
       std::printf("%-17s %7d %8s %11s %14s %9llu/%-6llu\n", sc.name, r->members,
@@ -103,6 +121,12 @@ int RunSim(const std::vector<std::string>& args) {
                   Percent(r->review_rate()).c_str(),
                   static_cast<unsigned long long>(r->clones_detected),
                   static_cast<unsigned long long>(r->clones_total));
+      if (baseline) {
+        std::printf("%-17s %7s %8s %11s %14s   (same 7 platforms, no attack)\n", "  without attack",
+                    "", Percent(baseline->recall()).c_str(),
+                    absl::StrFormat("%.3f%%", 100 * baseline->false_deny()).c_str(),
+                    Percent(baseline->review_rate()).c_str());
+      }
     }
     std::fflush(stdout);
   }

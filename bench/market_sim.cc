@@ -108,8 +108,13 @@ struct Platform {
 class Market {
  public:
   Market(const MarketOptions& o, int members, const NetworkKeys& keys)
-      : o_(o), rng_(o.seed), clock_(kStartDay), digester_(keys) {
+      : o_(o),
+        rng_(o.seed),
+        malicious_rng_(o.seed ^ 0x6d616c6963696f75ULL),
+        clock_(kStartDay),
+        digester_(keys) {
     result_.members = members;
+    tallies_.resize(o.platforms);
     for (int p = 0; p < o.platforms; ++p) {
       Platform& pl = platforms_.emplace_back();
       pl.id = absl::StrFormat("platform-%02d", p);
@@ -135,7 +140,9 @@ class Market {
         sup.products.push_back(rng_.Below(o.products));
       }
       sup.listings = Pick(1 + rng_.Below(o.max_listings));
-      if (o.malicious_member >= 0 && rng_.Chance(o.malicious_targets)) {
+      // The malicious member's choices come from their own stream, so the
+      // market is the same with or without it.
+      if (o.malicious_member >= 0 && malicious_rng_.Chance(o.malicious_targets)) {
         targets_.push_back(sup.id);
       }
     }
@@ -180,6 +187,12 @@ class Market {
       }
       MoveCounterfeiters();
     }
+    for (int p = 0; p < o_.platforms; ++p) {
+      if (p != o_.malicious_member) {
+        result_.Add(tallies_[p]);
+      }
+    }
+    result_.per_platform = tallies_;
     for (const auto& [key, seen] : clone_checkouts_) {
       if (seen >= 2) {
         ++result_.clones_total;
@@ -231,7 +244,10 @@ class Market {
   Counterfeiter::Clone CopySerial(const Counterfeiter& cf) {
     int product = cf.products[rng_.Below(static_cast<int>(cf.products.size()))];
     int sold = genuine_serials_[product];
-    return {product, absl::StrCat("g", 1 + rng_.Below(std::max(1, sold))), 0};
+    if (sold == 0) {
+      return {product, absl::StrCat("f", ++fake_serials_), 0};  // nothing to copy yet
+    }
+    return {product, absl::StrCat("g", 1 + rng_.Below(sold)), 0};
   }
 
   std::vector<Sale> TodaysSales() {
@@ -290,13 +306,16 @@ class Market {
     bool fake = sale.counterfeiter >= 0;
     bool deny = check.decision() == v1::DECISION_DENY;
     bool review = check.decision() == v1::DECISION_REVIEW;
-    if (!pl.malicious) {
-      (fake ? result_.counterfeit_checkouts : result_.genuine_checkouts)++;
+    {
+      Tally& t = tallies_[sale.platform];
+      (fake ? t.counterfeit_checkouts : t.genuine_checkouts)++;
       if (deny) {
-        (fake ? result_.counterfeit_denied : result_.genuine_denied)++;
+        (fake ? t.counterfeit_denied : t.genuine_denied)++;
       } else if (review) {
-        (fake ? result_.counterfeit_reviewed : result_.genuine_reviewed)++;
+        (fake ? t.counterfeit_reviewed : t.genuine_reviewed)++;
       }
+    }
+    if (!pl.malicious) {
       if (sale.cloned) {
         std::string key = absl::StrCat(sale.product, "/", sale.serial);
         ++clone_checkouts_[key];
@@ -349,7 +368,7 @@ class Market {
     if (rng_.Chance(fake ? o_.return_fake : o_.return_false)) {
       returns_[day + 2 + rng_.Below(13)].push_back({sale.platform, subjects});
     }
-    if (pl.malicious && !fake && rng_.Chance(o_.malicious_unit_share)) {
+    if (pl.malicious && !fake && malicious_rng_.Chance(o_.malicious_unit_share)) {
       return File(pl, unit, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
     }
     return absl::OkStatus();
@@ -488,9 +507,11 @@ class Market {
 
   const MarketOptions& o_;
   Rng rng_;
+  Rng malicious_rng_;
   SimClock clock_;
   Digester digester_;
   MarketResult result_;
+  std::vector<Tally> tallies_;  // per platform
   std::vector<Platform> platforms_;
   std::vector<Supplier> suppliers_;
   std::vector<Counterfeiter> counterfeiters_;
@@ -506,9 +527,29 @@ double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0 : static_cast<double>(a
 
 }  // namespace
 
-double MarketResult::recall() const { return Ratio(counterfeit_denied, counterfeit_checkouts); }
-double MarketResult::false_deny() const { return Ratio(genuine_denied, genuine_checkouts); }
-double MarketResult::review_rate() const { return Ratio(genuine_reviewed, genuine_checkouts); }
+void Tally::Add(const Tally& t) {
+  counterfeit_checkouts += t.counterfeit_checkouts;
+  genuine_checkouts += t.genuine_checkouts;
+  counterfeit_denied += t.counterfeit_denied;
+  counterfeit_reviewed += t.counterfeit_reviewed;
+  genuine_denied += t.genuine_denied;
+  genuine_reviewed += t.genuine_reviewed;
+}
+
+double Tally::recall() const { return Ratio(counterfeit_denied, counterfeit_checkouts); }
+double Tally::false_deny() const { return Ratio(genuine_denied, genuine_checkouts); }
+double Tally::review_rate() const { return Ratio(genuine_reviewed, genuine_checkouts); }
+
+Tally MarketResult::Without(int platform) const {
+  Tally t;
+  for (int p = 0; p < static_cast<int>(per_platform.size()); ++p) {
+    if (p != platform) {
+      t.Add(per_platform[p]);
+    }
+  }
+  return t;
+}
+
 
 absl::StatusOr<MarketResult> RunMarket(const MarketOptions& options, int members) {
   if (members < 1 || options.platforms < 1 || options.platforms % members != 0) {

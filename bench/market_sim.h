@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "node/model/model_options.h"
@@ -64,23 +65,33 @@ struct MarketOptions {
   ModelOptions model;
 };
 
-// MarketResult is what the checkouts of honest network members saw.
-struct MarketResult {
-  int members = 0;                      // per network
-  uint64_t counterfeit_checkouts = 0;   // attempts, blocked or not
+// Tally counts checkouts and what their checks said.
+struct Tally {
+  uint64_t counterfeit_checkouts = 0;  // attempts, blocked or not
   uint64_t genuine_checkouts = 0;
   uint64_t counterfeit_denied = 0;
   uint64_t counterfeit_reviewed = 0;
   uint64_t genuine_denied = 0;
   uint64_t genuine_reviewed = 0;
-  uint64_t clones_total = 0;     // copied serials that reached a checkout at least twice
-  uint64_t clones_detected = 0;  // ... that a check flagged clone_suspected
-  uint64_t records = 0;          // records all platforms filed
-  uint64_t identities = 0;       // new supplier identities counterfeiters registered
 
+  void Add(const Tally& t);
   double recall() const;       // counterfeit checkouts denied
   double false_deny() const;   // genuine checkouts denied
   double review_rate() const;  // genuine checkouts sent to review
+};
+
+// MarketResult is what the checkouts of honest members saw (all platforms
+// but the malicious one), with the tally of each platform beside it.
+struct MarketResult : Tally {
+  int members = 0;                 // per network
+  uint64_t clones_total = 0;       // copied serials that reached a checkout at least twice
+  uint64_t clones_detected = 0;    // ... that a check flagged clone_suspected
+  uint64_t records = 0;            // records all platforms filed
+  uint64_t identities = 0;         // new supplier identities counterfeiters registered
+  std::vector<Tally> per_platform;
+
+  // Without sums every platform's tally but `platform`'s.
+  Tally Without(int platform) const;
 };
 
 // RunMarket plays the market with its platforms grouped into networks of

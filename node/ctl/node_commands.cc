@@ -241,11 +241,8 @@ int RunAlerts(const std::vector<std::string>& args) {
   bool follow = !f->Has("no-follow");
   bool json = f->Has("json");
   auto stub = v1::AdminService::NewStub(Dial(*node));
-  grpc::ClientContext ctx;
-  if (follow) {
-    // Fail fast on a node that is not there; once connected, wait forever.
-    ctx.set_wait_for_ready(false);
-  } else {
+  grpc::ClientContext ctx;  // following: no deadline, until interrupted
+  if (!follow) {
     SetDeadline(&ctx);
   }
   v1::WatchAlertsRequest req;

@@ -95,7 +95,13 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
           absl::StrCat("batch of ", batch.origin(), " starts at seq ", batch.first_seq(),
                        " but the model holds up to ", state.last_seq));
     }
-    // Suppliers with new adverse evidence, checked for an anomaly below.
+    // Suppliers with new adverse evidence dated within the alert window,
+    // checked for an anomaly below (only when someone listens: a node
+    // rebuilding its model at start-up raises nothing).
+    uint32_t today = clock_.Today();
+    uint32_t window_start =
+        today >= options_.alert_window_days - 1 ? today - (options_.alert_window_days - 1) : 0;
+    bool watch = static_cast<bool>(alert_sink_) && state.trust > 0;
     std::vector<std::pair<std::string, uint32_t>> suppliers;
     for (const v1::Record& r : batch.records()) {
       if (r.seq() <= state.last_seq) {
@@ -106,8 +112,8 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
       ++records_;
       if (r.retracts_seq() == 0) {
         Fold(origin, r, +1);
-        if (r.subject_type() == v1::SUBJECT_TYPE_SUPPLIER &&
-            AdverseOutcomes(r.kind()) > 0) {
+        if (watch && r.subject_type() == v1::SUBJECT_TYPE_SUPPLIER &&
+            AdverseOutcomes(r.kind()) > 0 && r.day() >= window_start && r.day() <= today) {
           suppliers.emplace_back(r.digest(), r.key_epoch());
         }
       } else if (r.retracts_seq() < r.seq() &&
@@ -115,10 +121,9 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
         Fold(origin, r, -1);
       }
     }
-    if (!suppliers.empty() && state.trust > 0) {
+    if (!suppliers.empty()) {
       std::sort(suppliers.begin(), suppliers.end());
       suppliers.erase(std::unique(suppliers.begin(), suppliers.end()), suppliers.end());
-      uint32_t today = clock_.Today();
       for (const auto& [digest, epoch] : suppliers) {
         CheckAnomaly(digest, epoch, today, &alerts);
       }
@@ -153,6 +158,7 @@ void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t
   double good[2] = {0, 0};
   uint32_t records[2] = {0, 0};
   std::vector<uint16_t> members;
+  bool local = false;
   for (const Evidence& e : found->second) {
     double trust = origins_[e.origin].trust;
     if (trust <= 0 || e.day > today || e.day < history_start || today >= e.expire_day ||
@@ -165,6 +171,7 @@ void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t
       bad[period] += adverse * e.weight * trust;
       if (period == 1) {
         members.push_back(e.origin);
+        local = local || origins_[e.origin].id == self_;
       }
     } else if (e.kind == v1::SIGNAL_KIND_VERIFICATION_PASSED) {
       good[period] += e.weight * trust;
@@ -183,6 +190,11 @@ void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t
   }
   std::sort(members.begin(), members.end());
   members.erase(std::unique(members.begin(), members.end()), members.end());
+  // Like a deny, an alert needs k members' adverse evidence (or this
+  // member's own): one member cannot set off alarms on every node.
+  if (!local && members.size() < o.deny_min_members) {
+    return;
+  }
   alerted_[digest] = today;
   v1::SupplierAlert& alert = alerts->emplace_back();
   alert.set_supplier_digest(digest);

@@ -48,7 +48,10 @@ class Model {
 
   // AlertSink receives each supplier anomaly alert (ModelOptions alert_*) as
   // ApplyBatch raises it, on the thread that applied the batch, outside the
-  // model's lock. It must not block.
+  // model's lock. It must not block. Suppliers are checked only while a sink
+  // is set, and only on new adverse records dated within the alert window;
+  // an alert needs deny_min_members members' adverse evidence in the window,
+  // or this member's own.
   using AlertSink = std::function<void(const v1::SupplierAlert&)>;
   void SetAlertSink(AlertSink sink) ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -33,8 +33,9 @@ struct ModelOptions {
   // members, is clone_suspected.
   uint32_t max_sales_per_unit = 1;
   // What clone_suspected decides: DECISION_REVIEW (default: a returned and
-  // resold unit also sells twice) or DECISION_DENY. A network deny still needs
-  // the sales of deny_min_members members, unless every sale was this one's.
+  // resold unit also sells twice) or DECISION_DENY. A network deny needs
+  // sales by deny_min_members members besides the first seller, unless every
+  // sale was this member's own.
   v1::Decision clone_decision = v1::DECISION_REVIEW;
   // Supplier and seller reputation: a Beta(prior_bad, prior_good) prior on
   // the rate of adverse outcomes among verifications.

@@ -123,9 +123,11 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
   AddKindReasons(type, evidence, today, kItemStrength, &v.reasons);
   if ((type == v1::SUBJECT_TYPE_UNIT || type == v1::SUBJECT_TYPE_NFC_UID) &&
       (sellers >= 2 || sales > o.max_sales_per_unit)) {
-    // Deny only as far as the k rule allows: sold by k members, or only by
-    // this one (its own records); one other member alone reaches review.
-    bool may_deny = sellers >= o.deny_min_members || only_local_sales;
+    // Deny only as far as the k rule allows. The unit's genuine seller is
+    // one of the sellers, so a network deny needs k more (a single member
+    // inventing one sale of a genuine unit reaches review only), or every
+    // sale being this member's own.
+    bool may_deny = sellers > o.deny_min_members || only_local_sales;
     v1::Decision clone =
         o.clone_decision == v1::DECISION_DENY && may_deny ? v1::DECISION_DENY : v1::DECISION_REVIEW;
     v.decision = Max(v.decision, clone);
@@ -186,9 +188,10 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   // Decide on evidence where no other member weighs more than the k-th most
   // adverse member (k = deny_min_members): a member above it has all its
   // evidence scaled down to that size, keeping its own rate. So k - 1
-  // members cannot move a supplier's decision on other members' nodes
-  // without k members' worth of adverse evidence, however much they report.
-  // This member's own evidence always counts in full.
+  // members cannot push a supplier toward review or deny on other members'
+  // nodes, however much they report. (A member flooding passes to shield a
+  // supplier is not bounded this way.) This member's own evidence always
+  // counts in full.
   std::sort(tallies.begin(), tallies.end(),
             [](const Tally& a, const Tally& b) { return a.bad > b.bad; });
   double kth = tallies.size() >= o.deny_min_members ? tallies[o.deny_min_members - 1].bad : 0;

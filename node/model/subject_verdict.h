@@ -40,7 +40,8 @@ struct SubjectVerdict {
 //    deny_min_members members each scoring at least member_min_score;
 //    risk >= review_risk is review. A unit or tag sold by two members, or
 //    more than max_sales_per_unit times, is clone_suspected
-//    (options.clone_decision, within the same k rule).
+//    (options.clone_decision; a network deny needs deny_min_members sellers
+//    besides the first, or every sale being this member's own).
 //  - supplier and seller: reputation, the Beta-smoothed share of adverse
 //    outcomes among all verifications, so one failure among many passes does
 //    not count against them. The decision weighs no other member more than
@@ -48,8 +49,9 @@ struct SubjectVerdict {
 //    has its evidence scaled down to that size, keeping its own rate; this
 //    member's own evidence counts in full): deny at reputation_deny_rate with
 //    reputation_min_evidence, review at reputation_review_rate. So k - 1
-//    members flooding reports cannot move a supplier's decision on other
-//    members' nodes; risk and reasons still show all the evidence.
+//    members flooding adverse reports cannot push a supplier toward review or
+//    deny on other members' nodes; risk and reasons still show all the
+//    evidence.
 // Pure function; thread-safe.
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options);

@@ -21,13 +21,16 @@ for r in rows:
         assert 0 <= r[key] <= 1, (key, r)
     assert isinstance(r["clones_detected"], int) and r["clones_detected"] <= r["clones_total"], r
 assert rows[3]["recall"] > rows[0]["recall"], rows
+for key in ("baseline_recall", "baseline_false_deny", "baseline_genuine_review"):
+    assert 0 <= rows[4][key] <= 1, (key, rows[4])
 print("sim rows ok:", [round(r["recall"], 3) for r in rows])
 PY
 
 "$BIN/authnet-bench" sim --days 5 >"$out/table.txt" 2>/dev/null
 head -1 "$out/table.txt" | grep -q "scenario.*members.*recall.*false_deny.*clones_detected" ||
   { echo "FAIL: no table header"; cat "$out/table.txt"; exit 1; }
-[ "$(wc -l <"$out/table.txt")" -eq 6 ] || { echo "FAIL: expected 5 rows"; cat "$out/table.txt"; exit 1; }
+[ "$(wc -l <"$out/table.txt")" -eq 7 ] && grep -q "without attack" "$out/table.txt" ||
+  { echo "FAIL: expected 5 rows and the baseline line"; cat "$out/table.txt"; exit 1; }
 
 set +e
 "$BIN/authnet-bench" sim --days zero 2>"$out/err"; code=$?

@@ -263,5 +263,36 @@ TEST_F(ModelTest, SteadyOrRevokedEvidenceRaisesNoAlert) {
   EXPECT_EQ(alerts, 0);
 }
 
+TEST_F(ModelTest, OneOtherMembersJumpAloneRaisesNoAlert) {
+  int alerts = 0;
+  model_.SetAlertSink([&](const v1::SupplierAlert&) { ++alerts; });
+  const std::string supplier(32, 'c');
+  for (int day = 0; day < 20; ++day) {
+    ASSERT_TRUE(AddSupplier("globex", supplier, v1::SIGNAL_KIND_VERIFICATION_PASSED, 20).ok());
+    clock_.AdvanceDays(1);
+  }
+  // k = 2: one member's sudden failures alone do not alarm this node...
+  ASSERT_TRUE(AddSupplier("globex", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 60).ok());
+  EXPECT_EQ(alerts, 0);
+  // ... a second member's do.
+  ASSERT_TRUE(AddSupplier("initech", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 5).ok());
+  EXPECT_EQ(alerts, 1);
+}
+
+TEST_F(ModelTest, NoSinkNoAlerts) {
+  const std::string supplier(32, 'd');
+  for (int day = 0; day < 20; ++day) {
+    ASSERT_TRUE(AddSupplier("acme", supplier, v1::SIGNAL_KIND_VERIFICATION_PASSED, 20).ok());
+    clock_.AdvanceDays(1);
+  }
+  // While no one listens (a node rebuilding its model), nothing is judged
+  // or remembered: the first listener still hears of the jump.
+  ASSERT_TRUE(AddSupplier("acme", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 30).ok());
+  int alerts = 0;
+  model_.SetAlertSink([&](const v1::SupplierAlert&) { ++alerts; });
+  ASSERT_TRUE(AddSupplier("acme", supplier, v1::SIGNAL_KIND_VERIFICATION_FAILED, 1).ok());
+  EXPECT_EQ(alerts, 1);
+}
+
 }  // namespace
 }  // namespace authnet

@@ -162,9 +162,15 @@ TEST(SubjectVerdictTest, UnitSoldTwiceByOneMemberIsCloneSuspected) {
 TEST(SubjectVerdictTest, CloneDenyIsConfigurableAndKeepsTheKRule) {
   ModelOptions options;
   options.clone_decision = v1::DECISION_DENY;
+  // The genuine seller plus one member claiming a sale: review only, or a
+  // single member could deny a genuine unit everywhere by inventing a sale.
   std::vector<OriginEvidence> two = {Evidence(1, false, v1::SIGNAL_KIND_UNIT_SOLD, 1.0),
                                      Evidence(2, false, v1::SIGNAL_KIND_UNIT_SOLD, 1.0)};
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_NFC_UID, two, kToday, options).decision,
+            v1::DECISION_REVIEW);
+  std::vector<OriginEvidence> three = two;
+  three.push_back(Evidence(3, false, v1::SIGNAL_KIND_UNIT_SOLD, 1.0));
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_NFC_UID, three, kToday, options).decision,
             v1::DECISION_DENY);
   // One other member reporting two sales reaches review only...
   std::vector<OriginEvidence> one = {Evidence(1, false, v1::SIGNAL_KIND_UNIT_SOLD, 2.0, 2)};
@@ -175,7 +181,7 @@ TEST(SubjectVerdictTest, CloneDenyIsConfigurableAndKeepsTheKRule) {
   EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_UNIT, one, kToday, options).decision,
             v1::DECISION_DENY);
   // Only units and tags can be cloned.
-  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_GTIN, two, kToday, options).decision,
+  EXPECT_EQ(EvaluateSubject(v1::SUBJECT_TYPE_GTIN, three, kToday, options).decision,
             v1::DECISION_ALLOW);
 }
 
