@@ -9,11 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "node/core/digester.h"
+#include "bench/sim_platforms.h"
 #include "node/core/hex.h"
-#include "node/core/subject_normalizer.h"
 #include "node/crypto/openssl_util.h"
-#include "node/model/model.h"
 
 namespace authnet::bench {
 namespace {
@@ -96,41 +94,15 @@ struct Sale {
   bool cloned = false;
 };
 
-struct Platform {
-  std::string id;
-  int network = 0;
-  bool malicious = false;
-  std::unique_ptr<Model> model;
-  uint64_t seq = 0;
-  v1::BatchBody pending;
-};
-
 class Market {
  public:
-  Market(const MarketOptions& o, int members, const NetworkKeys& keys)
+  Market(const MarketOptions& o, int members, NetworkKeys keys)
       : o_(o),
         rng_(o.seed),
         malicious_rng_(o.seed ^ 0x6d616c6963696f75ULL),
-        clock_(kStartDay),
-        digester_(keys) {
+        platforms_(o.platforms, members, o.model, std::move(keys), kStartDay) {
     result_.members = members;
-    tallies_.resize(o.platforms);
-    for (int p = 0; p < o.platforms; ++p) {
-      Platform& pl = platforms_.emplace_back();
-      pl.id = absl::StrFormat("platform-%02d", p);
-      pl.network = p / members;
-      pl.malicious = p == o.malicious_member;
-      pl.model = std::make_unique<Model>(o.model, clock_, pl.id);
-    }
-    for (Platform& pl : platforms_) {
-      std::map<std::string, double> trust;
-      for (const Platform& other : platforms_) {
-        if (other.network == pl.network) {
-          trust[other.id] = 1.0;
-        }
-      }
-      pl.model->SetTrust(1, std::move(trust));
-    }
+    result_.per_platform.resize(o.platforms);
     genuine_serials_.assign(o.products, 0);
     for (int s = 0; s < o.genuine_suppliers; ++s) {
       Supplier& sup = suppliers_.emplace_back();
@@ -161,7 +133,7 @@ class Market {
   absl::StatusOr<MarketResult> Run() {
     for (int day = 0; day < o_.days; ++day) {
       if (day > 0) {
-        clock_.micros += 86'400'000'000LL;
+        platforms_.NextDay();
       }
       EnterCounterfeiters(day);
       std::vector<Sale> sales = TodaysSales();
@@ -171,7 +143,7 @@ class Market {
           return st;
         }
         if (slice > 0 && (i + 1) % slice == 0) {
-          if (absl::Status st = Flush(); !st.ok()) {
+          if (absl::Status st = platforms_.Flush(); !st.ok()) {
             return st;
           }
         }
@@ -182,17 +154,13 @@ class Market {
       if (absl::Status st = MaliciousReports(); !st.ok()) {
         return st;
       }
-      if (absl::Status st = Flush(); !st.ok()) {
+      if (absl::Status st = platforms_.Flush(); !st.ok()) {
         return st;
       }
       MoveCounterfeiters();
     }
-    for (int p = 0; p < o_.platforms; ++p) {
-      if (p != o_.malicious_member) {
-        result_.Add(tallies_[p]);
-      }
-    }
-    result_.per_platform = tallies_;
+    static_cast<Tally&>(result_) = result_.Without(o_.malicious_member);
+    result_.records = platforms_.records();
     for (const auto& [key, seen] : clone_checkouts_) {
       if (seen >= 2) {
         ++result_.clones_total;
@@ -203,11 +171,6 @@ class Market {
   }
 
  private:
-  struct SimClock : Clock {
-    explicit SimClock(uint32_t day) : micros(int64_t{day} * 86'400'000'000LL) {}
-    int64_t NowMicros() const override { return micros; }
-    int64_t micros;
-  };
   struct Return {
     int platform;
     v1::Subjects subjects;
@@ -291,23 +254,23 @@ class Market {
   }
 
   absl::Status Checkout(int day, const Sale& sale) {
-    Platform& pl = platforms_[sale.platform];
+    const int pl = sale.platform;
+    const bool malicious = pl == o_.malicious_member;
     v1::Subjects subjects;
     subjects.set_gtin(Gtin(sale.product));
     subjects.set_serial(sale.serial);
     subjects.set_supplier(sale.supplier);
-    subjects.set_seller(absl::StrCat(sale.supplier, "@", pl.id));
-    absl::StatusOr<std::vector<SubjectDigest>> digests = Digest(subjects);
-    if (!digests.ok()) {
-      return digests.status();
+    subjects.set_seller(absl::StrCat(sale.supplier, "@", platforms_.id(pl)));
+    absl::StatusOr<v1::CheckResponse> checked = platforms_.Check(pl, subjects);
+    if (!checked.ok()) {
+      return checked.status();
     }
-    v1::CheckResponse check;
-    pl.model->Check(*digests, &check);
+    const v1::CheckResponse& check = *checked;
     bool fake = sale.counterfeiter >= 0;
     bool deny = check.decision() == v1::DECISION_DENY;
     bool review = check.decision() == v1::DECISION_REVIEW;
     {
-      Tally& t = tallies_[sale.platform];
+      Tally& t = result_.per_platform[pl];
       (fake ? t.counterfeit_checkouts : t.genuine_checkouts)++;
       if (deny) {
         (fake ? t.counterfeit_denied : t.genuine_denied)++;
@@ -315,7 +278,7 @@ class Market {
         (fake ? t.counterfeit_reviewed : t.genuine_reviewed)++;
       }
     }
-    if (!pl.malicious) {
+    if (!malicious) {
       if (sale.cloned) {
         std::string key = absl::StrCat(sale.product, "/", sale.serial);
         ++clone_checkouts_[key];
@@ -338,11 +301,11 @@ class Market {
     if (review || rng_.Chance(o_.inspect_rate)) {
       bool failed = rng_.Chance(fake ? o_.inspect_detect : o_.inspect_false_fail);
       if (failed) {
-        if (absl::Status st = File(pl, subjects, v1::SIGNAL_KIND_VERIFICATION_FAILED); !st.ok()) {
+        if (absl::Status st = platforms_.File(pl, subjects, v1::SIGNAL_KIND_VERIFICATION_FAILED); !st.ok()) {
           return st;
         }
         if (fake && rng_.Chance(o_.confirm_rate)) {
-          if (absl::Status st = File(pl, subjects, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+          if (absl::Status st = platforms_.File(pl, subjects, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
               !st.ok()) {
             return st;
           }
@@ -354,7 +317,7 @@ class Market {
         v1::Subjects who;
         who.set_supplier(subjects.supplier());
         who.set_seller(subjects.seller());
-        if (absl::Status st = File(pl, who, v1::SIGNAL_KIND_VERIFICATION_PASSED); !st.ok()) {
+        if (absl::Status st = platforms_.File(pl, who, v1::SIGNAL_KIND_VERIFICATION_PASSED); !st.ok()) {
           return st;
         }
       }
@@ -362,14 +325,14 @@ class Market {
     v1::Subjects unit;
     unit.set_gtin(subjects.gtin());
     unit.set_serial(subjects.serial());
-    if (absl::Status st = File(pl, unit, v1::SIGNAL_KIND_UNIT_SOLD); !st.ok()) {
+    if (absl::Status st = platforms_.File(pl, unit, v1::SIGNAL_KIND_UNIT_SOLD); !st.ok()) {
       return st;
     }
     if (rng_.Chance(fake ? o_.return_fake : o_.return_false)) {
       returns_[day + 2 + rng_.Below(13)].push_back({sale.platform, subjects});
     }
-    if (pl.malicious && !fake && malicious_rng_.Chance(o_.malicious_unit_share)) {
-      return File(pl, unit, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+    if (malicious && !fake && malicious_rng_.Chance(o_.malicious_unit_share)) {
+      return platforms_.File(pl, unit, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
     }
     return absl::OkStatus();
   }
@@ -381,7 +344,7 @@ class Market {
     }
     for (const Return& r : due->second) {
       if (absl::Status st =
-              File(platforms_[r.platform], r.subjects, v1::SIGNAL_KIND_RETURN_NOT_GENUINE);
+              platforms_.File(r.platform, r.subjects, v1::SIGNAL_KIND_RETURN_NOT_GENUINE);
           !st.ok()) {
         return st;
       }
@@ -394,14 +357,14 @@ class Market {
     if (o_.malicious_member < 0) {
       return absl::OkStatus();
     }
-    Platform& pl = platforms_[o_.malicious_member];
+    const int pl = o_.malicious_member;
     for (const std::string& target : targets_) {
       v1::Subjects s;
       s.set_supplier(target);
       for (int i = 0; i < o_.malicious_reports; ++i) {
         for (v1::SignalKind kind :
              {v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, v1::SIGNAL_KIND_VERIFICATION_FAILED}) {
-          if (absl::Status st = File(pl, s, kind); !st.ok()) {
+          if (absl::Status st = platforms_.File(pl, s, kind); !st.ok()) {
             return st;
           }
         }
@@ -450,69 +413,11 @@ class Market {
     }
   }
 
-  absl::StatusOr<std::vector<SubjectDigest>> Digest(const v1::Subjects& subjects) const {
-    absl::StatusOr<std::vector<NormalizedSubject>> normalized = NormalizeSubjects(subjects);
-    if (!normalized.ok()) {
-      return normalized.status();
-    }
-    std::vector<SubjectDigest> out;
-    for (const NormalizedSubject& n : *normalized) {
-      out.push_back({n.type, digester_.Make(n.type, n.value).bytes});
-    }
-    return out;
-  }
-
-  // File appends a report's records to the platform's pending batch.
-  absl::Status File(Platform& pl, const v1::Subjects& subjects, v1::SignalKind kind) {
-    absl::StatusOr<std::vector<SubjectDigest>> digests = Digest(subjects);
-    if (!digests.ok()) {
-      return digests.status();
-    }
-    for (SubjectDigest& d : *digests) {
-      v1::Record* r = pl.pending.add_records();
-      r->set_seq(++pl.seq);
-      r->set_digest(std::move(d.digest));
-      r->set_key_epoch(digester_.CurrentEpoch());
-      r->set_subject_type(d.type);
-      r->set_kind(kind);
-      r->set_weight_milli(1000);
-      r->set_day(clock_.Today());
-      r->set_ttl_days(365);
-      ++result_.records;
-    }
-    return absl::OkStatus();
-  }
-
-  // Flush hands every platform's pending batch to the models of its network.
-  absl::Status Flush() {
-    for (Platform& pl : platforms_) {
-      if (pl.pending.records_size() == 0) {
-        continue;
-      }
-      pl.pending.set_origin(pl.id);
-      pl.pending.set_first_seq(pl.pending.records(0).seq());
-      pl.pending.set_last_seq(pl.seq);
-      for (Platform& member : platforms_) {
-        if (member.network != pl.network) {
-          continue;
-        }
-        if (absl::Status st = member.model->ApplyBatch(pl.pending); !st.ok()) {
-          return st;
-        }
-      }
-      pl.pending.Clear();
-    }
-    return absl::OkStatus();
-  }
-
   const MarketOptions& o_;
   Rng rng_;
   Rng malicious_rng_;
-  SimClock clock_;
-  Digester digester_;
+  SimPlatforms platforms_;
   MarketResult result_;
-  std::vector<Tally> tallies_;  // per platform
-  std::vector<Platform> platforms_;
   std::vector<Supplier> suppliers_;
   std::vector<Counterfeiter> counterfeiters_;
   std::vector<std::string> targets_;
@@ -573,7 +478,7 @@ absl::StatusOr<MarketResult> RunMarket(const MarketOptions& options, int members
   if (!keys.ok()) {
     return keys.status();
   }
-  Market market(options, members, *keys);
+  Market market(options, members, *std::move(keys));
   return market.Run();
 }
 

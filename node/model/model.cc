@@ -99,8 +99,7 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
     // checked for an anomaly below (only when someone listens: a node
     // rebuilding its model at start-up raises nothing).
     uint32_t today = clock_.Today();
-    uint32_t window_start =
-        today >= options_.alert_window_days - 1 ? today - (options_.alert_window_days - 1) : 0;
+    uint32_t window_start = AlertWindowStart(today);
     bool watch = static_cast<bool>(alert_sink_) && state.trust > 0;
     std::vector<std::pair<std::string, uint32_t>> suppliers;
     for (const v1::Record& r : batch.records()) {
@@ -138,6 +137,11 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
   return absl::OkStatus();
 }
 
+uint32_t Model::AlertWindowStart(uint32_t today) const {
+  uint32_t span = options_.alert_window_days - 1;
+  return today >= span ? today - span : 0;
+}
+
 void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,
                          std::vector<v1::SupplierAlert>* alerts) {
   const ModelOptions& o = options_;
@@ -149,9 +153,8 @@ void Model::CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t
   if (found == evidence_.end()) {
     return;
   }
-  // The window is the last alert_window_days days including today; the
-  // history is the alert_history_days before it.
-  uint32_t window_start = today >= o.alert_window_days - 1 ? today - (o.alert_window_days - 1) : 0;
+  // The history is the alert_history_days before the window.
+  uint32_t window_start = AlertWindowStart(today);
   uint32_t history_start =
       window_start >= o.alert_history_days ? window_start - o.alert_history_days : 0;
   double bad[2] = {0, 0};

@@ -97,6 +97,9 @@ class Model {
   };
 
   uint16_t OriginIndex(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AlertWindowStart is the first day of the alert window: the last
+  // alert_window_days days, today included.
+  uint32_t AlertWindowStart(uint32_t today) const;
   // CheckAnomaly raises an alert for the supplier `digest` if its recent
   // adverse rate rose against its history and none was raised this window.
   void CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,

@@ -7,6 +7,12 @@
 #include "node/core/subject_normalizer.h"
 
 namespace authnet {
+
+double ReputationRate(double adverse, double passed, const ModelOptions& o) {
+  return (adverse + o.reputation_prior_bad) /
+         (adverse + passed + o.reputation_prior_bad + o.reputation_prior_good);
+}
+
 namespace {
 
 // How strongly each kind of evidence says "counterfeit" about an item.
@@ -150,12 +156,6 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
   return v;
 }
 
-// SmoothedRate is the Beta-smoothed share of adverse outcomes.
-double SmoothedRate(double bad, double good, const ModelOptions& o) {
-  return (bad + o.reputation_prior_bad) /
-         (bad + good + o.reputation_prior_bad + o.reputation_prior_good);
-}
-
 SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                   uint32_t today, const ModelOptions& o) {
   SubjectVerdict v;
@@ -183,7 +183,7 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   if (bad <= 0) {
     return v;
   }
-  double rate = SmoothedRate(bad, good, o);
+  double rate = ReputationRate(bad, good, o);
   v.risk = rate;
   // Decide on evidence where no other member weighs more than the k-th most
   // adverse member (k = deny_min_members): a member above it has all its
@@ -202,7 +202,7 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
     kept_bad += t.bad * scale;
     kept_good += t.good * scale;
   }
-  double robust_rate = SmoothedRate(kept_bad, kept_good, o);
+  double robust_rate = ReputationRate(kept_bad, kept_good, o);
   if (kept_bad > 0 && robust_rate >= o.reputation_deny_rate &&
       kept_bad + kept_good >= o.reputation_min_evidence) {
     v.decision = v1::DECISION_DENY;
@@ -238,9 +238,6 @@ double AdverseOutcomes(v1::SignalKind kind) {
   return kind > 0 && kind < kSignalKinds ? kReputationBad[kind] : 0;
 }
 
-double ReputationRate(double adverse, double passed, const ModelOptions& options) {
-  return SmoothedRate(adverse, passed, options);
-}
 
 SubjectVerdict EvaluateSubject(v1::SubjectType type, std::span<const OriginEvidence> evidence,
                                uint32_t today, const ModelOptions& options) {
