@@ -1,5 +1,4 @@
 // authnet-bench: benchmark and simulation programs (bench/README.md).
-//   authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/market_sim.h"
+#include "bench/modes.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
 
@@ -17,7 +17,27 @@ namespace authnet::bench {
 namespace {
 
 constexpr char kUsage[] =
-    "usage:\n"
+    "usage: authnet-bench MODE [options] [--json]\n"
+    "Each mode prints a table; with --json it ends with one JSON object on its own line.\n"
+    "Progress goes to stderr. Figures and targets: bench/README.md.\n"
+    "\n"
+    "  authnet-bench check [--concurrency C] [--duration S]\n"
+    "    SDK -> node unary Check over loopback, beside a bare gRPC echo (default 1 caller, 10 s)\n"
+    "  authnet-bench check-batch [--duration S] [--batch N] [--concurrency C]\n"
+    "    CheckBatch of N checks of 4 subjects each (default 1000 checks, 2 callers)\n"
+    "  authnet-bench report [--concurrency C] [--duration S]\n"
+    "    durable Report calls (default 32 callers)\n"
+    "  authnet-bench ingest [--records N] [--batch N]\n"
+    "    one node pulls N signed records from another over mutual TLS (default 1,000,000)\n"
+    "  authnet-bench sync [--records N] [--diff D] [--origins O]\n"
+    "    one sync round between two nodes sharing N records of O origins, D apart,\n"
+    "    then an idle re-check (default 100,000 records, 0 apart, 100 origins)\n"
+    "  authnet-bench converge [--nodes M] [--repeats R]\n"
+    "    M nodes each dialing about 3 others: time from a report until all hold it\n"
+    "    (default 16 nodes, 50 reports)\n"
+    "  authnet-bench scale [--records N] [--duration S]\n"
+    "    authnetd on a data dir of N records beside one of 10,000: memory, start-up,\n"
+    "    check latency (default 10,000,000 records)\n"
     "  authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]\n"
     "    plays a seeded market of 8 platforms through the real model, alone and in\n"
     "    networks of 2, 4 and 8, and with one malicious member; prints recall of\n"
@@ -143,8 +163,16 @@ int main(int argc, char** argv) {
     return words.empty() ? 2 : 0;
   }
   std::vector<std::string> rest(words.begin() + 1, words.end());
-  if (words[0] == "sim") {
-    return authnet::bench::RunSim(rest);
+  using Mode = int (*)(const std::vector<std::string>&);
+  const std::pair<const char*, Mode> modes[] = {
+      {"sim", authnet::bench::RunSim},          {"check", authnet::bench::RunCheck},
+      {"check-batch", authnet::bench::RunCheckBatch}, {"report", authnet::bench::RunReport},
+      {"ingest", authnet::bench::RunIngest},    {"sync", authnet::bench::RunSync},
+      {"converge", authnet::bench::RunConverge}, {"scale", authnet::bench::RunScale}};
+  for (const auto& [name, run] : modes) {
+    if (words[0] == name) {
+      return run(rest);
+    }
   }
   return authnet::bench::Usage("unknown mode '" + words[0] + "'");
 }

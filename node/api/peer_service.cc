@@ -1,6 +1,7 @@
 #include "node/api/peer_service.h"
 
 #include <map>
+#include <optional>
 
 #include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
@@ -14,25 +15,6 @@ absl::StatusOr<std::string> PeerService::Authorize(grpc::CallbackServerContext* 
     log_->warn("refused peer call from {}: {}", ctx->peer(), std::string(peer.status().message()));
   }
   return peer;
-}
-
-std::map<std::string, uint64_t> PeerService::ServedHeads() const {
-  std::shared_ptr<const Roster> roster = roster_.Current();
-  std::map<std::string, uint64_t> heads = model_.VersionVector();
-  std::erase_if(heads, [&](const auto& entry) {
-    const v1::RosterMember* m = roster->Find(entry.first);
-    return m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE;
-  });
-  return heads;
-}
-
-v1::SyncEvent PeerService::Event() const {
-  v1::SyncEvent event;
-  event.set_roster_version(roster_.Current()->version());
-  for (const auto& [origin, seq] : ServedHeads()) {
-    (*event.mutable_heads())[origin] = seq;
-  }
-  return event;
 }
 
 grpc::ServerUnaryReactor* PeerService::GetRoster(grpc::CallbackServerContext* ctx,
@@ -71,8 +53,21 @@ grpc::ServerUnaryReactor* PeerService::Pull(grpc::CallbackServerContext* ctx,
     reactor->Finish(ToGrpcStatus(peer.status()));
     return reactor;
   }
+  std::map<std::string, uint64_t> heads = ServedHeads(model_, *roster_.Current());
+  if (!req->heads_sha256().empty()) {
+    if (HeadsSha256(heads) == req->heads_sha256()) {
+      resp->set_in_sync(true);
+    } else {
+      resp->mutable_heads()->insert(heads.begin(), heads.end());
+    }
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
   std::map<std::string, uint64_t> have(req->have().begin(), req->have().end());
-  reader_.Pull(std::move(have), ServedHeads(), req->max_records(),
+  if (req->listed_only()) {
+    std::erase_if(heads, [&](const auto& entry) { return !have.contains(entry.first); });
+  }
+  reader_.Pull(std::move(have), std::move(heads), req->max_records(),
                [reactor, resp](absl::StatusOr<PullResult> result) {
                  if (result.ok()) {
                    for (v1::SignedBatch& b : result->batches) {
@@ -91,9 +86,34 @@ grpc::ServerWriteReactor<v1::SyncEvent>* PeerService::Subscribe(
   if (!peer.ok()) {
     return new RefusedStream<v1::SyncEvent>(peer.status());
   }
-  // One event per poke: the current state, so a burst of commits is one event.
-  auto next = [this](bool poked) -> std::optional<v1::SyncEvent> {
-    return poked ? std::optional<v1::SyncEvent>(Event()) : std::nullopt;
+  // The first event carries the digest of this node's heads; each poke after
+  // it, the heads that moved since the last event (none moved: no event).
+  // A burst of commits is one event.
+  auto sent = std::make_shared<std::optional<std::map<std::string, uint64_t>>>();
+  auto last_roster = std::make_shared<uint64_t>(0);
+  auto next = [this, sent, last_roster](bool poked) -> std::optional<v1::SyncEvent> {
+    if (!poked) {
+      return std::nullopt;
+    }
+    std::shared_ptr<const Roster> roster = roster_.Current();
+    std::map<std::string, uint64_t> heads = ServedHeads(model_, *roster);
+    v1::SyncEvent event;
+    event.set_roster_version(roster->version());
+    if (sent->has_value()) {
+      for (const auto& [origin, seq] : heads) {
+        auto before = (*sent)->find(origin);
+        if (before == (*sent)->end() || before->second != seq) {
+          (*event.mutable_heads())[origin] = seq;
+        }
+      }
+      if (event.heads().empty() && roster->version() == *last_roster) {
+        return std::nullopt;
+      }
+    }
+    event.set_heads_sha256(HeadsSha256(heads));
+    *sent = std::move(heads);
+    *last_roster = roster->version();
+    return event;
   };
   // The stream ends once its caller is no longer an active member presenting
   // its enrolled certificate.

@@ -33,12 +33,6 @@ class PeerService final : public v1::PeerService::CallbackService {
   grpc::ServerWriteReactor<v1::SyncEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                      const v1::SubscribeRequest* req) override;
 
-  // Event returns this node's current sync state.
-  v1::SyncEvent Event() const;
-
-  // ServedHeads is the version vector peers are offered: only origins active
-  // in the current roster (others' batches would be refused anyway).
-  std::map<std::string, uint64_t> ServedHeads() const;
 
  private:
   // Authorize returns the calling member's id, logging refusals.

@@ -67,6 +67,8 @@ class Node {
   int api_port() const { return api_port_; }
   int peer_port() const { return peer_port_; }
   const std::string& member_id() const { return bundle_->member_id(); }
+  // model is what Check answers from (benchmarks watch it converge).
+  const Model& model() const { return *model_; }
 
  private:
   Node() = default;

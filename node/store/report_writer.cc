@@ -8,6 +8,21 @@
 
 namespace authnet {
 
+std::string BatchSignedMessage(absl::string_view body) {
+  return absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), body);
+}
+
+absl::StatusOr<StoredBatch> SignBatch(const v1::BatchBody& body, const crypto::Ed25519Key& key) {
+  StoredBatch out{body.origin(), body.first_seq(), body.last_seq(), {}};
+  out.batch.set_body(body.SerializeAsString());
+  absl::StatusOr<std::string> sig = key.Sign(BatchSignedMessage(out.batch.body()));
+  if (!sig.ok()) {
+    return sig.status();
+  }
+  out.batch.set_signature(*std::move(sig));
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<ReportWriter>> ReportWriter::Create(
     Options options, LogStore& store, Model& model, const crypto::Ed25519Key& signing_key,
     std::string network, std::string origin, std::shared_ptr<spdlog::logger> log) {
@@ -248,15 +263,11 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
   absl::Status st;
   if (body.records_size() > 0) {
     body.set_last_seq(next - 1);
-    StoredBatch& own =
-        to_store.emplace_back(StoredBatch{origin_, body.first_seq(), body.last_seq(), {}});
-    own.batch.set_body(body.SerializeAsString());
-    absl::StatusOr<std::string> sig = signing_key_.Sign(
-        absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), own.batch.body()));
-    if (sig.ok()) {
-      own.batch.set_signature(*sig);
+    absl::StatusOr<StoredBatch> own = SignBatch(body, signing_key_);
+    if (own.ok()) {
+      to_store.push_back(*std::move(own));
     } else {
-      st = sig.status();
+      st = own.status();
     }
   }
   std::move(ingested.begin(), ingested.end(), std::back_inserter(to_store));

@@ -45,6 +45,14 @@ struct IngestResult {
 
 using IngestCallback = absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&>;
 
+// BatchSignedMessage is what an origin signs for a batch: "authnet/v1/batch\0"
+// followed by the serialized BatchBody.
+std::string BatchSignedMessage(absl::string_view body);
+
+// SignBatch serializes `body` and signs it with the origin's `key`.
+[[nodiscard]] absl::StatusOr<StoredBatch> SignBatch(const v1::BatchBody& body,
+                                                    const crypto::Ed25519Key& key);
+
 // ReportWriter is the store's single writer thread (DESIGN.md §5). Reports
 // and retractions queue up; the thread takes everything queued, assigns
 // sequence numbers, signs one batch for the lot, commits it in one durable

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/crypto/ed25519_key.h"
+#include "node/store/report_writer.h"
 
 namespace authnet {
 namespace {
@@ -55,8 +56,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
     return absl::PermissionDeniedError(
         absl::StrCat("batch origin '", body.origin(), "' is not an active member"));
   }
-  std::string message = absl::StrCat(absl::string_view("authnet/v1/batch\0", 17), batch.body());
-  if (!crypto::VerifyEd25519(origin->signing_public_key(), message, batch.signature())) {
+  if (!crypto::VerifyEd25519(origin->signing_public_key(), BatchSignedMessage(batch.body()),
+                             batch.signature())) {
     return absl::PermissionDeniedError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
                                                     "..", body.last_seq(),
                                                     " fails its origin's signature"));

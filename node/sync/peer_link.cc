@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/crypto/certificate_authority.h"
 #include "node/sync/batch_verifier.h"
+#include "node/sync/sync_feed.h"
 
 namespace authnet {
 namespace {
@@ -198,52 +199,77 @@ absl::Status PeerLink::Session() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
   auto channel = grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
   std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
-
-  if (absl::Status st = SyncRoster(*stub); !st.ok()) {
-    return st;
-  }
-  if (absl::Status st = PullAll(*stub); !st.ok()) {
-    return st;
-  }
-  if (!connected_.exchange(true)) {
-    log_->info("connected to {}", Describe());
-  }
-  grpc::ClientContext ctx;
-  if (!BeginCall(&ctx, options_.resync_period)) {
-    return absl::CancelledError("stopping");
-  }
-  std::unique_ptr<grpc::ClientReader<v1::SyncEvent>> stream =
-      stub->Subscribe(&ctx, v1::SubscribeRequest());
-  v1::SyncEvent event;
-  absl::Status st;
-  while (stream->Read(&event)) {
-    if (event.roster_version() > roster_.Current()->version()) {
-      st = SyncRoster(*stub);
-    }
-    bool behind = false;
-    for (const auto& [origin, seq] : event.heads()) {
-      behind = behind || seq > model_.LastSeq(origin);
-    }
-    if (st.ok() && behind) {
-      st = PullAll(*stub);
-    }
-    if (!st.ok()) {
-      ctx.TryCancel();
+  // Handshake first, so a round measures sync traffic alone. Best effort: if
+  // the connection is not up in time, the first call reports why.
+  for (auto until = std::chrono::steady_clock::now() + options_.call_timeout;;) {
+    grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+    if (state == GRPC_CHANNEL_READY || std::chrono::steady_clock::now() >= until) {
       break;
     }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ || reconnect_) {
+        return absl::CancelledError("stopping");
+      }
+    }
+    channel->WaitForStateChange(state,
+                                std::chrono::system_clock::now() + std::chrono::milliseconds(50));
   }
-  grpc::Status finished = stream->Finish();
-  EndCall(&ctx);
-  if (!st.ok()) {
+
+  // Rosters first: a member enrolled after the peer started introduces
+  // itself here, before the peer would refuse its calls.
+  SyncRoundStats stats;
+  if (absl::Status st = SyncRoster(*stub, /*offer=*/true, &stats); !st.ok()) {
     return st;
   }
-  if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::OkStatus();  // time for the periodic full re-sync
+  stats = SyncRoundStats();
+  if (options_.on_round_start) {
+    options_.on_round_start();
   }
-  return finished.ok() ? absl::OkStatus() : FromGrpc(finished);
+  while (true) {
+    grpc::ClientContext ctx;
+    if (!BeginCall(&ctx, options_.resync_period)) {
+      return absl::CancelledError("stopping");
+    }
+    std::unique_ptr<grpc::ClientReader<v1::SyncEvent>> stream =
+        stub->Subscribe(&ctx, v1::SubscribeRequest());
+    ++stats.calls;
+    v1::SyncEvent event;
+    absl::Status st;
+    bool first = true;
+    while (stream->Read(&event)) {
+      st = OnEvent(*stub, event, first, &stats);
+      if (first && st.ok()) {
+        first = false;
+        if (options_.on_round_end) {
+          options_.on_round_end(stats);
+        }
+        if (!connected_.exchange(true)) {
+          log_->info("connected to {}", Describe());
+        }
+      }
+      if (!st.ok()) {
+        ctx.TryCancel();
+        break;
+      }
+    }
+    grpc::Status finished = stream->Finish();
+    EndCall(&ctx);
+    if (!st.ok()) {
+      return st;
+    }
+    if (finished.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED || first) {
+      return finished.ok() ? absl::OkStatus() : FromGrpc(finished);
+    }
+    // Time for the periodic re-check, on the same connection.
+    stats = SyncRoundStats();
+    if (options_.on_round_start) {
+      options_.on_round_start();
+    }
+  }
 }
 
-absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub) {
+absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub, bool offer, SyncRoundStats* stats) {
   grpc::ClientContext ctx;
   if (!BeginCall(&ctx, options_.call_timeout)) {
     return absl::CancelledError("stopping");
@@ -251,10 +277,13 @@ absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub) {
   v1::GetRosterRequest req;
   std::shared_ptr<const Roster> mine = roster_.Current();
   req.set_known_version(mine->version());
-  *req.mutable_offer() = mine->signed_roster();
+  if (offer) {
+    *req.mutable_offer() = mine->signed_roster();
+  }
   v1::GetRosterResponse resp;
   grpc::Status st = stub.GetRoster(&ctx, req, &resp);
   EndCall(&ctx);
+  ++stats->calls;
   if (!st.ok()) {
     return FromGrpc(st);
   }
@@ -268,19 +297,69 @@ absl::Status PeerLink::SyncRoster(v1::PeerService::Stub& stub) {
   return absl::OkStatus();
 }
 
-absl::Status PeerLink::PullAll(v1::PeerService::Stub& stub) {
+absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent& event, bool first,
+                               SyncRoundStats* stats) {
+  uint64_t mine = roster_.Current()->version();
+  if (event.roster_version() != mine) {
+    // Newer: fetch it. Older: hand the peer ours.
+    if (absl::Status st = SyncRoster(stub, event.roster_version() < mine, stats); !st.ok()) {
+      return st;
+    }
+  }
+  std::vector<std::string> behind;
+  for (const auto& [origin, seq] : event.heads()) {
+    if (seq > model_.LastSeq(origin)) {
+      behind.push_back(origin);
+    }
+  }
+  if (!behind.empty()) {
+    return PullListed(stub, behind, stats);
+  }
+  if (first && event.heads_sha256() != HeadsSha256(ServedHeads(model_, *roster_.Current()))) {
+    return Round(stub, stats);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats) {
+  grpc::ClientContext ctx;
+  if (!BeginCall(&ctx, options_.call_timeout)) {
+    return absl::CancelledError("stopping");
+  }
+  v1::PullRequest req;
+  req.set_heads_sha256(HeadsSha256(ServedHeads(model_, *roster_.Current())));
+  v1::PullResponse resp;
+  grpc::Status st = stub.Pull(&ctx, req, &resp);
+  EndCall(&ctx);
+  ++stats->calls;
+  if (!st.ok()) {
+    return FromGrpc(st);
+  }
+  std::vector<std::string> behind;
+  for (const auto& [origin, seq] : resp.heads()) {
+    if (seq > model_.LastSeq(origin)) {
+      behind.push_back(origin);
+    }
+  }
+  return behind.empty() ? absl::OkStatus() : PullListed(stub, behind, stats);
+}
+
+absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
+                                  const std::vector<std::string>& origins, SyncRoundStats* stats) {
   while (true) {
     grpc::ClientContext ctx;
     if (!BeginCall(&ctx, options_.call_timeout)) {
       return absl::CancelledError("stopping");
     }
     v1::PullRequest req;
-    for (const auto& [origin, seq] : model_.VersionVector()) {
-      (*req.mutable_have())[origin] = seq;
+    req.set_listed_only(true);
+    for (const std::string& origin : origins) {
+      (*req.mutable_have())[origin] = model_.LastSeq(origin);
     }
     v1::PullResponse resp;
     grpc::Status st = stub.Pull(&ctx, req, &resp);
     EndCall(&ctx);
+    ++stats->calls;
     if (!st.ok()) {
       return FromGrpc(st);
     }
@@ -305,6 +384,7 @@ absl::Status PeerLink::PullAll(v1::PeerService::Stub& stub) {
     if (!result.ok()) {
       return result.status();
     }
+    stats->batches += result->stored;
     if (!resp.more() || (result->stored == 0 && result->duplicates == 0)) {
       return absl::OkStatus();  // done, or nothing usable: stop rather than spin
     }

@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -27,25 +29,42 @@ struct TlsIdentity {
   std::string key_pem;
 };
 
+// SyncRoundStats is what one sync round with a peer took: from a connection
+// ready (or a periodic re-check on it) until this node holds what the peer
+// served at the round's start.
+struct SyncRoundStats {
+  int calls = 0;         // calls made (a Subscribe stream opened counts one)
+  uint64_t batches = 0;  // batches received and stored
+};
+
 // PeerLinkOptions tunes one outgoing peer connection.
 struct PeerLinkOptions {
   // Reconnect backoff: doubles from min to max, with +-50% jitter.
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{5000};
-  // A Subscribe stream is re-opened this often; each re-open starts with a
-  // full pull, which repairs anything a stream missed.
+  // A Subscribe stream is re-opened this often, on the same connection; its
+  // first event compares heads digests and starts a sync round if they
+  // differ, which repairs anything a stream missed.
   std::chrono::milliseconds resync_period{15000};
   // Deadline of every unary call to the peer.
   std::chrono::milliseconds call_timeout{10000};
+  // Observers of sync rounds (authnet-bench), called on the link's thread
+  // when a round starts and when it ends.
+  std::function<void()> on_round_start;
+  std::function<void(const SyncRoundStats&)> on_round_end;
 };
 
 // PeerLink keeps this node in sync with one peer address, on its own
 // thread: it dials over mutual TLS (the server must present a certificate of
-// an active roster member), adopts a newer roster the peer holds, pulls every
-// batch the peer has beyond this node's version vector, verifies each one
-// and hands it to the writer, then follows the peer's Subscribe stream and
-// pulls again whenever the peer's state moves ahead. On any failure it
-// reconnects with jittered exponential backoff. Thread-safe.
+// an active roster member), exchanges rosters, then follows the peer's
+// Subscribe stream. The stream's first event carries the digest of the
+// peer's heads: if this node's differ, a sync round asks for the peer's
+// heads and pulls the batches of the origins it lags on. Each later event
+// names the origins that moved, and the link pulls those. Every batch is
+// verified before the writer stores it. The stream is re-opened every
+// resync_period on the same connection (an idle re-check costs one event);
+// on any failure the link reconnects with jittered exponential backoff.
+// Thread-safe.
 class PeerLink {
  public:
   // References must outlive the link.
@@ -74,8 +93,19 @@ class PeerLink {
 
   void Run();
   absl::Status Session();
-  absl::Status SyncRoster(v1::PeerService::Stub& stub);
-  absl::Status PullAll(v1::PeerService::Stub& stub);
+  // SyncRoster fetches the peer's roster if newer; with `offer`, it hands
+  // the peer ours first.
+  absl::Status SyncRoster(v1::PeerService::Stub& stub, bool offer, SyncRoundStats* stats);
+  // OnEvent acts on one SyncEvent: roster first, then the origins it names,
+  // or (on a stream's first event) a round if the heads digests differ.
+  absl::Status OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent& event, bool first,
+                       SyncRoundStats* stats);
+  // Round asks whether the peer's heads hash like ours, and if not, pulls
+  // what we lag on.
+  absl::Status Round(v1::PeerService::Stub& stub, SyncRoundStats* stats);
+  // PullListed pulls the peer's batches of `origins` beyond what we hold.
+  absl::Status PullListed(v1::PeerService::Stub& stub, const std::vector<std::string>& origins,
+                          SyncRoundStats* stats);
   // BeginCall sets `ctx`'s deadline and makes it cancellable by
   // RequestStop/Reconnect until EndCall(ctx); false if the link is stopping
   // or reconnecting (then make no call). Calls may nest (a pull inside the

@@ -1,14 +1,25 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "node/bundle/roster.h"
+#include "node/model/model.h"
 
 namespace authnet {
+
+// ServedHeads is the part of `model`'s version vector a node serves its
+// peers and compares with theirs: origins that are active members of `roster`.
+std::map<std::string, uint64_t> ServedHeads(const Model& model, const Roster& roster);
+
+// HeadsSha256 hashes heads (origin -> seq) canonically: nodes holding the
+// same heads compute the same 32 bytes, so an idle sync round compares one
+// hash instead of a vector as long as the roster.
+std::string HeadsSha256(const std::map<std::string, uint64_t>& heads);
 
 // SyncFeed tells subscribed peers that this node's sync state changed: new
 // batches were committed or a roster was adopted. It holds no data itself;

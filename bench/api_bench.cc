@@ -1,0 +1,275 @@
+// authnet-bench check, check-batch and report: the SDK against one node over
+// loopback, beside a bare gRPC echo service started in the same process.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "authnet/client.h"
+#include "bench/catalog.h"
+#include "bench/echo.grpc.pb.h"
+#include "bench/load.h"
+#include "bench/modes.h"
+
+namespace authnet::bench {
+namespace {
+
+constexpr uint64_t kCatalogUnits = 10'000;
+
+class EchoServiceImpl final : public EchoService::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const EchoMessage* req,
+                                 EchoMessage* resp) override {
+    resp->set_payload(req->payload());
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// ApiNode is one node holding the catalog's evidence, and an SDK client.
+struct ApiNode {
+  std::unique_ptr<BenchNetwork> net;
+  std::unique_ptr<Client> client;
+  Catalog catalog{kCatalogUnits};
+};
+
+absl::StatusOr<ApiNode> StartApiNode(uint64_t records) {
+  ApiNode out;
+  absl::StatusOr<std::unique_ptr<BenchNetwork>> net = BenchNetwork::Create(1);
+  if (!net.ok()) {
+    return net.status();
+  }
+  out.net = *std::move(net);
+  absl::StatusOr<const MemberBundle*> bundle = out.net->bundle(0);
+  if (!bundle.ok()) {
+    return bundle.status();
+  }
+  if (records > 0) {
+    Digester digester((*bundle)->network_keys());
+    absl::StatusOr<std::vector<StoredBatch>> batches = out.net->SignBatches(
+        0, 1, records, 4096, out.catalog.Records(digester, out.net->clock().Today()));
+    if (!batches.ok()) {
+      return batches.status();
+    }
+    if (absl::Status st = out.net->Preload(0, *batches); !st.ok()) {
+      return st;
+    }
+  }
+  if (absl::Status st = out.net->Start(0); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Create({.target = out.net->api_target(0), .deadline = std::chrono::seconds(5)});
+  if (!client.ok()) {
+    return client.status();
+  }
+  out.client = *std::move(client);
+  return out;
+}
+
+void ReportLoad(const char* what, const LoadResult& r) {
+  Progress("  %s: %llu calls in %.1f s, %llu errors", what,
+           static_cast<unsigned long long>(r.calls), r.seconds,
+           static_cast<unsigned long long>(r.errors));
+}
+
+}  // namespace
+
+int RunCheck(const std::vector<std::string>& args) {
+  const std::string mode = "check";
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration"}, {"json"});
+  if (!f.ok()) {
+    return UsageError(mode, std::string(f.status().message()));
+  }
+  absl::StatusOr<int64_t> callers = FlagInt(*f, "concurrency", 1, 1, 1024);
+  absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
+  if (!callers.ok() || !duration.ok()) {
+    return UsageError(mode, std::string((callers.ok() ? duration : callers).status().message()));
+  }
+  Progress("starting a node holding %llu records and an echo service...",
+           static_cast<unsigned long long>(kCatalogUnits));
+  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits);
+  if (!node.ok()) {
+    return Failure(mode, std::string(node.status().message()));
+  }
+  EchoServiceImpl echo_service;
+  int echo_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
+  builder.RegisterService(&echo_service);
+  std::unique_ptr<grpc::Server> echo_server = builder.BuildAndStart();
+  if (echo_server == nullptr) {
+    return Failure(mode, "could not start the echo service on 127.0.0.1");
+  }
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // as the SDK's channel
+  auto echo_stub = EchoService::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", echo_port), grpc::InsecureChannelCredentials(), channel_args));
+
+  // The echo carries a payload the size of a serialized CheckRequest.
+  std::vector<Subjects> checks;
+  std::vector<std::string> payloads;
+  for (uint64_t i = 0; i < 1024; ++i) {
+    checks.push_back(node->catalog.CheckFor(i * 7919));
+    v1::CheckRequest req;
+    req.mutable_subjects()->set_gtin(checks.back().gtin);
+    req.mutable_subjects()->set_serial(checks.back().serial);
+    req.mutable_subjects()->set_supplier(checks.back().supplier);
+    req.mutable_subjects()->set_seller(checks.back().seller);
+    payloads.push_back(req.SerializeAsString());
+  }
+  std::vector<uint64_t> next(*callers, 0);
+  auto check_call = [&](int c) {
+    absl::StatusOr<CheckResult> r = node->client->Check(checks[next[c]++ % checks.size()]);
+    return r.ok() && !r->degraded;
+  };
+  auto echo_call = [&](int c) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    EchoMessage req;
+    req.set_payload(payloads[next[c]++ % payloads.size()]);
+    EchoMessage resp;
+    return echo_stub->Echo(&ctx, req, &resp).ok();
+  };
+  Progress("warming up...");
+  RunLoad(static_cast<int>(*callers), 0.5, echo_call);
+  RunLoad(static_cast<int>(*callers), 0.5, check_call);
+  // Alternate halves so drift on a noisy machine hits both alike.
+  LoadResult node_load;
+  LoadResult echo_load;
+  double half = static_cast<double>(*duration) / 2;
+  for (int round = 0; round < 2; ++round) {
+    Progress("round %d of 2: echo, then check, %lld callers, %.1f s each...", round + 1,
+             static_cast<long long>(*callers), half);
+    echo_load.Merge(RunLoad(static_cast<int>(*callers), half, echo_call));
+    node_load.Merge(RunLoad(static_cast<int>(*callers), half, check_call));
+  }
+  ReportLoad("echo", echo_load);
+  ReportLoad("check", node_load);
+  if (node_load.errors > 0 || echo_load.errors > 0) {
+    return Failure(mode, "calls failed during the run; see the counts above");
+  }
+  Results results;
+  results.Add("callers", static_cast<double>(*callers), "callers");
+  results.Add("qps", node_load.qps(), "check qps", "calls/s");
+  results.Add("p50_us", node_load.latency.Percentile(0.5), "check p50", "us");
+  results.Add("p99_us", node_load.latency.Percentile(0.99), "check p99", "us");
+  results.Add("echo_qps", echo_load.qps(), "echo qps", "calls/s");
+  results.Add("echo_p50_us", echo_load.latency.Percentile(0.5), "echo p50", "us");
+  results.Add("echo_p99_us", echo_load.latency.Percentile(0.99), "echo p99", "us");
+  results.Add("p50_ratio", node_load.latency.Percentile(0.5) / echo_load.latency.Percentile(0.5),
+              "p50 check/echo", "(target <= 1.3 with 1 caller)");
+  results.Add("p99_ratio", node_load.latency.Percentile(0.99) / echo_load.latency.Percentile(0.99),
+              "p99 check/echo", "(target <= 1.5 with 1 caller)");
+  results.Add("qps_ratio", node_load.qps() / echo_load.qps(), "qps check/echo",
+              "(target >= 0.9 with 32 callers)");
+  results.Print(f->Has("json"));
+  echo_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return 0;
+}
+
+int RunCheckBatch(const std::vector<std::string>& args) {
+  const std::string mode = "check-batch";
+  absl::StatusOr<ParsedFlags> f =
+      ParseFlags(args, {"duration", "batch", "concurrency"}, {"json"});
+  if (!f.ok()) {
+    return UsageError(mode, std::string(f.status().message()));
+  }
+  absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
+  absl::StatusOr<int64_t> batch = FlagInt(*f, "batch", 1000, 1, 10'000);
+  absl::StatusOr<int64_t> callers = FlagInt(*f, "concurrency", 2, 1, 64);
+  for (const auto* v : {&duration, &batch, &callers}) {
+    if (!v->ok()) {
+      return UsageError(mode, std::string(v->status().message()));
+    }
+  }
+  Progress("starting a node holding %llu records...",
+           static_cast<unsigned long long>(kCatalogUnits));
+  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits);
+  if (!node.ok()) {
+    return Failure(mode, std::string(node.status().message()));
+  }
+  // Each check names a unit (gtin + serial), its supplier and its seller:
+  // four subjects digested and looked up.
+  constexpr int kSubjectsPerCheck = 4;
+  std::vector<std::vector<Subjects>> batches(8);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (int64_t i = 0; i < *batch; ++i) {
+      batches[b].push_back(node->catalog.CheckFor(b * 100'003 + i * 31));
+    }
+  }
+  std::vector<uint64_t> next(*callers, 0);
+  auto call = [&](int c) {
+    absl::StatusOr<std::vector<CheckResult>> r =
+        node->client->CheckBatch(batches[next[c]++ % batches.size()]);
+    return r.ok() && !r->empty() && !r->front().degraded;
+  };
+  Progress("warming up...");
+  RunLoad(static_cast<int>(*callers), 0.5, call);
+  Progress("CheckBatch of %lld checks (%d subjects each), %lld callers, %lld s...",
+           static_cast<long long>(*batch), kSubjectsPerCheck, static_cast<long long>(*callers),
+           static_cast<long long>(*duration));
+  LoadResult load = RunLoad(static_cast<int>(*callers), static_cast<double>(*duration), call);
+  ReportLoad("check-batch", load);
+  if (load.errors > 0) {
+    return Failure(mode, "calls failed during the run; see the counts above");
+  }
+  double subjects = load.qps() * static_cast<double>(*batch) * kSubjectsPerCheck;
+  Results results;
+  results.Add("batch", static_cast<double>(*batch), "checks per call");
+  results.Add("subjects_per_check", kSubjectsPerCheck, "subjects per check");
+  results.Add("calls_per_s", load.qps(), "calls", "calls/s");
+  results.Add("checks_per_s", load.qps() * static_cast<double>(*batch), "checks", "checks/s");
+  results.Add("subjects_per_s", subjects, "subjects", "subjects/s (target >= 1,000,000)");
+  results.Add("call_p50_us", load.latency.Percentile(0.5), "call p50", "us");
+  results.Add("call_p99_us", load.latency.Percentile(0.99), "call p99", "us");
+  results.Print(f->Has("json"));
+  return 0;
+}
+
+int RunReport(const std::vector<std::string>& args) {
+  const std::string mode = "report";
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration"}, {"json"});
+  if (!f.ok()) {
+    return UsageError(mode, std::string(f.status().message()));
+  }
+  absl::StatusOr<int64_t> callers = FlagInt(*f, "concurrency", 32, 1, 1024);
+  absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
+  if (!callers.ok() || !duration.ok()) {
+    return UsageError(mode, std::string((callers.ok() ? duration : callers).status().message()));
+  }
+  Progress("starting a node...");
+  absl::StatusOr<ApiNode> node = StartApiNode(0);
+  if (!node.ok()) {
+    return Failure(mode, std::string(node.status().message()));
+  }
+  std::atomic<uint64_t> counter{0};
+  auto call = [&](int) {
+    uint64_t i = counter++;
+    absl::StatusOr<ReportResult> r =
+        node->client->Report(node->catalog.CheckFor(i), SignalKind::kUnitSold, 1.0,
+                             absl::StrCat("bench-", i));
+    return r.ok() && r->accepted > 0;
+  };
+  Progress("warming up...");
+  RunLoad(static_cast<int>(*callers), 0.5, call);
+  Progress("Report (unit, supplier and seller: 3 records each, idempotency key, durable), "
+           "%lld callers, %lld s...",
+           static_cast<long long>(*callers), static_cast<long long>(*duration));
+  LoadResult load = RunLoad(static_cast<int>(*callers), static_cast<double>(*duration), call);
+  ReportLoad("report", load);
+  if (load.errors > 0) {
+    return Failure(mode, "reports failed during the run; see the counts above");
+  }
+  Results results;
+  results.Add("callers", static_cast<double>(*callers), "callers");
+  results.Add("reports_per_s", load.qps(), "durable reports", "reports/s (target >= 20,000)");
+  results.Add("p50_us", load.latency.Percentile(0.5), "report p50", "us");
+  results.Add("p99_us", load.latency.Percentile(0.99), "report p99", "us");
+  results.Print(f->Has("json"));
+  return 0;
+}
+
+}  // namespace authnet::bench
