@@ -1,6 +1,6 @@
 #include "node/core/digester.h"
 
-#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 
 #include <cstdlib>
 
@@ -9,34 +9,47 @@
 
 namespace authnet {
 
-namespace {
-
-std::string HmacSha256(const NetworkKey& key, absl::string_view message) {
-  std::string out(32, '\0');
-  unsigned int len = 32;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-           reinterpret_cast<unsigned char*>(out.data()), &len) == nullptr ||
-      len != 32) {
-    // HMAC-SHA256 over memory cannot fail short of a broken OpenSSL build;
-    // carrying on would yield a digest that matches nothing.
-    std::abort();
+Digester::Digester(NetworkKeys keys) : keys_(std::move(keys)) {
+  const NetworkKey& key = keys_.Key(keys_.CurrentEpoch());
+  static_assert(sizeof(NetworkKey) <= SHA256_CBLOCK);
+  unsigned char ipad[SHA256_CBLOCK];
+  unsigned char opad[SHA256_CBLOCK];
+  for (size_t i = 0; i < SHA256_CBLOCK; ++i) {
+    unsigned char k = i < key.size() ? key[i] : 0;
+    ipad[i] = k ^ 0x36;
+    opad[i] = k ^ 0x5c;
   }
+  SHA256_Init(&inner_);
+  SHA256_Update(&inner_, ipad, sizeof(ipad));
+  SHA256_Init(&outer_);
+  SHA256_Update(&outer_, opad, sizeof(opad));
+  OPENSSL_cleanse(ipad, sizeof(ipad));
+  OPENSSL_cleanse(opad, sizeof(opad));
+}
+
+std::string Digester::Hmac(absl::string_view domain, absl::string_view value) const {
+  static constexpr absl::string_view kPrefix = "authnet/v1/";
+  SHA256_CTX ctx = inner_;
+  SHA256_Update(&ctx, kPrefix.data(), kPrefix.size());
+  SHA256_Update(&ctx, domain.data(), domain.size());
+  SHA256_Update(&ctx, "\0", 1);
+  SHA256_Update(&ctx, value.data(), value.size());
+  unsigned char inner_hash[SHA256_DIGEST_LENGTH];
+  SHA256_Final(inner_hash, &ctx);
+  ctx = outer_;
+  SHA256_Update(&ctx, inner_hash, sizeof(inner_hash));
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
   return out;
 }
 
-}  // namespace
-
 Digest Digester::Make(v1::SubjectType type, absl::string_view normalized_value) const {
-  uint32_t epoch = keys_.CurrentEpoch();
-  return {HmacSha256(keys_.Key(epoch), absl::StrCat("authnet/v1/", SubjectTypeName(type),
-                                                    absl::string_view("\0", 1), normalized_value)),
-          epoch};
+  return {Hmac(SubjectTypeName(type), normalized_value), keys_.CurrentEpoch()};
 }
 
 std::string Digester::Mac(absl::string_view domain, absl::string_view value) const {
-  return HmacSha256(keys_.Key(keys_.CurrentEpoch()),
-                    absl::StrCat("authnet/v1/", domain, absl::string_view("\0", 1), value));
+  return Hmac(domain, value);
 }
 
 }  // namespace authnet

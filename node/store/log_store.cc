@@ -208,31 +208,31 @@ absl::Status LogStore::ForEachBatch(const std::function<absl::Status(const Store
 }
 
 absl::StatusOr<uint64_t> LogStore::LastSeq(const std::string& origin) {
-  absl::StatusOr<SqliteStatement> q =
-      db_->Prepare("SELECT COALESCE(MAX(last_seq), 0) FROM batches WHERE origin = ?");
+  absl::StatusOr<CachedStatement> q =
+      db_->Cached("SELECT COALESCE(MAX(last_seq), 0) FROM batches WHERE origin = ?");
   if (!q.ok()) {
     return q.status();
   }
-  q->BindText(1, origin);
-  absl::StatusOr<bool> row = q->Step();
+  (*q)->BindText(1, origin);
+  absl::StatusOr<bool> row = (*q)->Step();
   if (!row.ok()) {
     return row.status();
   }
-  return static_cast<uint64_t>(q->ColumnInt(0));
+  return static_cast<uint64_t>((*q)->ColumnInt(0));
 }
 
 absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string& origin,
                                                                uint64_t seq) {
-  absl::StatusOr<SqliteStatement> q = db_->Prepare(
+  absl::StatusOr<CachedStatement> q = db_->Cached(
       "SELECT body FROM batches WHERE origin = ? AND first_seq <= ? AND last_seq >= ? "
       "ORDER BY first_seq DESC LIMIT 1");
   if (!q.ok()) {
     return q.status();
   }
-  q->BindText(1, origin);
-  q->BindInt(2, static_cast<int64_t>(seq));
-  q->BindInt(3, static_cast<int64_t>(seq));
-  absl::StatusOr<bool> row = q->Step();
+  (*q)->BindText(1, origin);
+  (*q)->BindInt(2, static_cast<int64_t>(seq));
+  (*q)->BindInt(3, static_cast<int64_t>(seq));
+  absl::StatusOr<bool> row = (*q)->Step();
   if (!row.ok()) {
     return row.status();
   }
@@ -240,7 +240,7 @@ absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string
     return std::nullopt;
   }
   v1::BatchBody body;
-  if (!body.ParseFromString(q->ColumnBlob(0))) {
+  if (!body.ParseFromString((*q)->ColumnBlob(0))) {
     return absl::DataLossError(
         absl::StrCat("stored batch of ", origin, " holding seq ", seq, " does not parse"));
   }
@@ -254,14 +254,14 @@ absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string
 
 absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::string& origin,
                                                                    uint64_t first_seq) {
-  absl::StatusOr<SqliteStatement> q =
-      db_->Prepare("SELECT body, signature FROM batches WHERE origin = ? AND first_seq = ?");
+  absl::StatusOr<CachedStatement> q =
+      db_->Cached("SELECT body, signature FROM batches WHERE origin = ? AND first_seq = ?");
   if (!q.ok()) {
     return q.status();
   }
-  q->BindText(1, origin);
-  q->BindInt(2, static_cast<int64_t>(first_seq));
-  absl::StatusOr<bool> row = q->Step();
+  (*q)->BindText(1, origin);
+  (*q)->BindInt(2, static_cast<int64_t>(first_seq));
+  absl::StatusOr<bool> row = (*q)->Step();
   if (!row.ok()) {
     return row.status();
   }
@@ -269,29 +269,29 @@ absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::st
     return std::nullopt;
   }
   v1::SignedBatch batch;
-  batch.set_body(q->ColumnBlob(0));
-  batch.set_signature(q->ColumnBlob(1));
+  batch.set_body((*q)->ColumnBlob(0));
+  batch.set_signature((*q)->ColumnBlob(1));
   return batch;
 }
 
 absl::StatusOr<std::optional<IdempotencyEntry>> LogStore::FindIdempotency(
     const std::string& key_hash) {
-  absl::StatusOr<SqliteStatement> q = db_->Prepare(
+  absl::StatusOr<CachedStatement> q = db_->Cached(
       "SELECT request_hash, first_seq, count, day FROM idempotency WHERE key_hash = ?");
   if (!q.ok()) {
     return q.status();
   }
-  q->BindBlob(1, key_hash);
-  absl::StatusOr<bool> row = q->Step();
+  (*q)->BindBlob(1, key_hash);
+  absl::StatusOr<bool> row = (*q)->Step();
   if (!row.ok()) {
     return row.status();
   }
   if (!*row) {
     return std::nullopt;
   }
-  return IdempotencyEntry{key_hash, q->ColumnBlob(0), static_cast<uint64_t>(q->ColumnInt(1)),
-                          static_cast<uint32_t>(q->ColumnInt(2)),
-                          static_cast<uint32_t>(q->ColumnInt(3))};
+  return IdempotencyEntry{key_hash, (*q)->ColumnBlob(0), static_cast<uint64_t>((*q)->ColumnInt(1)),
+                          static_cast<uint32_t>((*q)->ColumnInt(2)),
+                          static_cast<uint32_t>((*q)->ColumnInt(3))};
 }
 
 absl::Status LogStore::Commit(const std::vector<StoredBatch>& batches,
@@ -300,37 +300,37 @@ absl::Status LogStore::Commit(const std::vector<StoredBatch>& batches,
     return st;
   }
   auto write = [&]() -> absl::Status {
-    absl::StatusOr<SqliteStatement> put_batch = db_->Prepare(
+    absl::StatusOr<CachedStatement> put_batch = db_->Cached(
         "INSERT INTO batches (origin, first_seq, last_seq, body, signature) VALUES (?, ?, ?, ?, "
         "?)");
     if (!put_batch.ok()) {
       return put_batch.status();
     }
     for (const StoredBatch& b : batches) {
-      put_batch->Reset();
-      put_batch->BindText(1, b.origin);
-      put_batch->BindInt(2, static_cast<int64_t>(b.first_seq));
-      put_batch->BindInt(3, static_cast<int64_t>(b.last_seq));
-      put_batch->BindBlob(4, b.batch.body());
-      put_batch->BindBlob(5, b.batch.signature());
-      if (absl::StatusOr<bool> done = put_batch->Step(); !done.ok()) {
+      (*put_batch)->Reset();
+      (*put_batch)->BindText(1, b.origin);
+      (*put_batch)->BindInt(2, static_cast<int64_t>(b.first_seq));
+      (*put_batch)->BindInt(3, static_cast<int64_t>(b.last_seq));
+      (*put_batch)->BindBlob(4, b.batch.body());
+      (*put_batch)->BindBlob(5, b.batch.signature());
+      if (absl::StatusOr<bool> done = (*put_batch)->Step(); !done.ok()) {
         return done.status();
       }
     }
-    absl::StatusOr<SqliteStatement> put_key = db_->Prepare(
+    absl::StatusOr<CachedStatement> put_key = db_->Cached(
         "INSERT INTO idempotency (key_hash, request_hash, first_seq, count, day) "
         "VALUES (?, ?, ?, ?, ?)");
     if (!put_key.ok()) {
       return put_key.status();
     }
     for (const IdempotencyEntry& e : entries) {
-      put_key->Reset();
-      put_key->BindBlob(1, e.key_hash);
-      put_key->BindBlob(2, e.request_hash);
-      put_key->BindInt(3, static_cast<int64_t>(e.first_seq));
-      put_key->BindInt(4, e.count);
-      put_key->BindInt(5, e.day);
-      if (absl::StatusOr<bool> done = put_key->Step(); !done.ok()) {
+      (*put_key)->Reset();
+      (*put_key)->BindBlob(1, e.key_hash);
+      (*put_key)->BindBlob(2, e.request_hash);
+      (*put_key)->BindInt(3, static_cast<int64_t>(e.first_seq));
+      (*put_key)->BindInt(4, e.count);
+      (*put_key)->BindInt(5, e.day);
+      if (absl::StatusOr<bool> done = (*put_key)->Step(); !done.ok()) {
         return done.status();
       }
     }

@@ -48,6 +48,7 @@ ReportWriter::ReportWriter(Options options, LogStore& store, Model& model,
       log_(std::move(log)),
       last_seq_(last_seq) {
   thread_ = std::thread([this] { Run(); });
+  answerer_ = std::thread([this] { Answer(); });
 }
 
 ReportWriter::~ReportWriter() { Stop(); }
@@ -59,6 +60,33 @@ void ReportWriter::Stop() {
   }
   if (thread_.joinable()) {
     thread_.join();
+  }
+  {
+    absl::MutexLock lock(&answer_mu_);
+    answers_done_ = true;
+  }
+  if (answerer_.joinable()) {
+    answerer_.join();
+  }
+}
+
+void ReportWriter::Answer() {
+  while (true) {
+    absl::AnyInvocable<void() &&> next;
+    {
+      absl::MutexLock lock(&answer_mu_);
+      answer_mu_.Await(absl::Condition(
+          +[](ReportWriter* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return self->answers_done_ || !self->answers_.empty();
+          },
+          this));
+      if (answers_.empty()) {
+        return;  // the writer has stopped and every answer went out
+      }
+      next = std::move(answers_.front());
+      answers_.pop_front();
+    }
+    std::move(next)();
   }
 }
 
@@ -301,19 +329,27 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
       on_commit_();
     }
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (group[i].kind == Write::Kind::kIngest) {
-      std::move(group[i].ingest_done)(std::move(ingest_outcome[i]));
-    } else if (same_as[i]) {
-      absl::StatusOr<WriteResult> first = outcome[*same_as[i]];
-      if (first.ok()) {
-        first->replayed = true;
+  // Answering runs gRPC's response path; the answerer thread does it while
+  // this thread starts on the next group.
+  absl::AnyInvocable<void() &&> answer = [group = std::move(group), outcome = std::move(outcome),
+                                          same_as = std::move(same_as),
+                                          ingest_outcome = std::move(ingest_outcome)]() mutable {
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].kind == Write::Kind::kIngest) {
+        std::move(group[i].ingest_done)(std::move(ingest_outcome[i]));
+      } else if (same_as[i]) {
+        absl::StatusOr<WriteResult> first = outcome[*same_as[i]];
+        if (first.ok()) {
+          first->replayed = true;
+        }
+        std::move(group[i].done)(std::move(first));
+      } else {
+        std::move(group[i].done)(std::move(outcome[i]));
       }
-      std::move(group[i].done)(std::move(first));
-    } else {
-      std::move(group[i].done)(std::move(outcome[i]));
     }
-  }
+  };
+  absl::MutexLock lock(&answer_mu_);
+  answers_.push_back(std::move(answer));
 }
 
 IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& heads,

@@ -59,8 +59,9 @@ std::string BatchSignedMessage(absl::string_view body);
 // transaction (group commit), folds it into the model and only then answers
 // each caller. A failed commit answers UNAVAILABLE and changes nothing.
 //
-// Thread-safe: Submit* may be called from any thread; callbacks run on the
-// writer thread and must not block.
+// Thread-safe: Submit* may be called from any thread; callbacks run, in
+// commit order, on the writer's answering thread (so the writer moves on to
+// the next group meanwhile) and must not block.
 class ReportWriter {
  public:
   struct Options {
@@ -124,6 +125,8 @@ class ReportWriter {
   void Enqueue(Write write) ABSL_LOCKS_EXCLUDED(mu_);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   void ProcessGroup(std::vector<Write> group);
+  // Answer runs the queued answers (callbacks of committed groups) in order.
+  void Answer() ABSL_LOCKS_EXCLUDED(answer_mu_);
   // Ingest decides which of `w.ingest` to store, appending them to `out`.
   IngestResult Ingest(Write& w, std::map<std::string, uint64_t>& heads,
                       std::vector<StoredBatch>* out, std::vector<v1::BatchBody>* bodies);
@@ -142,6 +145,11 @@ class ReportWriter {
   std::deque<Write> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+
+  absl::Mutex answer_mu_;
+  std::deque<absl::AnyInvocable<void() &&>> answers_ ABSL_GUARDED_BY(answer_mu_);
+  bool answers_done_ ABSL_GUARDED_BY(answer_mu_) = false;
+  std::thread answerer_;
 };
 
 }  // namespace authnet

@@ -68,6 +68,18 @@ absl::Status SqliteDb::Exec(absl::string_view sql) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<CachedStatement> SqliteDb::Cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    absl::StatusOr<SqliteStatement> s = Prepare(sql);
+    if (!s.ok()) {
+      return s.status();
+    }
+    it = cache_.emplace(sql, std::make_unique<SqliteStatement>(*std::move(s))).first;
+  }
+  return CachedStatement(it->second.get());
+}
+
 absl::StatusOr<SqliteStatement> SqliteDb::Prepare(absl::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -49,6 +51,24 @@ class SqliteStatement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
+// CachedStatement is a statement from SqliteDb::Cached, borrowed for one use:
+// it is reset (bindings cleared, any read it holds ended) when this goes away.
+class CachedStatement {
+ public:
+  explicit CachedStatement(SqliteStatement* s) : s_(s) {}
+  CachedStatement(CachedStatement&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  CachedStatement& operator=(CachedStatement&&) = delete;
+  ~CachedStatement() {
+    if (s_ != nullptr) {
+      s_->Reset();
+    }
+  }
+  SqliteStatement* operator->() const { return s_; }
+
+ private:
+  SqliteStatement* s_;
+};
+
 // SqliteDb is an open SQLite database handle. Not thread-safe: one thread
 // uses it at a time (the store's writer thread, or start-up before it runs).
 class SqliteDb {
@@ -64,6 +84,10 @@ class SqliteDb {
   [[nodiscard]] absl::Status Exec(absl::string_view sql);
   // Prepare compiles one statement.
   [[nodiscard]] absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql);
+  // Cached returns the statement for `sql`, compiled on first use and kept
+  // for the life of the handle (the hot paths run the same few statements).
+  // One use at a time per statement.
+  [[nodiscard]] absl::StatusOr<CachedStatement> Cached(const std::string& sql);
 
   sqlite3* raw() const { return db_.get(); }
 
@@ -73,6 +97,8 @@ class SqliteDb {
   };
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   std::unique_ptr<sqlite3, Closer> db_;
+  // Declared after db_: finalized before the handle closes.
+  absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
 }  // namespace authnet
