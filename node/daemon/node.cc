@@ -1,5 +1,7 @@
 #include "node/daemon/node.h"
 
+#include <google/protobuf/arena.h>
+
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -15,7 +17,9 @@ namespace {
 
 absl::Status RebuildModel(LogStore& store, Model& model, const std::string& network) {
   return store.ForEachBatch([&](const StoredBatch& stored) -> absl::Status {
-    v1::BatchBody body;
+    // An arena per batch: one allocation for its records instead of two each.
+    google::protobuf::Arena arena;
+    v1::BatchBody& body = *google::protobuf::Arena::CreateMessage<v1::BatchBody>(&arena);
     if (!body.ParseFromString(stored.batch.body()) || body.network() != network ||
         body.origin() != stored.origin || body.first_seq() != stored.first_seq) {
       return absl::DataLossError(absl::StrCat("stored batch ", stored.origin, " ", stored.first_seq,

@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "authnet/v1/admin.pb.h"
@@ -89,6 +90,23 @@ class Model {
     float weight;
     uint32_t count;
   };
+  // DigestKey is the first 16 bytes of a digest: HMAC output is uniform, so
+  // this indexes 10 million subjects with no chance collision, and half the
+  // key halves the index (a crafted collision would need about 2^64 work and
+  // only merge two subjects the crafter chose).
+  struct DigestKey {
+    uint64_t hi;
+    uint64_t lo;
+    bool operator==(const DigestKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const DigestKey& k) {
+      return H::combine(std::move(h), k.hi, k.lo);
+    }
+  };
+  static DigestKey KeyOf(absl::string_view digest);
+  // Most subjects have one piece of evidence: keep it inline.
+  using EvidenceList = absl::InlinedVector<Evidence, 1>;
+
   struct OriginState {
     std::string id;
     uint64_t last_seq = 0;
@@ -113,7 +131,7 @@ class Model {
   mutable absl::Mutex mu_;
   std::vector<OriginState> origins_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint16_t> origin_index_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::vector<Evidence>> evidence_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DigestKey, EvidenceList> evidence_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::pair<uint16_t, uint64_t>> retracted_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> roster_trust_ ABSL_GUARDED_BY(mu_);
   uint64_t roster_version_ ABSL_GUARDED_BY(mu_) = 0;
