@@ -33,8 +33,12 @@ void Results::Print(bool json) const {
   if (json) {
     std::string out = "{";
     for (size_t i = 0; i < figures_.size(); ++i) {
-      absl::StrAppend(&out, i == 0 ? "" : ", ", JsonQuote(figures_[i].key), ": ",
-                      JsonNumber(figures_[i].value));
+      double v = figures_[i].value;
+      // Counts print as integers (1e+07 is valid JSON, but not friendly).
+      std::string number = std::fabs(v) < 9e15 && v == std::floor(v)
+                               ? absl::StrFormat("%.0f", v)
+                               : JsonNumber(v);
+      absl::StrAppend(&out, i == 0 ? "" : ", ", JsonQuote(figures_[i].key), ": ", number);
     }
     std::printf("%s}\n", out.c_str());
   }

@@ -23,10 +23,12 @@ std::string Gtin(uint64_t p) {
 
 Subjects Catalog::CheckFor(uint64_t i) const {
   uint64_t u = i % units_;
-  return Subjects{.gtin = Gtin(u),
-                  .serial = absl::StrCat("SN", u),
-                  .supplier = absl::StrCat("supplier-", u % 1000),
-                  .seller = absl::StrCat("seller-", u % 5000)};
+  Subjects s;
+  s.gtin = Gtin(u);
+  s.serial = absl::StrCat("SN", u);
+  s.supplier = absl::StrCat("supplier-", u % 1000);
+  s.seller = absl::StrCat("seller-", u % 5000);
+  return s;
 }
 
 RecordMaker Catalog::Records(const Digester& digester, uint32_t today) const {

@@ -21,6 +21,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 // RoundLog records each sync round of one link with the wire bytes it took.
+// The link's callbacks share its state and the counter, so they stay valid
+// however the bench unwinds while the node is still running.
 class RoundLog {
  public:
   struct Round {
@@ -30,34 +32,39 @@ class RoundLog {
   };
 
   // Attach makes `options`' link report its rounds here, counted on `wire`.
-  void Attach(PeerLinkOptions* options, const WireCounter* wire) {
-    options->on_round_start = [this, wire] {
-      absl::MutexLock lock(&mu_);
-      start_bytes_ = wire->total();
-      start_ = SteadyClock::now();
+  void Attach(PeerLinkOptions* options, std::shared_ptr<const WireCounter> wire) {
+    options->on_round_start = [state = state_, wire] {
+      absl::MutexLock lock(&state->mu);
+      state->start_bytes = wire->total();
+      state->start = SteadyClock::now();
     };
-    options->on_round_end = [this, wire](const SyncRoundStats& stats) {
-      absl::MutexLock lock(&mu_);
-      rounds_.push_back({stats, wire->total() - start_bytes_,
-                         std::chrono::duration<double>(SteadyClock::now() - start_).count()});
+    options->on_round_end = [state = state_, wire](const SyncRoundStats& stats) {
+      absl::MutexLock lock(&state->mu);
+      state->rounds.push_back(
+          {stats, wire->total() - state->start_bytes,
+           std::chrono::duration<double>(SteadyClock::now() - state->start).count()});
     };
   }
 
   // Wait returns round `n` (from 0) once it ended, or nullopt after `timeout`.
   std::optional<Round> Wait(size_t n, std::chrono::seconds timeout) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return rounds_.size() > n; };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&enough), absl::FromChrono(timeout))) {
+    State& st = *state_;
+    absl::MutexLock lock(&st.mu);
+    auto enough = [&st, n]() ABSL_SHARED_LOCKS_REQUIRED(st.mu) { return st.rounds.size() > n; };
+    if (!st.mu.AwaitWithTimeout(absl::Condition(&enough), absl::FromChrono(timeout))) {
       return std::nullopt;
     }
-    return rounds_[n];
+    return st.rounds[n];
   }
 
  private:
-  absl::Mutex mu_;
-  uint64_t start_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  SteadyClock::time_point start_ ABSL_GUARDED_BY(mu_);
-  std::vector<Round> rounds_ ABSL_GUARDED_BY(mu_);
+  struct State {
+    absl::Mutex mu;
+    uint64_t start_bytes ABSL_GUARDED_BY(mu) = 0;
+    SteadyClock::time_point start ABSL_GUARDED_BY(mu);
+    std::vector<Round> rounds ABSL_GUARDED_BY(mu);
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 // SpreadDiff splits `diff` records over origins round robin, skipping the
@@ -142,12 +149,12 @@ int RunIngest(const std::vector<std::string>& args) {
   if (absl::Status st = n.Start(0); !st.ok()) {
     return Failure(mode, std::string(st.message()));
   }
-  absl::StatusOr<std::unique_ptr<WireCounter>> wire = WireCounter::Start(n.node(0).peer_port());
+  absl::StatusOr<std::shared_ptr<WireCounter>> wire = WireCounter::Start(n.node(0).peer_port());
   if (!wire.ok()) {
     return Failure(mode, std::string(wire.status().message()));
   }
   RoundLog rounds;
-  rounds.Attach(&n.options(1).peer_links, wire->get());
+  rounds.Attach(&n.options(1).peer_links, *wire);
   n.options(1).peers = {(*wire)->address()};
   if (absl::Status st = n.Start(1); !st.ok()) {
     return Failure(mode, std::string(st.message()));
@@ -237,13 +244,13 @@ int RunSync(const std::vector<std::string>& args) {
   if (absl::Status st = n.Start(kServer); !st.ok()) {
     return Failure(mode, std::string(st.message()));
   }
-  absl::StatusOr<std::unique_ptr<WireCounter>> wire =
+  absl::StatusOr<std::shared_ptr<WireCounter>> wire =
       WireCounter::Start(n.node(kServer).peer_port());
   if (!wire.ok()) {
     return Failure(mode, std::string(wire.status().message()));
   }
   RoundLog rounds;
-  rounds.Attach(&n.options(kReceiver).peer_links, wire->get());
+  rounds.Attach(&n.options(kReceiver).peer_links, *wire);
   n.options(kReceiver).peer_links.resync_period = std::chrono::milliseconds(1000);
   n.options(kReceiver).peers = {(*wire)->address()};
   Progress("starting both nodes; %s syncs with %s through a byte-counting relay...",
@@ -331,9 +338,10 @@ int RunConverge(const std::vector<std::string>& args) {
   for (int64_t r = 0; r < *repeats; ++r) {
     int at = static_cast<int>(r % m);
     SteadyClock::time_point t0 = SteadyClock::now();
-    absl::StatusOr<ReportResult> rep =
-        clients[at]->Report({.seller = absl::StrCat("seller-", r)}, SignalKind::kVerificationPassed,
-                            1.0, absl::StrCat("converge-", r));
+    Subjects seller;
+    seller.seller = absl::StrCat("seller-", r);
+    absl::StatusOr<ReportResult> rep = clients[at]->Report(
+        seller, SignalKind::kVerificationPassed, 1.0, absl::StrCat("converge-", r));
     if (!rep.ok()) {
       return Failure(mode, absl::StrCat("report at ", n.id(at), ": ", rep.status().message()));
     }

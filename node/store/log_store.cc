@@ -94,8 +94,13 @@ absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::filesystem::
   }
   std::unique_ptr<LogStore> store(new LogStore(*std::move(db), lock_fd));
   // WAL with synchronous=FULL: a committed transaction survives power loss.
-  absl::Status st =
-      store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  // Checkpoint every 8192 pages (32 MB) rather than SQLite's 1000: a page
+  // that many commits touch (the idempotency index's leaves) is copied to
+  // the database once per checkpoint, and the report benchmark went from
+  // ~12k to ~16.5k durable reports/s (bench/README.md). 32768 was slower.
+  absl::Status st = store->db_->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+      "PRAGMA wal_autocheckpoint=8192;");
   if (!st.ok()) {
     return Precondition(data_dir, absl::StrCat("authnet.db is not usable: ", st.message()));
   }

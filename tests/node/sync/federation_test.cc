@@ -14,6 +14,7 @@
 #include "node/bundle/admin_dir.h"
 #include "node/crypto/ed25519_key.h"
 #include "node/daemon/node.h"
+#include "absl/synchronization/mutex.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "tests/testing/manual_clock.h"
@@ -193,6 +194,47 @@ TEST_F(FederationTest, FiveNodeChainConvergesAndTwoMembersDenyAtTheFarEnd) {
     EXPECT_TRUE(p.connected()) << p.member();
     EXPECT_TRUE(p.member() == "mb1" || p.member() == "mb3") << p.member();
   }
+}
+
+// A sync round on a live connection: the periodic re-check of a node that
+// holds everything is one call (the Subscribe stream's digest event); a node
+// that lags is told which origins moved and pulls just those.
+TEST_F(FederationTest, IdleRecheckIsOneCallAndLaggingOriginsArePulled) {
+  Enroll(3);
+  Chain();  // mb1 dials mb0 and mb2
+  struct Rounds {
+    absl::Mutex mu;
+    std::vector<SyncRoundStats> done;
+  };
+  auto rounds = std::make_shared<Rounds>();
+  PeerLinkOptions& links = members_[1].options.peer_links;
+  links.resync_period = std::chrono::milliseconds(150);
+  links.on_round_end = [rounds](const SyncRoundStats& s) {
+    absl::MutexLock lock(&rounds->mu);
+    rounds->done.push_back(s);
+  };
+  auto count = [&] {
+    absl::MutexLock lock(&rounds->mu);
+    return rounds->done.size();
+  };
+  StartAll();
+  Report(0, "ROUND-1");
+  Report(2, "ROUND-2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  size_t settled = count();
+  ASSERT_TRUE(WaitFor([&] { return count() >= settled + 4; }, std::chrono::seconds(20)));
+  {
+    absl::MutexLock lock(&rounds->mu);
+    // Two links, re-checking on their own connections: the later rounds
+    // are one call each and move nothing.
+    for (size_t i = settled + 2; i < rounds->done.size(); ++i) {
+      EXPECT_EQ(rounds->done[i].calls, 1) << "round " << i;
+      EXPECT_EQ(rounds->done[i].batches, 0u) << "round " << i;
+    }
+  }
+  // New records while connected arrive through the event's moved origins.
+  Report(0, "ROUND-3");
+  ASSERT_TRUE(WaitFor([&] { return Converged(3); }, std::chrono::seconds(20)));
 }
 
 TEST_F(FederationTest, ARetractionUndoesItsRecordOnEveryNode) {
