@@ -67,6 +67,24 @@ class RoundLog {
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
+// StartThroughRelay starts node `server` (dialing `receiver` directly), then
+// `receiver` dialing it through a WireCounter, with its rounds logged in
+// `rounds`.
+absl::Status StartThroughRelay(BenchNetwork& n, int server, int receiver, RoundLog& rounds) {
+  n.options(server).peers = {n.options(receiver).peer_listen};
+  if (absl::Status st = n.Start(server); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<std::shared_ptr<WireCounter>> wire =
+      WireCounter::Start(n.node(server).peer_port());
+  if (!wire.ok()) {
+    return wire.status();
+  }
+  rounds.Attach(&n.options(receiver).peer_links, *wire);
+  n.options(receiver).peers = {(*wire)->address()};
+  return n.Start(receiver);
+}
+
 // SpreadDiff splits `diff` records over origins round robin, skipping the
 // receiving node's own origin (a node never lacks its own records).
 std::vector<uint64_t> SpreadDiff(uint64_t diff, int origins, int receiver,
@@ -145,18 +163,8 @@ int RunIngest(const std::vector<std::string>& args) {
   batches->clear();
   Progress("starting %s, then %s dialing it through a byte-counting relay...", n.id(0).c_str(),
            n.id(1).c_str());
-  n.options(0).peers = {n.options(1).peer_listen};
-  if (absl::Status st = n.Start(0); !st.ok()) {
-    return Failure(mode, std::string(st.message()));
-  }
-  absl::StatusOr<std::shared_ptr<WireCounter>> wire = WireCounter::Start(n.node(0).peer_port());
-  if (!wire.ok()) {
-    return Failure(mode, std::string(wire.status().message()));
-  }
   RoundLog rounds;
-  rounds.Attach(&n.options(1).peer_links, *wire);
-  n.options(1).peers = {(*wire)->address()};
-  if (absl::Status st = n.Start(1); !st.ok()) {
+  if (absl::Status st = StartThroughRelay(n, 0, 1, rounds); !st.ok()) {
     return Failure(mode, std::string(st.message()));
   }
   std::optional<RoundLog::Round> round = rounds.Wait(0, std::chrono::seconds(600));
@@ -240,22 +248,11 @@ int RunSync(const std::vector<std::string>& args) {
       }
     }
   }
-  n.options(kServer).peers = {n.options(kReceiver).peer_listen};
-  if (absl::Status st = n.Start(kServer); !st.ok()) {
-    return Failure(mode, std::string(st.message()));
-  }
-  absl::StatusOr<std::shared_ptr<WireCounter>> wire =
-      WireCounter::Start(n.node(kServer).peer_port());
-  if (!wire.ok()) {
-    return Failure(mode, std::string(wire.status().message()));
-  }
-  RoundLog rounds;
-  rounds.Attach(&n.options(kReceiver).peer_links, *wire);
-  n.options(kReceiver).peer_links.resync_period = std::chrono::milliseconds(1000);
-  n.options(kReceiver).peers = {(*wire)->address()};
   Progress("starting both nodes; %s syncs with %s through a byte-counting relay...",
            n.id(kReceiver).c_str(), n.id(kServer).c_str());
-  if (absl::Status st = n.Start(kReceiver); !st.ok()) {
+  n.options(kReceiver).peer_links.resync_period = std::chrono::milliseconds(1000);
+  RoundLog rounds;
+  if (absl::Status st = StartThroughRelay(n, kServer, kReceiver, rounds); !st.ok()) {
     return Failure(mode, std::string(st.message()));
   }
   std::optional<RoundLog::Round> first = rounds.Wait(0, std::chrono::seconds(600));

@@ -306,13 +306,7 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
       return st;
     }
   }
-  std::vector<std::string> behind;
-  for (const auto& [origin, seq] : event.heads()) {
-    if (seq > model_.LastSeq(origin)) {
-      behind.push_back(origin);
-    }
-  }
-  if (!behind.empty()) {
+  if (std::vector<std::string> behind = Behind(event.heads()); !behind.empty()) {
     return PullListed(stub, behind, stats);
   }
   if (first && event.heads_sha256() != HeadsSha256(ServedHeads(model_, *roster_.Current()))) {
@@ -321,47 +315,51 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
   return absl::OkStatus();
 }
 
-absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats) {
+std::vector<std::string> PeerLink::Behind(
+    const google::protobuf::Map<std::string, uint64_t>& heads) const {
+  std::vector<std::string> out;
+  for (const auto& [origin, seq] : heads) {
+    if (seq > model_.LastSeq(origin)) {
+      out.push_back(origin);
+    }
+  }
+  return out;
+}
+
+absl::Status PeerLink::Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req,
+                            v1::PullResponse* resp, SyncRoundStats* stats) {
   grpc::ClientContext ctx;
   if (!BeginCall(&ctx, options_.call_timeout)) {
     return absl::CancelledError("stopping");
   }
+  grpc::Status st = stub.Pull(&ctx, req, resp);
+  EndCall(&ctx);
+  ++stats->calls;
+  return FromGrpc(st);
+}
+
+absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats) {
   v1::PullRequest req;
   req.set_heads_sha256(HeadsSha256(ServedHeads(model_, *roster_.Current())));
   v1::PullResponse resp;
-  grpc::Status st = stub.Pull(&ctx, req, &resp);
-  EndCall(&ctx);
-  ++stats->calls;
-  if (!st.ok()) {
-    return FromGrpc(st);
+  if (absl::Status st = Pull(stub, req, &resp, stats); !st.ok()) {
+    return st;
   }
-  std::vector<std::string> behind;
-  for (const auto& [origin, seq] : resp.heads()) {
-    if (seq > model_.LastSeq(origin)) {
-      behind.push_back(origin);
-    }
-  }
+  std::vector<std::string> behind = Behind(resp.heads());
   return behind.empty() ? absl::OkStatus() : PullListed(stub, behind, stats);
 }
 
 absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
                                   const std::vector<std::string>& origins, SyncRoundStats* stats) {
   while (true) {
-    grpc::ClientContext ctx;
-    if (!BeginCall(&ctx, options_.call_timeout)) {
-      return absl::CancelledError("stopping");
-    }
     v1::PullRequest req;
     req.set_listed_only(true);
     for (const std::string& origin : origins) {
       (*req.mutable_have())[origin] = model_.LastSeq(origin);
     }
     v1::PullResponse resp;
-    grpc::Status st = stub.Pull(&ctx, req, &resp);
-    EndCall(&ctx);
-    ++stats->calls;
-    if (!st.ok()) {
-      return FromGrpc(st);
+    if (absl::Status st = Pull(stub, req, &resp, stats); !st.ok()) {
+      return st;
     }
     std::shared_ptr<const Roster> roster = roster_.Current();
     std::vector<VerifiedBatch> verified;

@@ -103,6 +103,11 @@ class PeerLink {
   // Round asks whether the peer's heads hash like ours, and if not, pulls
   // what we lag on.
   absl::Status Round(v1::PeerService::Stub& stub, SyncRoundStats* stats);
+  // Pull makes one Pull call, cancellable like every call of the link.
+  absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req,
+                    v1::PullResponse* resp, SyncRoundStats* stats);
+  // Behind lists the origins of `heads` (origin -> seq) we hold less of.
+  std::vector<std::string> Behind(const google::protobuf::Map<std::string, uint64_t>& heads) const;
   // PullListed pulls the peer's batches of `origins` beyond what we hold.
   absl::Status PullListed(v1::PeerService::Stub& stub, const std::vector<std::string>& origins,
                           SyncRoundStats* stats);
