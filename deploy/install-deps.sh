@@ -8,7 +8,8 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev libabsl-dev
-  libgtest-dev libgmock-dev python3
+  libtomlplusplus-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev python3 python3-yaml
 )
 
 missing=()

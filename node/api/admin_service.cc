@@ -2,12 +2,18 @@
 
 #include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
+#include "node/api/token_authenticator.h"
 
 namespace authnet {
 
 grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
                                                const v1::StatusRequest* /*req*/,
                                                v1::StatusResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(st));
+    return reactor;
+  }
   std::shared_ptr<const Roster> roster = roster_.Current();
   resp->set_member(member_);
   resp->set_network(roster->network());
@@ -15,6 +21,8 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
   resp->set_records(model_.Records());
   resp->set_model_fingerprint(model_.Fingerprint());
   resp->set_today(clock_.Today());
+  resp->set_roster_expires_unix(roster->body().expires_unix());
+  resp->set_serving(!serving_ || serving_());
   for (const auto& [origin, seq] : model_.VersionVector()) {
     (*resp->mutable_version_vector())[origin] = seq;
   }
@@ -23,6 +31,7 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
     p->set_member(peer.member);
     p->set_address(peer.address);
     p->set_connected(peer.connected);
+    p->set_lag_records(peer.lag_records);
   }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
@@ -32,6 +41,11 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* ctx,
                                                    const v1::PushRosterRequest* req,
                                                    v1::PushRosterResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(st));
+    return reactor;
+  }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<bool> adopted = roster_.Offer(req->roster());
   if (!adopted.ok()) {
@@ -46,7 +60,10 @@ grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* 
 }
 
 grpc::ServerWriteReactor<v1::SupplierAlert>* AdminService::WatchAlerts(
-    grpc::CallbackServerContext* /*ctx*/, const v1::WatchAlertsRequest* req) {
+    grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+    return new RefusedStream<v1::SupplierAlert>(st);
+  }
   // Every alert held, oldest first, then each new one; the cursor is the id
   // of the last one written.
   auto next = [this, cursor = uint64_t{0}](bool) mutable -> std::optional<v1::SupplierAlert> {

@@ -15,20 +15,25 @@ namespace authnet {
 
 // AdminService serves the api listener's admin calls: Status (who this node
 // is, what it holds, whom it peers with), PushRoster and WatchAlerts.
-// Thread-safe.
+// On a remote api listener every call needs an admin token. Thread-safe.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
   // All references must outlive the service.
   AdminService(std::string member, RosterKeeper& roster, const Model& model,
                const PeerManager& peers, AlertHub& alerts, const Clock& clock,
-               std::shared_ptr<spdlog::logger> log)
+               std::shared_ptr<spdlog::logger> log, bool tokens_required = false)
       : member_(std::move(member)),
         roster_(roster),
         model_(model),
         peers_(peers),
         alerts_(alerts),
         clock_(clock),
-        log_(std::move(log)) {}
+        log_(std::move(log)),
+        tokens_required_(tokens_required) {}
+
+  // SetServingProbe tells Status what the node's health is (call before
+  // the server starts; without it Status reports serving).
+  void SetServingProbe(std::function<bool()> serving) { serving_ = std::move(serving); }
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
@@ -46,6 +51,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   AlertHub& alerts_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
+  // Every call needs an admin bearer token (a remote api listener).
+  const bool tokens_required_;
+  std::function<bool()> serving_;
 };
 
 }  // namespace authnet

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/api/grpc_status.h"
+#include "node/api/token_authenticator.h"
 #include "node/core/subject_normalizer.h"
 #include "node/crypto/openssl_util.h"
 
@@ -48,6 +49,10 @@ absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
 grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ctx,
                                                  const v1::CheckRequest* req,
                                                  v1::CheckResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+      !st.ok()) {
+    return FinishNow(ctx, st);
+  }
   absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "");
   if (digests.ok()) {
     model_.Check(*digests, resp);
@@ -58,6 +63,10 @@ grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
                                                       const v1::CheckBatchRequest* req,
                                                       v1::CheckBatchResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+      !st.ok()) {
+    return FinishNow(ctx, st);
+  }
   if (static_cast<size_t>(req->checks_size()) > options_.max_batch_checks) {
     return FinishNow(ctx, absl::InvalidArgumentError(
                               absl::StrCat("checks: ", req->checks_size(), " in one call, at most ",
@@ -82,6 +91,10 @@ grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* ctx,
                                                   const v1::ReportRequest* req,
                                                   v1::ReportResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+      !st.ok()) {
+    return FinishNow(ctx, st);
+  }
   if (req->kind() == v1::SIGNAL_KIND_UNSPECIFIED || !v1::SignalKind_IsValid(req->kind())) {
     return FinishNow(ctx, absl::InvalidArgumentError(
                               "kind: must be one of counterfeit_confirmed, counterfeit_suspected, "
@@ -136,6 +149,10 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* ctx,
                                                    const v1::RetractRequest* req,
                                                    v1::RetractResponse* resp) {
+  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+      !st.ok()) {
+    return FinishNow(ctx, st);
+  }
   if (req->seq() == 0) {
     return FinishNow(ctx, absl::InvalidArgumentError("seq: required (a ReportResponse.seq)"));
   }

@@ -28,6 +28,9 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
     size_t max_batch_checks = 10'000;
     // Most records one Retract call may name.
     uint32_t max_retract_count = 1000;
+    // Calls need a bearer token with the checkout or admin role (a remote
+    // api listener, see TokenAuthenticator).
+    bool tokens_required = false;
   };
 
   // All references must outlive the service.

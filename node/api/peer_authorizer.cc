@@ -25,7 +25,7 @@ absl::StatusOr<std::string> AuthorizePeer(const grpc::AuthContext& auth, const R
     return absl::PermissionDeniedError(absl::StrCat("member '", *id, "' is not active"));
   }
   absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(pem);
-  if (!fingerprint.ok() || *fingerprint != member->cert_sha256()) {
+  if (!fingerprint.ok() || !IsEnrolledCertificate(*member, *fingerprint)) {
     return absl::PermissionDeniedError(
         absl::StrCat("member '", *id, "' presented a certificate other than the enrolled one"));
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/bundle/directory_lock.h"
 #include "node/bundle/file_names.h"
+#include "node/bundle/member_bundle.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/host_port.h"
 
@@ -108,9 +109,12 @@ struct SignedRosterFile {
   std::string bytes;
 };
 
-absl::StatusOr<SignedRosterFile> SignRoster(const v1::RosterBody& body,
+// SignRoster signs `body` with a fresh expiry, `validity` from now.
+absl::StatusOr<SignedRosterFile> SignRoster(v1::RosterBody body,
                                             const crypto::Ed25519Key& admin_key,
-                                            absl::string_view network) {
+                                            absl::string_view network,
+                                            absl::Duration validity = kRosterValidity) {
+  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + validity));
   absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key);
   if (!signed_roster.ok()) {
     return signed_roster.status();
@@ -383,6 +387,95 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
   }
   roster_ = std::move(next->roster);
   return true;
+}
+
+absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
+                                                       const fs::path& bundle_dir) {
+  absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(bundle_dir);
+  if (!bundle.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--out must be member \"", id, "\"'s bundle directory: ",
+                     bundle.status().message()));
+  }
+  if (bundle->member_id() != id || bundle->network() != network_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(bundle_dir.string(), " is the bundle of member \"", bundle->member_id(),
+                     "\" of network \"", bundle->network(), "\", not of \"", id, "\" of \"",
+                     network_, "\""));
+  }
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  v1::RosterBody body = roster_.body();
+  v1::RosterMember* member = nullptr;
+  for (v1::RosterMember& m : *body.mutable_members()) {
+    if (m.id() == id) {
+      member = &m;
+    }
+  }
+  if (member == nullptr) {
+    return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
+  }
+  if (member->status() == v1::MEMBER_STATUS_REVOKED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("member \"", id, "\" is revoked; a revoked member cannot be renewed"));
+  }
+  absl::StatusOr<crypto::IssuedCertificate> tls = ca_.IssueMemberCertificate(network_, id);
+  if (!tls.ok()) {
+    return tls.status();
+  }
+  absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(tls->cert_pem);
+  if (!fingerprint.ok()) {
+    return fingerprint.status();
+  }
+  member->set_previous_cert_sha256(member->cert_sha256());
+  member->set_cert_sha256(*fingerprint);
+  body.set_version(body.version() + 1);
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
+  if (!next.ok()) {
+    return next.status();
+  }
+  // The roster first: it accepts both certificates, so a node that reloads
+  // its files at any point in between still presents an enrolled one. The
+  // key before the certificate: a watcher that reads the pair in between
+  // sees a mismatch and keeps the old pair until the next check.
+  const FileSpec files[] = {{kRosterFile, &next->bytes, kPublicFileMode},
+                            {kNodeKeyFile, &tls->key_pem, kSecretFileMode},
+                            {kNodeCertFile, &tls->cert_pem, kPublicFileMode}};
+  for (const FileSpec& f : files) {
+    if (absl::Status s = WriteFileAtomically(bundle_dir / f.name, *f.data, f.mode); !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
+      !s.ok()) {
+    return s;
+  }
+  roster_ = std::move(next->roster);
+  return *roster_.Find(id);
+}
+
+absl::StatusOr<uint64_t> AdminDir::RefreshRoster(absl::Duration validity) {
+  if (validity < absl::Hours(1) || validity > absl::Hours(24 * 3650)) {
+    return absl::InvalidArgumentError("--valid-days: must be from 1 to 3650 days");
+  }
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  v1::RosterBody body = roster_.body();
+  body.set_version(body.version() + 1);
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_, validity);
+  if (!next.ok()) {
+    return next.status();
+  }
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
+      !s.ok()) {
+    return s;
+  }
+  roster_ = std::move(next->roster);
+  return roster_.version();
 }
 
 absl::StatusOr<DirectoryLock> AdminDir::LockAndReload() {

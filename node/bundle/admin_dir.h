@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 #include "authnet/v1/records.pb.h"
 #include "node/bundle/directory_lock.h"
@@ -30,6 +31,10 @@ namespace authnet {
 //
 //   absl::StatusOr<AdminDir> admin = AdminDir::Init("/srv/authnet-admin", "acme-net");
 //   admin->AddMember("shop-a", "shop-a.example:7443", 1.0, "/tmp/shop-a-bundle");
+// kRosterValidity is how long a roster the admin signs stays valid: nodes
+// report NOT_SERVING once it has expired (`authnetctl roster refresh`).
+inline constexpr absl::Duration kRosterValidity = absl::Hours(24 * 365);
+
 class AdminDir {
  public:
   // Init creates a new network in `dir` (created 0700 if missing): a CA, an
@@ -62,6 +67,21 @@ class AdminDir {
   // revoked (nothing changes). NOT_FOUND for an id not in the roster. Nodes
   // learn of it once the roster is pushed to one of them.
   [[nodiscard]] absl::StatusOr<bool> RevokeMember(absl::string_view id);
+
+  // RenewMember issues member `id` a new TLS certificate and key and writes
+  // them, with the new roster, into `bundle_dir`, which must be that
+  // member's bundle (its signing key stays). The roster gains version + 1 and
+  // the new certificate's fingerprint, and keeps accepting the previous one
+  // until the next renewal, so peers keep working while the node picks up
+  // the new files (it watches them; no restart). FAILED_PRECONDITION if
+  // `bundle_dir` is not `id`'s bundle or `id` is revoked; NOT_FOUND for an id
+  // not in the roster. Returns the new roster entry.
+  [[nodiscard]] absl::StatusOr<v1::RosterMember> RenewMember(
+      absl::string_view id, const std::filesystem::path& bundle_dir);
+
+  // RefreshRoster signs the roster again as version + 1, expiring
+  // `validity` from now (1 hour to 10 years). Returns the new version.
+  [[nodiscard]] absl::StatusOr<uint64_t> RefreshRoster(absl::Duration validity);
 
   // ListMembers returns the roster's members in roster order.
   std::vector<v1::RosterMember> ListMembers() const;

@@ -12,8 +12,9 @@
 
 namespace authnet {
 
-absl::StatusOr<DirectoryLock> DirectoryLock::Acquire(const std::filesystem::path& dir) {
-  std::filesystem::path path = dir / ".lock";
+absl::StatusOr<DirectoryLock> DirectoryLock::Acquire(const std::filesystem::path& dir,
+                                                     const char* file_name) {
+  std::filesystem::path path = dir / file_name;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("opening ", path.string(), ": ", std::strerror(errno)));

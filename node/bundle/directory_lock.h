@@ -6,14 +6,16 @@
 
 namespace authnet {
 
-// DirectoryLock is an exclusive advisory lock (flock) on `DIR/.lock`, held
-// until the object is destroyed. It keeps two authnetctl processes from
-// changing one admin directory at once. Move-only; not thread-safe.
+// DirectoryLock is an exclusive advisory lock (flock) on `DIR/.lock` (or
+// another file name), held until the object is destroyed. It keeps two
+// authnetctl processes from changing one admin directory (or token file) at
+// once. Move-only; not thread-safe.
 class DirectoryLock {
  public:
   // Acquire takes the lock without waiting. FAILED_PRECONDITION if another
   // process holds it; INTERNAL on I/O errors.
-  [[nodiscard]] static absl::StatusOr<DirectoryLock> Acquire(const std::filesystem::path& dir);
+  [[nodiscard]] static absl::StatusOr<DirectoryLock> Acquire(const std::filesystem::path& dir,
+                                                             const char* file_name = ".lock");
 
   DirectoryLock(DirectoryLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   DirectoryLock& operator=(DirectoryLock&& other) noexcept;

@@ -115,7 +115,7 @@ absl::StatusOr<MemberBundle> MemberBundle::Load(const fs::path& dir) {
         dir, absl::StrCat("roster.pb (version ", roster->version(), ") does not list member \"",
                           identity->member_id, "\" named by node.crt; ", kRecreate));
   }
-  if (entry->cert_sha256() != *fingerprint) {
+  if (!IsEnrolledCertificate(*entry, *fingerprint)) {
     return Broken(dir, absl::StrCat("node.crt is not the certificate roster.pb lists for \"",
                                     identity->member_id, "\" (fingerprint differs); ", kRecreate));
   }

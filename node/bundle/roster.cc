@@ -50,6 +50,9 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
     if (m.cert_sha256().size() != 32) {
       return InvalidMember(i, m.id(), "cert_sha256 must be 32 bytes");
     }
+    if (!m.previous_cert_sha256().empty() && m.previous_cert_sha256().size() != 32) {
+      return InvalidMember(i, m.id(), "previous_cert_sha256 must be empty or 32 bytes");
+    }
     if (m.signing_public_key().size() != 32) {
       return InvalidMember(i, m.id(), "signing_public_key must be 32 bytes");
     }
@@ -105,6 +108,11 @@ const v1::RosterMember* Roster::Find(absl::string_view id) const {
     }
   }
   return nullptr;
+}
+
+bool IsEnrolledCertificate(const v1::RosterMember& member, absl::string_view cert_sha256) {
+  return !cert_sha256.empty() &&
+         (cert_sha256 == member.cert_sha256() || cert_sha256 == member.previous_cert_sha256());
 }
 
 }  // namespace authnet

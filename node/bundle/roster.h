@@ -42,6 +42,11 @@ class Roster {
   const v1::RosterBody& body() const { return body_; }
   const v1::SignedRoster& signed_roster() const { return signed_; }
 
+  // Expired: the roster carries an expiry and `now_unix` is past it.
+  bool Expired(int64_t now_unix) const {
+    return body_.expires_unix() != 0 && now_unix > body_.expires_unix();
+  }
+
   // Find returns the member entry for `id`, or nullptr.
   const v1::RosterMember* Find(absl::string_view id) const;
 
@@ -52,5 +57,9 @@ class Roster {
   v1::SignedRoster signed_;
   v1::RosterBody body_;
 };
+
+// IsEnrolledCertificate: `cert_sha256` (of a DER certificate) is `member`'s
+// enrolled certificate, or the one it had before its last renewal.
+bool IsEnrolledCertificate(const v1::RosterMember& member, absl::string_view cert_sha256);
 
 }  // namespace authnet

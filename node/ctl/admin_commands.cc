@@ -14,7 +14,9 @@
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "node/core/flag_parser.h"
+#include "node/core/hex.h"
 #include "node/core/json.h"
+#include "node/ctl/node_channel.h"
 
 namespace authnet {
 namespace {
@@ -256,7 +258,9 @@ int RunMemberRevoke(const std::vector<std::string>& args) {
 
 int RunRosterPush(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "roster push";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "node"}, {});
+  std::set<std::string> value_flags = kNodeFlags;
+  value_flags.insert("dir");
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, value_flags, {});
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
@@ -268,12 +272,15 @@ int RunRosterPush(const std::vector<std::string>& args) {
   if (!node) {
     return kExitUsage;
   }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*flags);
+  if (!channel.ok()) {
+    return Usage(kCommand, channel.status().message());
+  }
   absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
   if (!admin.ok()) {
     return Failure(kCommand, "opening the admin directory", admin.status());
   }
-  auto stub =
-      v1::AdminService::NewStub(grpc::CreateChannel(*node, grpc::InsecureChannelCredentials()));
+  auto stub = v1::AdminService::NewStub(*channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::PushRosterRequest req;
@@ -297,6 +304,72 @@ int RunRosterPush(const std::vector<std::string>& args) {
     Print(absl::StrCat("node ", *node, " already holds roster version ", resp.version(),
                        " (pushed: ", admin->roster().version(), "); nothing changed\n"));
   }
+  return kExitOk;
+}
+
+int RunMemberRenew(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "member renew";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "out"}, {}, 1);
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  if (flags->positional.size() != 1) {
+    return Usage(kCommand,
+                 "give the member id: authnetctl member renew ID --dir ADMIN_DIR --out BUNDLE_DIR");
+  }
+  const std::string& id = flags->positional[0];
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  std::optional<std::string> out = dir ? RequiredFlag(kCommand, *flags, "out") : std::nullopt;
+  if (!dir || !out) {
+    return kExitUsage;
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+  if (!admin.ok()) {
+    return Failure(kCommand, "opening the admin directory", admin.status());
+  }
+  absl::StatusOr<v1::RosterMember> renewed = admin->RenewMember(id, *out);
+  if (!renewed.ok()) {
+    if (absl::IsNotFound(renewed.status())) {
+      return Usage(kCommand, renewed.status().message());
+    }
+    return Failure(kCommand, absl::StrCat("renewing ", id), renewed.status());
+  }
+  Print(absl::StrCat(
+      "renewed member \"", id, "\": new certificate ", HexEncode(renewed->cert_sha256()).substr(0, 16),
+      "... in ", *out, "/node.crt and node.key; roster version ", admin->roster().version(),
+      " accepts it and the previous one\n",
+      "a node running from ", *out, " picks up the new files within its reload interval (no "
+      "restart) and passes the roster on;\n",
+      "if the node runs from a copy of the bundle, copy node.crt, node.key and roster.pb there, "
+      "or run: authnetctl roster push --dir ", *dir, " --node API_ADDR\n"));
+  return kExitOk;
+}
+
+int RunRosterRefresh(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "roster refresh";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "valid-days"}, {});
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  if (!dir) {
+    return kExitUsage;
+  }
+  int days = 365;
+  if (auto v = flags->Get("valid-days"); v && (!absl::SimpleAtoi(*v, &days) || days < 1 ||
+                                                days > 3650)) {
+    return Usage(kCommand, "--valid-days: must be a whole number of days from 1 to 3650");
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+  if (!admin.ok()) {
+    return Failure(kCommand, "opening the admin directory", admin.status());
+  }
+  absl::StatusOr<uint64_t> version = admin->RefreshRoster(absl::Hours(24 * days));
+  if (!version.ok()) {
+    return Failure(kCommand, "signing the roster", version.status());
+  }
+  Print(absl::StrCat("signed roster version ", *version, ", valid for ", days, " days\n",
+                     "next: authnetctl roster push --dir ", *dir, " --node API_ADDR\n"));
   return kExitOk;
 }
 

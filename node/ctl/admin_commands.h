@@ -19,7 +19,11 @@ int RunMemberAdd(const std::vector<std::string>& args);
 int RunMemberList(const std::vector<std::string>& args);
 // authnetctl member revoke ID --dir ADMIN_DIR
 int RunMemberRevoke(const std::vector<std::string>& args);
-// authnetctl roster push --dir ADMIN_DIR --node API_ADDR
+// authnetctl member renew ID --dir ADMIN_DIR --out BUNDLE_DIR
+int RunMemberRenew(const std::vector<std::string>& args);
+// authnetctl roster push --dir ADMIN_DIR --node API_ADDR [--ca F] [--token-file F]
 int RunRosterPush(const std::vector<std::string>& args);
+// authnetctl roster refresh --dir ADMIN_DIR [--valid-days N]
+int RunRosterRefresh(const std::vector<std::string>& args);
 
 }  // namespace authnet

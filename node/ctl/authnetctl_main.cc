@@ -6,6 +6,7 @@
 
 #include "node/ctl/admin_commands.h"
 #include "node/ctl/node_commands.h"
+#include "node/ctl/token_commands.h"
 
 namespace {
 
@@ -16,7 +17,12 @@ constexpr char kUsage[] =
     "[--trust W]\n"
     "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
     "  authnetctl member revoke  ID --dir ADMIN_DIR\n"
+    "  authnetctl member renew   ID --dir ADMIN_DIR --out BUNDLE_DIR\n"
     "  authnetctl roster push    --dir ADMIN_DIR --node API_ADDR\n"
+    "  authnetctl roster refresh --dir ADMIN_DIR [--valid-days N]\n"
+    "  authnetctl token create   NAME --data DATA_DIR [--admin]\n"
+    "  authnetctl token revoke   NAME --data DATA_DIR\n"
+    "  authnetctl token list     --data DATA_DIR [--json]\n"
     "  authnetctl status         --node API_ADDR [--json]\n"
     "  authnetctl check          --node API_ADDR [--gtin G] [--serial S] [--lot L] "
     "[--supplier X]\n"
@@ -24,7 +30,9 @@ constexpr char kUsage[] =
     "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
     "[--json]\n"
     "  authnetctl alerts         --node API_ADDR [--json] [--no-follow]\n"
-    "API_ADDR is HOST:PORT or unix:PATH. KIND is one of counterfeit_confirmed,\n"
+    "API_ADDR is HOST:PORT or unix:PATH. Commands with --node also take [--ca FILE]\n"
+    "[--server-name NAME] [--token-file FILE] (or $AUTHNET_TOKEN) for a remote api\n"
+    "listener, which needs TLS and a bearer token. KIND is one of counterfeit_confirmed,\n"
     "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
     "return_not_genuine.\n";
 
@@ -51,8 +59,23 @@ int main(int argc, char** argv) {
   if (group == "member" && sub == "revoke") {
     return authnet::RunMemberRevoke(rest(2));
   }
+  if (group == "member" && sub == "renew") {
+    return authnet::RunMemberRenew(rest(2));
+  }
   if (group == "roster" && sub == "push") {
     return authnet::RunRosterPush(rest(2));
+  }
+  if (group == "roster" && sub == "refresh") {
+    return authnet::RunRosterRefresh(rest(2));
+  }
+  if (group == "token" && sub == "create") {
+    return authnet::RunTokenCreate(rest(2));
+  }
+  if (group == "token" && sub == "revoke") {
+    return authnet::RunTokenRevoke(rest(2));
+  }
+  if (group == "token" && sub == "list") {
+    return authnet::RunTokenList(rest(2));
   }
   if (group == "status") {
     return authnet::RunStatus(rest(1));

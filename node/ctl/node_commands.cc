@@ -12,6 +12,7 @@
 #include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/core/flag_parser.h"
+#include "node/ctl/node_channel.h"
 #include "node/core/hex.h"
 #include "node/core/json.h"
 #include "node/core/subject_normalizer.h"
@@ -41,10 +42,6 @@ int RpcError(absl::string_view command, const std::string& node, const grpc::Sta
   std::fprintf(stderr, "authnetctl %s: %s%s\n", std::string(command).c_str(),
                st.error_message().c_str(), hint.c_str());
   return st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
-}
-
-std::shared_ptr<grpc::Channel> Dial(const std::string& node) {
-  return grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
 }
 
 void SetDeadline(grpc::ClientContext* ctx) {
@@ -84,7 +81,7 @@ std::string ReasonJson(const v1::Reason& r) {
 }  // namespace
 
 int RunStatus(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"node"}, {"json"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, kNodeFlags, {"json"});
   if (!f.ok()) {
     return UsageError("status", f.status().message());
   }
@@ -92,7 +89,11 @@ int RunStatus(const std::vector<std::string>& args) {
   if (!node) {
     return UsageError("status", "--node is required");
   }
-  auto stub = v1::AdminService::NewStub(Dial(*node));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError("status", channel.status().message());
+  }
+  auto stub = v1::AdminService::NewStub(*channel);
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::StatusResponse resp;
@@ -110,7 +111,8 @@ int RunStatus(const std::vector<std::string>& args) {
     for (const v1::PeerStatus& p : resp.peers()) {
       peers.push_back(absl::StrCat("{\"member\": ", JsonQuote(p.member()),
                                    ", \"address\": ", JsonQuote(p.address()),
-                                   ", \"connected\": ", p.connected() ? "true" : "false", "}"));
+                                   ", \"connected\": ", p.connected() ? "true" : "false",
+                                   ", \"lag_records\": ", p.lag_records(), "}"));
     }
     std::printf("%s\n",
                 absl::StrCat("{\"member\": ", JsonQuote(resp.member()),
@@ -118,27 +120,38 @@ int RunStatus(const std::vector<std::string>& args) {
                              resp.roster_version(), ", \"records\": ", resp.records(),
                              ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
                              ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}",
-                             ", \"peers\": [", absl::StrJoin(peers, ", "), "]}")
+                             ", \"peers\": [", absl::StrJoin(peers, ", "), "]",
+                             ", \"serving\": ", resp.serving() ? "true" : "false",
+                             ", \"roster_expires_unix\": ", resp.roster_expires_unix(), "}")
                     .c_str());
     return 0;
   }
   std::printf("member:            %s (network %s)\n", resp.member().c_str(),
               resp.network().c_str());
   std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
+  std::printf("health:            %s\n", resp.serving() ? "SERVING" : "NOT_SERVING");
+  std::printf("roster expires:    %s\n",
+              resp.roster_expires_unix() == 0
+                  ? "never"
+                  : absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                                     absl::FromUnixSeconds(resp.roster_expires_unix()),
+                                     absl::UTCTimeZone())
+                        .c_str());
   std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
   std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
   std::printf("version vector:    %s\n",
               vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
   for (const v1::PeerStatus& p : resp.peers()) {
-    std::printf("peer %-20s %-22s %s\n", p.member().c_str(), p.address().c_str(),
-                p.connected() ? "connected" : "not connected");
+    std::printf("peer %-20s %-22s %-13s lag %llu records\n", p.member().c_str(),
+                p.address().c_str(), p.connected() ? "connected" : "not connected",
+                static_cast<unsigned long long>(p.lag_records()));
   }
   return 0;
 }
 
 int RunCheck(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kSubjectFlags;
-  value_flags.insert("node");
+  value_flags.insert(kNodeFlags.begin(), kNodeFlags.end());
   absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
   if (!f.ok()) {
     return UsageError("check", f.status().message());
@@ -149,7 +162,11 @@ int RunCheck(const std::vector<std::string>& args) {
   }
   v1::CheckRequest req;
   FillSubjects(*f, req.mutable_subjects());
-  auto stub = v1::CheckoutService::NewStub(Dial(*node));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError("check", channel.status().message());
+  }
+  auto stub = v1::CheckoutService::NewStub(*channel);
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::CheckResponse resp;
@@ -179,7 +196,8 @@ int RunCheck(const std::vector<std::string>& args) {
 
 int RunReport(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kSubjectFlags;
-  value_flags.insert({"node", "kind", "weight", "idempotency-key"});
+  value_flags.insert(kNodeFlags.begin(), kNodeFlags.end());
+  value_flags.insert({"kind", "weight", "idempotency-key"});
   absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
   if (!f.ok()) {
     return UsageError("report", f.status().message());
@@ -210,7 +228,11 @@ int RunReport(const std::vector<std::string>& args) {
     req.set_weight(weight);
   }
   req.set_idempotency_key(f->Get("idempotency-key").value_or(""));
-  auto stub = v1::CheckoutService::NewStub(Dial(*node));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError("report", channel.status().message());
+  }
+  auto stub = v1::CheckoutService::NewStub(*channel);
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::ReportResponse resp;
@@ -230,7 +252,7 @@ int RunReport(const std::vector<std::string>& args) {
 }
 
 int RunAlerts(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"node"}, {"json", "no-follow"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, kNodeFlags, {"json", "no-follow"});
   if (!f.ok()) {
     return UsageError("alerts", f.status().message());
   }
@@ -240,7 +262,11 @@ int RunAlerts(const std::vector<std::string>& args) {
   }
   bool follow = !f->Has("no-follow");
   bool json = f->Has("json");
-  auto stub = v1::AdminService::NewStub(Dial(*node));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError("alerts", channel.status().message());
+  }
+  auto stub = v1::AdminService::NewStub(*channel);
   grpc::ClientContext ctx;  // following: no deadline, until interrupted
   if (!follow) {
     SetDeadline(&ctx);

@@ -1,5 +1,6 @@
-// authnetd: the authnet node. main parses flags, wires a Node up and waits
-// for SIGTERM or SIGINT, then drains in-flight calls and exits 0.
+// authnetd: the authnet node. main reads the configuration (file, then
+// flags), wires a Node up and waits for SIGTERM or SIGINT, then drains
+// in-flight calls and exits 0.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -7,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/flag_parser.h"
+#include "node/daemon/config_file.h"
 #include "node/daemon/log_setup.h"
 #include "node/daemon/node.h"
 
@@ -18,11 +21,37 @@ namespace {
 constexpr char kUsage[] =
     "usage: authnetd --bundle BUNDLE_DIR --data DATA_DIR --peer-listen HOST:PORT\n"
     "                --api-listen unix:PATH|HOST:PORT [--peers HOST:PORT,...]\n"
-    "                [--config FILE] [--log-format text|json]\n";
+    "                [--config FILE] [--check-config] [--log-format text|json]\n"
+    "                [--log-level trace|debug|info|warn|error] [--metrics-listen HOST:PORT]\n"
+    "                [--api-tls-cert FILE --api-tls-key FILE]\n"
+    "Every flag may instead be set in the TOML file given with --config (see\n"
+    "deploy/authnetd.toml); a flag on the command line wins over the file.\n"
+    "--check-config validates the configuration and the bundle, then exits.\n";
 
 int Usage(const std::string& error) {
   std::fprintf(stderr, "authnetd: %s\n%s", error.c_str(), kUsage);
   return 2;
+}
+
+int ConfigError(const std::string& error) {
+  std::fprintf(stderr, "authnetd: %s\n", error.c_str());
+  return 1;
+}
+
+// ApplyFlags sets what the command line gives on top of the file's values.
+void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
+  if (auto v = flags.Get("bundle")) o.node.bundle_dir = *v;
+  if (auto v = flags.Get("data")) o.node.data_dir = *v;
+  if (auto v = flags.Get("peer-listen")) o.node.peer_listen = *v;
+  if (auto v = flags.Get("api-listen")) o.node.api_listen = *v;
+  if (auto v = flags.Get("metrics-listen")) o.node.metrics_listen = *v;
+  if (auto v = flags.Get("api-tls-cert")) o.node.api_tls_cert = *v;
+  if (auto v = flags.Get("api-tls-key")) o.node.api_tls_key = *v;
+  if (auto v = flags.Get("log-format")) o.log_format = *v;
+  if (auto v = flags.Get("log-level")) o.log_level = *v;
+  if (auto v = flags.Get("peers")) {
+    o.node.peers = absl::StrSplit(*v, ',', absl::SkipEmpty());
+  }
 }
 
 }  // namespace
@@ -33,8 +62,10 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<authnet::ParsedFlags> flags = authnet::ParseFlags(
-      args, {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format"},
-      {"help"});
+      args,
+      {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format", "log-level",
+       "metrics-listen", "api-tls-cert", "api-tls-key"},
+      {"help", "check-config"});
   if (!flags.ok()) {
     return Usage(std::string(flags.status().message()));
   }
@@ -42,28 +73,42 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  authnet::NodeOptions options;
-  for (const char* required : {"bundle", "data", "peer-listen", "api-listen"}) {
-    if (!flags->Get(required)) {
-      return Usage(std::string("--") + required + " is required");
+  authnet::DaemonOptions options;
+  std::optional<authnet::ConfigFile> config;
+  if (auto file = flags->Get("config")) {
+    absl::StatusOr<authnet::ConfigFile> loaded = authnet::ConfigFile::Load(*file, options);
+    if (!loaded.ok()) {
+      return ConfigError(std::string(loaded.status().message()));
+    }
+    config = *std::move(loaded);
+  } else if (flags->Has("check-config")) {
+    return Usage("--check-config needs --config FILE");
+  }
+  if (!config) {
+    for (const char* required : {"bundle", "data", "peer-listen", "api-listen"}) {
+      if (!flags->Get(required)) {
+        return Usage(std::string("--") + required + " is required");
+      }
     }
   }
-  if (flags->Get("config")) {
-    return Usage(
-        "--config: configuration files are not supported by this build yet; "
-        "set options with flags");
-  }
-  options.bundle_dir = *flags->Get("bundle");
-  options.data_dir = *flags->Get("data");
-  options.peer_listen = *flags->Get("peer-listen");
-  options.api_listen = *flags->Get("api-listen");
-  if (auto peers = flags->Get("peers")) {
-    options.peers = absl::StrSplit(*peers, ',', absl::SkipEmpty());
-  }
+  ApplyFlags(*flags, options);
   absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> sink =
-      authnet::MakeLogSink(flags->Get("log-format").value_or("text"));
-  if (!sink.ok()) {
-    return Usage(std::string(sink.status().message()));
+      authnet::MakeLogSink(options.log_format, options.log_level);
+  absl::Status valid = sink.status();
+  if (valid.ok()) {
+    valid = authnet::Node::CheckOptions(options.node);
+  }
+  if (!valid.ok()) {
+    if (config) {
+      valid = config->Locate(valid);
+    }
+    return ConfigError(std::string(valid.message()));
+  }
+  if (flags->Has("check-config")) {
+    std::printf("authnetd: configuration OK (%s): member bundle %s, data %s\n",
+                flags->Get("config")->c_str(), options.node.bundle_dir.c_str(),
+                options.node.data_dir.c_str());
+    return 0;
   }
 
   // Files are created private (0600) explicitly; the api socket is left
@@ -80,7 +125,7 @@ int main(int argc, char** argv) {
   authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
   authnet::SystemClock clock;
   absl::StatusOr<std::unique_ptr<authnet::Node>> node =
-      authnet::Node::Create(options, clock, *sink);
+      authnet::Node::Create(options.node, clock, *sink);
   if (!node.ok()) {
     std::fprintf(stderr, "authnetd: %s\n", std::string(node.status().message()).c_str());
     return 1;

@@ -70,8 +70,15 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::string& format) {
+absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::string& format,
+                                                                 const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  spdlog::level::level_enum lvl = spdlog::level::from_str(level);
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
+      level != "error") {
+    return absl::InvalidArgumentError("--log-level: must be trace, debug, info, warn or error");
+  }
+  sink->set_level(lvl);
   if (format == "text") {
     sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
         "%Y-%m-%dT%H:%M:%S.%eZ %-5l [%n] %v", spdlog::pattern_time_type::utc));
@@ -112,8 +119,9 @@ void RouteGrpcLogs(std::shared_ptr<spdlog::logger> logger) {
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink) {
+  spdlog::level::level_enum level = sink->level();
   auto logger = std::make_shared<spdlog::logger>(component, std::move(sink));
-  logger->set_level(spdlog::level::info);
+  logger->set_level(level);
   logger->flush_on(spdlog::level::info);
   return logger;
 }

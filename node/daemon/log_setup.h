@@ -11,12 +11,14 @@ namespace authnet {
 
 // MakeLogSink returns a stderr sink writing "text" lines
 // ("2026-11-21T20:00:00.123Z info  [store] ...") or "json" lines
-// ({"ts":"...","level":"info","logger":"store","msg":"..."}). Any other
-// format is INVALID_ARGUMENT.
+// ({"ts":"...","level":"info","logger":"store","msg":"..."}), dropping
+// lines below `level` (trace, debug, info, warn or error). Any other format
+// or level is INVALID_ARGUMENT.
 [[nodiscard]] absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(
-    const std::string& format);
+    const std::string& format, const std::string& level = "info");
 
-// MakeLogger returns a logger named after its component, writing to `sink`.
+// MakeLogger returns a logger named after its component, writing to `sink`
+// at the sink's level.
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink);
 

@@ -2,13 +2,21 @@
 
 #include <google/protobuf/arena.h>
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "node/api/token_authenticator.h"
+#include "node/bundle/file_names.h"
+#include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
+#include "node/metrics/rpc_metrics.h"
 #include "node/daemon/listen_address.h"
 #include "node/daemon/log_setup.h"
 
@@ -30,22 +38,55 @@ absl::Status RebuildModel(LogStore& store, Model& model, const std::string& netw
   });
 }
 
+// NoBuilderPlugins drops the server builder plugins registered process-wide
+// (reflection, which the api listener offers): the peer listener serves
+// PeerService and grpc.health.v1 only.
+class NoBuilderPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, const Clock& clock,
-                                                   std::shared_ptr<spdlog::sinks::sink> sink) {
-  std::unique_ptr<Node> node(new Node());
-  node->log_ = MakeLogger("node", sink);
-
+absl::Status Node::CheckOptions(const NodeOptions& options) {
+  for (const char* flag : {"bundle", "data", "peer-listen", "api-listen"}) {
+    bool empty = std::string(flag) == "bundle"       ? options.bundle_dir.empty()
+                 : std::string(flag) == "data"       ? options.data_dir.empty()
+                 : std::string(flag) == "peer-listen" ? options.peer_listen.empty()
+                                                      : options.api_listen.empty();
+    if (empty) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": is required (a flag, or its key in --config)"));
+    }
+  }
   absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
   if (!api.ok()) {
     return api.status();
   }
+  bool tls_files = !options.api_tls_cert.empty() || !options.api_tls_key.empty();
   if (!api->IsLoopback()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--api-listen: '", options.api_listen,
-        "' is not a unix socket or loopback address; the api listener has no TLS or tokens yet, "
-        "so it only listens locally (use unix:PATH or 127.0.0.1:PORT)"));
+    if (options.api_tls_cert.empty() || options.api_tls_key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--api-listen: '", options.api_listen,
+          "' is not a unix socket or loopback address, so the api listener needs TLS and bearer "
+          "tokens: give --api-tls-cert and --api-tls-key (or [api] tls_cert and tls_key), or "
+          "listen on unix:PATH or 127.0.0.1:PORT"));
+    }
+    for (const auto& [flag, file] : {std::pair{"--api-tls-cert", &options.api_tls_cert},
+                                     std::pair{"--api-tls-key", &options.api_tls_key}}) {
+      absl::StatusOr<std::string> pem = ReadFile(*file);
+      if (!pem.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, ": cannot read ", file->string(), ": ", pem.status().message()));
+      }
+    }
+  } else if (tls_files) {
+    return absl::InvalidArgumentError(
+        "--api-tls-cert: the api listener is local (unix socket or loopback), which serves "
+        "without TLS or tokens; drop the TLS files or listen on a non-loopback address");
   }
   absl::StatusOr<ListenAddress> peer = ParseListenAddress("--peer-listen", options.peer_listen);
   if (!peer.ok()) {
@@ -66,6 +107,44 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   if (absl::Status st = options.model.Validate(); !st.ok()) {
     return st;
   }
+
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<ListenAddress> metrics =
+        ParseListenAddress("--metrics-listen", options.metrics_listen);
+    if (!metrics.ok()) {
+      return metrics.status();
+    }
+    if (metrics->is_unix) {
+      return absl::InvalidArgumentError("--metrics-listen: must be HOST:PORT (Prometheus scrapes "
+                                        "it over HTTP)");
+    }
+  }
+  if (options.peer_links.min_backoff > options.peer_links.max_backoff) {
+    return absl::InvalidArgumentError(
+        "sync.min_backoff_ms: must not be above sync.max_backoff_ms");
+  }
+  if (absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir); !bundle.ok()) {
+    return absl::Status(bundle.status().code(),
+                        absl::StrCat("--bundle: ", bundle.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, const Clock& clock,
+                                                   std::shared_ptr<spdlog::sinks::sink> sink) {
+  std::unique_ptr<Node> node(new Node());
+  node->log_ = MakeLogger("node", sink);
+
+  if (absl::Status st = CheckOptions(options); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
+  absl::StatusOr<ListenAddress> peer = ParseListenAddress("--peer-listen", options.peer_listen);
+  node->metrics_ = std::make_unique<MetricsRegistry>();
+  NodeOptions opts = options;
+  opts.writer.metrics = node->metrics_.get();
+  opts.peer_links.metrics = node->metrics_.get();
+  opts.checkout.tokens_required = !api->IsLoopback();
 
   absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir);
   if (!bundle.ok()) {
@@ -91,7 +170,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
 
   auto started = std::chrono::steady_clock::now();
   node->alerts_ = std::make_unique<AlertHub>();
-  node->model_ = std::make_unique<Model>(options.model, clock, b.member_id());
+  node->model_ = std::make_unique<Model>(opts.model, clock, b.member_id());
   node->model_->SetRoster(*node->roster_->Current());
   node->model_->SetAlertSink(
       [hub = node->alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
@@ -112,7 +191,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                        .count());
 
   absl::StatusOr<std::unique_ptr<ReportWriter>> writer =
-      ReportWriter::Create(options.writer, *node->store_, *node->model_, b.signing_key(),
+      ReportWriter::Create(opts.writer, *node->store_, *node->model_, b.signing_key(),
                            b.network(), b.member_id(), MakeLogger("store", sink));
   if (!writer.ok()) {
     return writer.status();
@@ -125,9 +204,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->reader_ = *std::move(reader);
   node->feed_ = std::make_unique<SyncFeed>();
   node->writer_->SetCommitListener([feed = node->feed_.get()] { feed->Notify(); });
-  node->peers_ = std::make_unique<PeerManager>(
-      options.peers, b.member_id(), TlsIdentity{b.ca_pem(), b.cert_pem(), b.key_pem()},
-      *node->roster_, *node->model_, *node->writer_, options.peer_links, MakeLogger("peer", sink));
+  // One watcher of the bundle's CA, certificate and key for both the peer
+  // listener and the peer links: a renewed certificate is used for new
+  // connections within reload_interval; established ones carry on.
+  auto peer_tls = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      (options.bundle_dir / kNodeKeyFile).string(), (options.bundle_dir / kNodeCertFile).string(),
+      (options.bundle_dir / kCaCertFile).string(),
+      static_cast<unsigned>(options.reload_interval.count()));
+  node->peers_ = std::make_unique<PeerManager>(options.peers, b.member_id(), TlsIdentity{peer_tls},
+                                               *node->roster_, *node->model_, *node->writer_,
+                                               opts.peer_links, MakeLogger("peer", sink));
   node->roster_->AddListener([n = node.get()](const std::shared_ptr<const Roster>& r) {
     n->model_->SetRoster(*r);
     n->feed_->NotifyRoster(*r);
@@ -135,20 +221,58 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   });
 
   node->checkout_ =
-      std::make_unique<CheckoutService>(options.checkout, *node->digester_, *node->model_,
+      std::make_unique<CheckoutService>(opts.checkout, *node->digester_, *node->model_,
                                         *node->writer_, clock, MakeLogger("api", sink));
-  node->admin_ =
-      std::make_unique<AdminService>(b.member_id(), *node->roster_, *node->model_, *node->peers_,
-                                     *node->alerts_, clock, MakeLogger("api", sink));
+  node->admin_ = std::make_unique<AdminService>(
+      b.member_id(), *node->roster_, *node->model_, *node->peers_, *node->alerts_, clock,
+      MakeLogger("api", sink), opts.checkout.tokens_required);
   node->peer_ = std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_,
                                               *node->feed_, MakeLogger("peer", sink));
+  node->AddGauges();
 
   grpc::EnableDefaultHealthCheckService(true);
   {
+    // Peer listener: mutual TLS only. A client must present a certificate
+    // signed by the network CA (PeerService then checks it is an active
+    // member's enrolled one). Built before reflection is enabled: the peer
+    // listener offers no reflection.
+    grpc::experimental::TlsServerCredentialsOptions tls(peer_tls);
+    tls.watch_root_certs();
+    tls.watch_identity_key_cert_pairs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(api->GrpcUri(), grpc::InsecureServerCredentials(), &node->api_port_);
+    builder.AddListeningPort(peer->GrpcUri(), grpc::experimental::TlsServerCredentials(tls),
+                             &node->peer_port_);
+    builder.RegisterService(node->peer_.get());
+    builder.SetOption(std::make_unique<NoBuilderPlugins>());
+    builder.experimental().SetInterceptorCreators(node->Interceptors("peer"));
+    node->peer_server_ = builder.BuildAndStart();
+    if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
+      return absl::FailedPreconditionError(absl::StrCat("--peer-listen: cannot listen on ",
+                                                        options.peer_listen, " (address in use?)"));
+    }
+  }
+  {
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (opts.checkout.tokens_required) {
+      // A remote api listener: TLS with the operator's certificate (watched
+      // for renewal like the peer one) and bearer tokens.
+      auto api_tls = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          options.api_tls_key.string(), options.api_tls_cert.string(),
+          static_cast<unsigned>(options.reload_interval.count()));
+      grpc::experimental::TlsServerCredentialsOptions tls(api_tls);
+      tls.watch_identity_key_cert_pairs();
+      tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+      creds = grpc::experimental::TlsServerCredentials(tls);
+      creds->SetAuthMetadataProcessor(
+          std::make_shared<TokenAuthenticator>(options.data_dir, MakeLogger("api", sink)));
+    }
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(api->GrpcUri(), creds, &node->api_port_);
     builder.RegisterService(node->checkout_.get());
     builder.RegisterService(node->admin_.get());
+    builder.experimental().SetInterceptorCreators(node->Interceptors("api"));
     node->api_server_ = builder.BuildAndStart();
     if (node->api_server_ == nullptr || (!api->is_unix && node->api_port_ == 0)) {
       return absl::FailedPreconditionError(
@@ -159,26 +283,32 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
       node->api_port_ = 0;
     }
   }
-  {
-    // Peer listener: mutual TLS only. A client must present a certificate
-    // signed by the network CA.
-    grpc::SslServerCredentialsOptions tls(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    tls.pem_root_certs = b.ca_pem();
-    tls.pem_key_cert_pairs.push_back({b.key_pem(), b.cert_pem()});
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(peer->GrpcUri(), grpc::SslServerCredentials(tls), &node->peer_port_);
-    builder.RegisterService(node->peer_.get());
-    node->peer_server_ = builder.BuildAndStart();
-    if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
-      return absl::FailedPreconditionError(absl::StrCat("--peer-listen: cannot listen on ",
-                                                        options.peer_listen, " (address in use?)"));
+  node->health_ = std::make_unique<HealthMonitor>(
+      node->HealthProbes(clock),
+      [n = node.get()](bool serving) {
+        n->api_server_->GetHealthCheckService()->SetServingStatus(serving);
+        n->peer_server_->GetHealthCheckService()->SetServingStatus(serving);
+      },
+      MakeLogger("node", sink));
+  node->api_server_->GetHealthCheckService()->SetServingStatus(node->health_->serving());
+  node->peer_server_->GetHealthCheckService()->SetServingStatus(node->health_->serving());
+  node->admin_->SetServingProbe([h = node->health_.get()] { return h->serving(); });
+  node->bundle_watcher_ = std::make_unique<BundleWatcher>(
+      options.bundle_dir, *node->roster_, options.reload_interval, MakeLogger("roster", sink));
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<ListenAddress> m = ParseListenAddress("--metrics-listen", options.metrics_listen);
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(
+        m->host, m->port, *node->metrics_, [h = node->health_.get()] { return h->serving(); });
+    if (!server.ok()) {
+      return server.status();
     }
+    node->metrics_server_ = *std::move(server);
+    node->log_->info("metrics listener on http://{}:{}/metrics (and /healthz)", m->host,
+                     node->metrics_server_->port());
   }
-  node->api_server_->GetHealthCheckService()->SetServingStatus(true);
-  node->peer_server_->GetHealthCheckService()->SetServingStatus(true);
-  node->log_->info("api listener on {}",
-                   api->is_unix ? api->GrpcUri() : absl::StrCat(api->host, ":", node->api_port_));
+  node->log_->info("api listener on {}{}",
+                   api->is_unix ? api->GrpcUri() : absl::StrCat(api->host, ":", node->api_port_),
+                   opts.checkout.tokens_required ? " (TLS, bearer tokens)" : "");
   node->log_->info("peer listener on {}:{} (mutual TLS)", peer->host, node->peer_port_);
   node->peers_->Start();
   node->log_->info("dialing {}", options.peers.empty()
@@ -190,6 +320,71 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   return node;
 }
 
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+Node::Interceptors(const std::string& listener) {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
+  out.push_back(std::make_unique<RpcMetricsFactory>(*metrics_, listener));
+  return out;
+}
+
+std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
+  return {
+      {"store",
+       [this] {
+         return writer_->Healthy()
+                    ? absl::OkStatus()
+                    : absl::UnavailableError(
+                          "the last commit to the data dir failed (disk full or not writable?); "
+                          "reports are refused UNAVAILABLE until a commit succeeds");
+       }},
+      {"roster",
+       [this, &clock] {
+         std::shared_ptr<const Roster> r = roster_->Current();
+         if (!r->Expired(clock.NowMicros() / 1'000'000)) {
+           return absl::OkStatus();
+         }
+         return absl::FailedPreconditionError(absl::StrCat(
+             "roster version ", r->version(), " expired at unix time ", r->body().expires_unix(),
+             "; the network admin runs `authnetctl roster refresh` and `roster push`"));
+       }},
+  };
+}
+
+void Node::AddGauges() {
+  MetricsRegistry& m = *metrics_;
+  m.AddGauge("authnet_model_records", "Records in the detection model, all origins.",
+             [this] { return Series{{{}, static_cast<double>(model_->Records())}}; });
+  m.AddGauge("authnet_origin_records", "Highest contiguous seq held per origin (member).", [this] {
+    Series out;
+    for (const auto& [origin, seq] : model_->VersionVector()) {
+      out.push_back({{{"origin", origin}}, static_cast<double>(seq)});
+    }
+    return out;
+  });
+  m.AddGauge("authnet_peer_connected", "1 while the outgoing link to a peer is connected.", [this] {
+    Series out;
+    for (const PeerState& p : peers_->Peers()) {
+      out.push_back({{{"peer", p.member}}, p.connected ? 1.0 : 0.0});
+    }
+    return out;
+  });
+  m.AddGauge("authnet_peer_lag_records",
+             "Records a peer last reported holding that this node does not hold yet.", [this] {
+               Series out;
+               for (const PeerState& p : peers_->Peers()) {
+                 out.push_back({{{"peer", p.member}}, static_cast<double>(p.lag_records)});
+               }
+               return out;
+             });
+  m.AddGauge("authnet_roster_version", "Version of the roster this node follows.", [this] {
+    return Series{{{}, static_cast<double>(roster_->Current()->version())}};
+  });
+  m.AddGauge("authnet_roster_expires_unix", "When the roster expires (unix seconds; 0 never).",
+             [this] {
+               return Series{{{}, static_cast<double>(roster_->Current()->body().expires_unix())}};
+             });
+}
+
 Node::~Node() { Shutdown(std::chrono::system_clock::now()); }
 
 void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
@@ -197,6 +392,11 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
     return;
   }
   shut_down_ = true;
+  bundle_watcher_.reset();
+  health_.reset();
+  if (metrics_server_) {
+    metrics_server_->Stop();
+  }
   if (peers_) {
     peers_->Stop();
   }
@@ -211,6 +411,7 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
     api_server_->Shutdown(deadline);
   }
   if (peer_server_) {
+    peer_server_->GetHealthCheckService()->SetServingStatus(false);
     peer_server_->Shutdown(deadline);
   }
   if (writer_) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,6 +17,10 @@
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
+#include "node/daemon/bundle_watcher.h"
+#include "node/daemon/health_monitor.h"
+#include "node/metrics/metrics_registry.h"
+#include "node/metrics/metrics_server.h"
 #include "node/model/model.h"
 #include "node/store/log_reader.h"
 #include "node/store/log_store.h"
@@ -34,6 +39,16 @@ struct NodeOptions {
   std::string peer_listen;           // --peer-listen HOST:PORT (mutual TLS)
   std::string api_listen;            // --api-listen unix:PATH or loopback HOST:PORT
   std::vector<std::string> peers;    // --peers HOST:PORT,... (empty: the roster's endpoints)
+  // --metrics-listen HOST:PORT: Prometheus /metrics and /healthz over HTTP
+  // (empty: no metrics listener).
+  std::string metrics_listen;
+  // --api-tls-cert, --api-tls-key: PEM files the api listener serves TLS
+  // with; required (with bearer tokens) when api_listen is not local.
+  std::filesystem::path api_tls_cert;
+  std::filesystem::path api_tls_key;
+  // How often the bundle's certificate, key and roster files are checked
+  // for changes (certificate rotation without a restart).
+  std::chrono::seconds reload_interval{5};
   ModelOptions model;
   CheckoutService::Options checkout;
   ReportWriter::Options writer;
@@ -46,6 +61,12 @@ struct NodeOptions {
 // thread, once.
 class Node {
  public:
+  // CheckOptions validates `options` without touching anything: listener
+  // addresses, model options, the api TLS files a non-local api needs, and
+  // that the bundle loads. INVALID_ARGUMENT or FAILED_PRECONDITION whose
+  // message starts with the flag at fault ("--api-listen: ...").
+  [[nodiscard]] static absl::Status CheckOptions(const NodeOptions& options);
+
   // Create loads and checks the bundle, opens the data directory, rebuilds
   // the model from the store, starts both listeners and dials the peers.
   // Bad configuration (a damaged bundle, another member's data dir, a
@@ -69,10 +90,27 @@ class Node {
   const std::string& member_id() const { return bundle_->member_id(); }
   // model is what Check answers from (benchmarks watch it converge).
   const Model& model() const { return *model_; }
+  // The port the metrics listener bound, 0 without one.
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  const MetricsRegistry& metrics() const { return *metrics_; }
+  // serving is what grpc.health.v1 and /healthz report.
+  bool serving() const { return health_->serving(); }
+  // CheckHealthForTest re-runs the health probes now.
+  void CheckHealthForTest() { health_->Evaluate(); }
+  // CheckBundleForTest looks for a changed roster.pb in the bundle now.
+  void CheckBundleForTest() { bundle_watcher_->CheckNow(); }
 
  private:
+  using Series = std::vector<std::pair<MetricLabels, double>>;
   Node() = default;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> Interceptors(
+      const std::string& listener);
+  std::vector<HealthMonitor::Probe> HealthProbes(const Clock& clock);
+  // AddGauges registers the metrics read from the model, roster and peers.
+  void AddGauges();
 
+  // First in, last out: every component may count into it.
+  std::unique_ptr<MetricsRegistry> metrics_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<MemberBundle> bundle_;
   std::unique_ptr<Digester> digester_;
@@ -89,6 +127,9 @@ class Node {
   std::unique_ptr<PeerService> peer_;
   std::unique_ptr<grpc::Server> api_server_;
   std::unique_ptr<grpc::Server> peer_server_;
+  std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<BundleWatcher> bundle_watcher_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   int api_port_ = 0;
   int peer_port_ = 0;
   bool shut_down_ = false;

@@ -46,6 +46,11 @@ ReportWriter::ReportWriter(Options options, LogStore& store, Model& model,
       network_(std::move(network)),
       origin_(std::move(origin)),
       log_(std::move(log)),
+      commit_seconds_(options.metrics == nullptr
+                          ? nullptr
+                          : &options.metrics->GetHistogram(
+                                "authnet_store_commit_seconds",
+                                "SQLite group commit latency (write, fsync), per transaction.")),
       last_seq_(last_seq) {
   thread_ = std::thread([this] { Run(); });
   answerer_ = std::thread([this] { Answer(); });
@@ -300,7 +305,13 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
   }
   std::move(ingested.begin(), ingested.end(), std::back_inserter(to_store));
   if (!to_store.empty() && st.ok()) {
+    auto started = std::chrono::steady_clock::now();
     st = store_.Commit(to_store, entries);
+    if (commit_seconds_ != nullptr) {
+      commit_seconds_->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    store_ok_.store(st.ok(), std::memory_order_relaxed);
   }
   if (!st.ok()) {
     log_->error("could not commit {} batches: {}", to_store.size(), std::string(st.message()));
@@ -356,8 +367,12 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
                                   std::vector<StoredBatch>* out,
                                   std::vector<v1::BatchBody>* bodies) {
   IngestResult result;
-  auto refuse = [&](const v1::BatchBody& b, absl::string_view why) {
+  auto refuse = [&](const v1::BatchBody& b, const char* reason, absl::string_view why) {
     ++result.refused;
+    if (options_.metrics != nullptr) {
+      options_.metrics->GetCounter(kBatchesRefused, kBatchesRefusedHelp, {{"reason", reason}})
+          .Increment();
+    }
     std::string line = absl::StrCat("refused batch ", b.origin(), " ", b.first_seq(), "..",
                                     b.last_seq(), ": ", why);
     log_->warn("{}", line);
@@ -384,7 +399,7 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
         absl::StatusOr<std::optional<v1::SignedBatch>> found =
             store_.FindBatch(b.origin(), b.first_seq());
         if (!found.ok()) {
-          refuse(b, absl::StrCat("cannot read the batch held for these seqs: ",
+          refuse(b, "unreadable", absl::StrCat("cannot read the batch held for these seqs: ",
                                  found.status().message()));
           continue;
         }
@@ -398,15 +413,15 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
           "ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
           "first, refusing the second: that member is misbehaving",
           b.origin(), b.first_seq(), b.last_seq());
-      refuse(b, "conflicts with the batch already held for these seqs");
+      refuse(b, "conflict", "conflicts with the batch already held for these seqs");
       continue;
     }
     if (b.first_seq() != held + 1) {
-      refuse(b, absl::StrCat("leaves a gap: this node holds ", b.origin(), " up to ", held));
+      refuse(b, "gap", absl::StrCat("leaves a gap: this node holds ", b.origin(), " up to ", held));
       continue;
     }
     if (b.origin() == origin_) {
-      refuse(b,
+      refuse(b, "own_origin",
              "is this node's own origin beyond its own log (data dir restored from an old "
              "backup?)");
       continue;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -14,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "authnet/v1/records.pb.h"
 #include "node/crypto/ed25519_key.h"
+#include "node/metrics/metric_names.h"
+#include "node/metrics/metrics_registry.h"
 #include "node/model/model.h"
 #include "node/store/log_store.h"
 #include "spdlog/logger.h"
@@ -69,6 +72,9 @@ class ReportWriter {
     size_t max_queued = 100'000;
     // Most records folded into one batch and transaction.
     size_t max_batch_records = 4096;
+    // Where commit latency and refused batches are counted (nullptr:
+    // nowhere); must outlive the writer.
+    MetricsRegistry* metrics = nullptr;
   };
 
   // Create reads the origin's last seq from `store`. `store`, `model` and
@@ -102,6 +108,11 @@ class ReportWriter {
   // before the first write.
   void SetCommitListener(absl::AnyInvocable<void()> listener) { on_commit_ = std::move(listener); }
 
+  // Healthy: the last commit succeeded (or none failed yet). False while
+  // the disk is full or the data dir cannot be written; the next successful
+  // commit makes it true again. Thread-safe.
+  bool Healthy() const { return store_ok_.load(std::memory_order_relaxed); }
+
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
@@ -132,12 +143,16 @@ class ReportWriter {
                       std::vector<StoredBatch>* out, std::vector<v1::BatchBody>* bodies);
 
   const Options options_;
+  // Whether the last commit succeeded: false while the disk is full or the
+  // data dir is unwritable (Healthy()).
+  std::atomic<bool> store_ok_{true};
   LogStore& store_;
   Model& model_;
   const crypto::Ed25519Key& signing_key_;
   const std::string network_;
   const std::string origin_;
   std::shared_ptr<spdlog::logger> log_;
+  Histogram* const commit_seconds_;       // nullptr without metrics
   uint64_t last_seq_;                     // writer thread only: highest committed seq
   absl::AnyInvocable<void()> on_commit_;  // writer thread only
 

@@ -44,7 +44,7 @@ class PeerLink::ServerVerifier final : public grpc::experimental::ExternalCertif
       absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(pem);
       if (m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE) {
         st = absl::PermissionDeniedError(absl::StrCat("peer '", *id, "' is not an active member"));
-      } else if (!fingerprint.ok() || *fingerprint != m->cert_sha256()) {
+      } else if (!fingerprint.ok() || !IsEnrolledCertificate(*m, *fingerprint)) {
         st = absl::PermissionDeniedError(
             absl::StrCat("peer '", *id, "' presented a certificate other than the enrolled one"));
       } else {
@@ -164,7 +164,11 @@ void PeerLink::Run() {
     if (st.ok() || reconnecting) {
       continue;  // a periodic re-sync or a roster change: dial again at once
     }
-    if (was_connected || !reported_down) {
+    if (was_connected) {
+      log_->warn("disconnected from {}: {}; reconnecting with backoff", Describe(),
+                 std::string(st.message()));
+      reported_down = true;
+    } else if (!reported_down) {
       log_->warn("{} unreachable: {}; retrying with backoff", Describe(),
                  std::string(st.message()));
       reported_down = true;
@@ -179,11 +183,8 @@ void PeerLink::Run() {
 }
 
 absl::Status PeerLink::Session() {
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      tls_.ca_pem,
-      std::vector<grpc::experimental::IdentityKeyCertPair>{{tls_.key_pem, tls_.cert_pem}});
   grpc::experimental::TlsChannelCredentialsOptions tls;
-  tls.set_certificate_provider(provider);
+  tls.set_certificate_provider(tls_.provider);
   tls.watch_root_certs();
   tls.watch_identity_key_cert_pairs();
   tls.set_verify_server_certs(true);
@@ -306,24 +307,45 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
       return st;
     }
   }
-  if (std::vector<std::string> behind = Behind(event.heads()); !behind.empty()) {
+  if (std::vector<std::string> behind = Behind(event.heads(), /*complete=*/false);
+      !behind.empty()) {
     return PullListed(stub, behind, stats);
   }
-  if (first && event.heads_sha256() != HeadsSha256(ServedHeads(model_, *roster_.Current()))) {
-    return Round(stub, stats);
+  if (first) {
+    if (event.heads_sha256() != HeadsSha256(ServedHeads(model_, *roster_.Current()))) {
+      return Round(stub, stats);
+    }
+    absl::MutexLock lock(&mu_);
+    peer_heads_.clear();  // the peer holds what we hold
   }
   return absl::OkStatus();
 }
 
 std::vector<std::string> PeerLink::Behind(
-    const google::protobuf::Map<std::string, uint64_t>& heads) const {
+    const google::protobuf::Map<std::string, uint64_t>& heads, bool complete) {
   std::vector<std::string> out;
+  absl::MutexLock lock(&mu_);
+  if (complete) {
+    peer_heads_.clear();
+  }
   for (const auto& [origin, seq] : heads) {
+    uint64_t& known = peer_heads_[origin];
+    known = std::max(known, seq);
     if (seq > model_.LastSeq(origin)) {
       out.push_back(origin);
     }
   }
   return out;
+}
+
+uint64_t PeerLink::LagRecords() const {
+  uint64_t lag = 0;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [origin, seq] : peer_heads_) {
+    uint64_t mine = model_.LastSeq(origin);
+    lag += seq > mine ? seq - mine : 0;
+  }
+  return lag;
 }
 
 absl::Status PeerLink::Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req,
@@ -345,7 +367,7 @@ absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats)
   if (absl::Status st = Pull(stub, req, &resp, stats); !st.ok()) {
     return st;
   }
-  std::vector<std::string> behind = Behind(resp.heads());
+  std::vector<std::string> behind = Behind(resp.heads(), /*complete=*/true);
   return behind.empty() ? absl::OkStatus() : PullListed(stub, behind, stats);
 }
 
@@ -367,6 +389,13 @@ absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
       absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster);
       if (!body.ok()) {
         log_->warn("refused a batch from {}: {}", Describe(), std::string(body.status().message()));
+        if (options_.metrics != nullptr) {
+          options_.metrics
+              ->GetCounter(kBatchesRefused, kBatchesRefusedHelp,
+                           {{"reason", absl::IsPermissionDenied(body.status()) ? "unverified"
+                                                                                : "malformed"}})
+              .Increment();
+        }
         continue;
       }
       verified.push_back({std::move(batch), *std::move(body)});

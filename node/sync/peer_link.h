@@ -1,10 +1,13 @@
 #pragma once
 
+#include <grpcpp/security/tls_certificate_provider.h>
+
 #include <grpcpp/client_context.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,16 +20,19 @@
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/model/model.h"
 #include "node/store/report_writer.h"
+#include "node/metrics/metric_names.h"
+#include "node/metrics/metrics_registry.h"
 #include "node/sync/roster_keeper.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
 
-// TlsIdentity is what a node presents and trusts on peer connections.
+// TlsIdentity is what a node presents and trusts on peer connections: a
+// provider of the network CA and the member's certificate and key (authnetd
+// watches the bundle's files, so a renewed certificate is used without a
+// restart).
 struct TlsIdentity {
-  std::string ca_pem;
-  std::string cert_pem;
-  std::string key_pem;
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider;
 };
 
 // SyncRoundStats is what one sync round with a peer took: from a connection
@@ -52,6 +58,9 @@ struct PeerLinkOptions {
   // when a round starts and when it ends.
   std::function<void()> on_round_start;
   std::function<void(const SyncRoundStats&)> on_round_end;
+  // Where refused batches are counted (nullptr: nowhere); must outlive the
+  // link.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // PeerLink keeps this node in sync with one peer address, on its own
@@ -87,6 +96,9 @@ class PeerLink {
   // member is the peer's member id once a handshake has shown it, else "".
   std::string member() const ABSL_LOCKS_EXCLUDED(mu_);
   bool connected() const { return connected_.load(); }
+  // LagRecords is how many records the peer last reported holding that this
+  // node does not hold (0 when unknown or in sync).
+  uint64_t LagRecords() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   class ServerVerifier;
@@ -107,7 +119,11 @@ class PeerLink {
   absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req,
                     v1::PullResponse* resp, SyncRoundStats* stats);
   // Behind lists the origins of `heads` (origin -> seq) we hold less of.
-  std::vector<std::string> Behind(const google::protobuf::Map<std::string, uint64_t>& heads) const;
+  // Behind lists the origins of `heads` (origin -> seq) we hold less of, and
+  // remembers them as the peer's heads (merged, or replacing the old ones if
+  // `complete`).
+  std::vector<std::string> Behind(const google::protobuf::Map<std::string, uint64_t>& heads,
+                                  bool complete) ABSL_LOCKS_EXCLUDED(mu_);
   // PullListed pulls the peer's batches of `origins` beyond what we hold.
   absl::Status PullListed(v1::PeerService::Stub& stub, const std::vector<std::string>& origins,
                           SyncRoundStats* stats);
@@ -138,6 +154,8 @@ class PeerLink {
   bool reconnect_ ABSL_GUARDED_BY(mu_) = false;
   std::set<grpc::ClientContext*> active_ ABSL_GUARDED_BY(mu_);
   std::string member_ ABSL_GUARDED_BY(mu_);
+  // The peer's heads as it last reported them (origin -> seq).
+  std::map<std::string, uint64_t> peer_heads_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

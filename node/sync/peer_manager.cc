@@ -120,7 +120,8 @@ std::vector<PeerState> PeerManager::Peers() const {
   std::vector<PeerState> out;
   for (const auto& [address, link] : links_) {
     std::string member = link->member();
-    out.push_back({member.empty() ? address : member, address, link->connected()});
+    out.push_back(
+        {member.empty() ? address : member, address, link->connected(), link->LagRecords()});
   }
   return out;
 }

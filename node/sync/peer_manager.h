@@ -16,6 +16,7 @@ struct PeerState {
   std::string member;  // the peer's member id, or its address until a handshake showed it
   std::string address;
   bool connected = false;
+  uint64_t lag_records = 0;  // see PeerLink::LagRecords
 };
 
 // PeerManager owns the PeerLinks of a node: one per address given with

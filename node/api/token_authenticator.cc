@@ -1,0 +1,105 @@
+#include "node/api/token_authenticator.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace authnet {
+namespace {
+
+constexpr char kRoleProperty[] = "authnet_role";
+constexpr char kTokenNameProperty[] = "authnet_token";
+constexpr char kBearer[] = "Bearer ";
+
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
+TokenAuthenticator::TokenAuthenticator(std::filesystem::path data_dir,
+                                       std::shared_ptr<spdlog::logger> log)
+    : data_dir_(std::move(data_dir)), log_(std::move(log)), tokens_(std::make_shared<TokenMap>()) {}
+
+std::shared_ptr<const TokenAuthenticator::TokenMap> TokenAuthenticator::Current() {
+  absl::MutexLock lock(&mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (now - checked_ < std::chrono::seconds(1) && checked_.time_since_epoch().count() != 0) {
+    return tokens_;
+  }
+  checked_ = now;
+  struct stat st {};
+  if (stat((data_dir_ / kApiTokensFile).c_str(), &st) != 0) {
+    st = {};  // no file: no tokens
+  }
+  if (SameFile(st, seen_)) {
+    return tokens_;
+  }
+  seen_ = st;
+  absl::StatusOr<std::vector<ApiToken>> read = ApiTokenFile::Read(data_dir_);
+  if (!read.ok()) {
+    // Fail closed: a damaged file grants nothing until it is fixed.
+    log_->error("api tokens not loaded, every token is refused: {}",
+                std::string(read.status().message()));
+    tokens_ = std::make_shared<TokenMap>();
+    return tokens_;
+  }
+  auto next = std::make_shared<TokenMap>();
+  for (ApiToken& t : *read) {
+    std::string key = t.sha256;
+    next->emplace(std::move(key), std::move(t));
+  }
+  log_->info("api tokens loaded: {}", next->size());
+  tokens_ = std::move(next);
+  return tokens_;
+}
+
+grpc::Status TokenAuthenticator::Process(const InputMetadata& auth_metadata,
+                                         grpc::AuthContext* context,
+                                         OutputMetadata* consumed_auth_metadata,
+                                         OutputMetadata* /*response_metadata*/) {
+  auto header = auth_metadata.find("authorization");
+  if (header == auth_metadata.end()) {
+    return grpc::Status::OK;
+  }
+  absl::string_view value(header->second.data(), header->second.size());
+  if (!absl::StartsWith(value, kBearer)) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "authorization: expected \"Bearer TOKEN\"");
+  }
+  std::shared_ptr<const TokenMap> tokens = Current();
+  auto found = tokens->find(ApiTokenFile::Hash(value.substr(sizeof(kBearer) - 1)));
+  if (found == tokens->end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "unknown or revoked bearer token (create one with `authnetctl token "
+                        "create`)");
+  }
+  context->AddProperty(kRoleProperty, std::string(ApiRoleName(found->second.role)));
+  context->AddProperty(kTokenNameProperty, found->second.name);
+  consumed_auth_metadata->insert(std::make_pair(std::string(header->first.data(),
+                                                            header->first.size()),
+                                                std::string(value)));
+  return grpc::Status::OK;
+}
+
+absl::Status CheckApiRole(const grpc::ServerContextBase& ctx, ApiRole need, bool tokens_required) {
+  if (!tokens_required) {
+    return absl::OkStatus();
+  }
+  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+  std::vector<grpc::string_ref> roles =
+      auth == nullptr ? std::vector<grpc::string_ref>() : auth->FindPropertyValues(kRoleProperty);
+  if (roles.empty()) {
+    return absl::UnauthenticatedError(
+        "this api listener needs a bearer token (authorization: Bearer TOKEN); create one with "
+        "`authnetctl token create`");
+  }
+  absl::string_view role(roles.front().data(), roles.front().size());
+  if (need == ApiRole::kAdmin && role != "admin") {
+    return absl::PermissionDeniedError("this call needs an admin token; the token given is a "
+                                       "checkout token");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace authnet

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <grpcpp/security/auth_metadata_processor.h>
+#include <grpcpp/server_context.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "node/bundle/api_tokens.h"
+#include "spdlog/logger.h"
+
+namespace authnet {
+
+// TokenAuthenticator checks the bearer token ("authorization: Bearer
+// anet_...") of each call on a remote (TLS) api listener against the node's
+// token file, DATA_DIR/api-tokens, re-read when it changes (checked at most
+// once a second), so `authnetctl token create/revoke` take effect without a
+// restart. A call with a known token carries its role to the services
+// (CheckApiRole); a call with an unknown or revoked token is refused
+// UNAUTHENTICATED; a call without one passes on without a role, so only
+// grpc.health.v1 and reflection answer it. Never logs a token. Thread-safe.
+class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
+ public:
+  TokenAuthenticator(std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log);
+
+  bool IsBlocking() const override { return false; }
+  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                       OutputMetadata* consumed_auth_metadata,
+                       OutputMetadata* response_metadata) override;
+
+ private:
+  using TokenMap = std::map<std::string, ApiToken>;  // by sha256
+  std::shared_ptr<const TokenMap> Current() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::filesystem::path data_dir_;
+  std::shared_ptr<spdlog::logger> log_;
+  absl::Mutex mu_;
+  std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point checked_ ABSL_GUARDED_BY(mu_);
+  struct stat seen_ ABSL_GUARDED_BY(mu_) {};
+};
+
+// CheckApiRole lets a call through if the listener does not take tokens
+// (`tokens_required` false: a unix socket or loopback listener) or if the
+// call's token grants `need` (admin grants everything). Otherwise
+// UNAUTHENTICATED (no token) or PERMISSION_DENIED (a checkout token on an
+// admin call).
+[[nodiscard]] absl::Status CheckApiRole(const grpc::ServerContextBase& ctx, ApiRole need,
+                                        bool tokens_required);
+
+}  // namespace authnet

@@ -1,0 +1,65 @@
+#include "node/daemon/bundle_watcher.h"
+
+#include "absl/time/time.h"
+#include "authnet/v1/records.pb.h"
+#include "node/bundle/file_names.h"
+#include "node/bundle/secure_file.h"
+
+namespace authnet {
+
+BundleWatcher::BundleWatcher(std::filesystem::path bundle_dir, RosterKeeper& roster,
+                             std::chrono::seconds interval, std::shared_ptr<spdlog::logger> log)
+    : roster_file_(bundle_dir / kRosterFile),
+      roster_(roster),
+      interval_(interval),
+      log_(std::move(log)) {
+  {
+    absl::MutexLock lock(&mu_);
+    stat(roster_file_.c_str(), &seen_);  // the roster the node started from
+  }
+  thread_ = std::thread([this] {
+    absl::MutexLock lock(&mu_);
+    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) {
+      mu_.Unlock();
+      CheckNow();
+      mu_.Lock();
+    }
+  });
+}
+
+BundleWatcher::~BundleWatcher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void BundleWatcher::CheckNow() {
+  struct stat st {};
+  if (stat(roster_file_.c_str(), &st) != 0) {
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (st.st_ino == seen_.st_ino && st.st_size == seen_.st_size &&
+        st.st_mtim.tv_sec == seen_.st_mtim.tv_sec && st.st_mtim.tv_nsec == seen_.st_mtim.tv_nsec) {
+      return;
+    }
+    seen_ = st;
+  }
+  absl::StatusOr<std::string> bytes = ReadFile(roster_file_);
+  v1::SignedRoster signed_roster;
+  if (!bytes.ok() || !signed_roster.ParseFromString(*bytes)) {
+    log_->warn("{} changed but cannot be read as a roster; keeping roster version {}",
+               roster_file_.string(), roster_.Current()->version());
+    return;
+  }
+  absl::StatusOr<bool> adopted = roster_.Offer(signed_roster);
+  if (!adopted.ok()) {
+    log_->warn("{} changed but is refused: {}", roster_file_.string(),
+               std::string(adopted.status().message()));
+  }
+}
+
+}  // namespace authnet

@@ -1,0 +1,66 @@
+#include "node/daemon/health_monitor.h"
+
+#include "absl/time/time.h"
+
+namespace authnet {
+
+HealthMonitor::HealthMonitor(std::vector<Probe> probes, std::function<void(bool)> on_change,
+                             std::shared_ptr<spdlog::logger> log,
+                             std::chrono::milliseconds interval)
+    : probes_(std::move(probes)),
+      on_change_(std::move(on_change)),
+      log_(std::move(log)),
+      interval_(interval) {
+  Evaluate();
+  thread_ = std::thread([this] {
+    absl::MutexLock lock(&mu_);
+    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) {
+      mu_.Unlock();
+      Evaluate();
+      mu_.Lock();
+    }
+  });
+}
+
+HealthMonitor::~HealthMonitor() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+bool HealthMonitor::serving() const {
+  absl::MutexLock lock(&mu_);
+  return serving_;
+}
+
+void HealthMonitor::Evaluate() {
+  absl::MutexLock order(&evaluate_mu_);
+  absl::Status failed;
+  std::string failed_probe;
+  for (const Probe& probe : probes_) {
+    absl::Status st = probe.check();
+    if (!st.ok()) {
+      failed = st;
+      failed_probe = probe.name;
+      break;
+    }
+  }
+  bool now = failed.ok();
+  {
+    absl::MutexLock lock(&mu_);
+    if (now == serving_) {
+      return;
+    }
+    serving_ = now;
+  }
+  if (now) {
+    log_->info("health: SERVING again");
+  } else {
+    log_->error("health: NOT_SERVING: {}: {}", failed_probe, std::string(failed.message()));
+  }
+  on_change_(now);
+}
+
+}  // namespace authnet
