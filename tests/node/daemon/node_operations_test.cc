@@ -1,0 +1,206 @@
+// In-process tests of what operators watch: metrics, /healthz, the gRPC
+// health service, reflection, and the roster adopted from a renewed bundle.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <future>
+
+#include "authnet/client.h"
+#include "node/bundle/admin_dir.h"
+#include "node/daemon/node.h"
+#include "spdlog/sinks/null_sink.h"
+#include "tests/testing/manual_clock.h"
+#include "tests/testing/temp_dir.h"
+
+namespace authnet {
+namespace {
+
+// CallRaw makes a unary call with a serialized request (the health and
+// reflection protos are not installed with Debian's gRPC) and returns the
+// serialized response.
+absl::StatusOr<std::string> CallRaw(const std::shared_ptr<grpc::Channel>& channel,
+                                    const std::string& method, const std::string& request) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req(&slice, 1);
+  grpc::ByteBuffer resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &resp,
+                 [&done](grpc::Status st) { done.set_value(st); });
+  grpc::Status st = done.get_future().get();
+  if (!st.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+  }
+  std::vector<grpc::Slice> slices;
+  if (!resp.Dump(&slices).ok()) {
+    return absl::InternalError("cannot read the response");
+  }
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
+}
+
+// HealthCheckResponse{status: SERVING (1) or NOT_SERVING (2)}, serialized.
+const std::string kServing("\x08\x01", 2);
+const std::string kNotServing("\x08\x02", 2);
+
+class NodeOperationsTest : public ::testing::Test {
+ protected:
+  NodeOperationsTest() : clock_(20400) {
+    auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    auto member = admin->AddMember("acme", "127.0.0.1:7701", 1.0, dir_.path() / "acme");
+    EXPECT_TRUE(member.ok()) << member.status();
+    options_.bundle_dir = dir_.path() / "acme";
+    options_.data_dir = dir_.path() / "data";
+    options_.api_listen = "unix:" + (dir_.path() / "api.sock").string();
+    options_.peer_listen = "127.0.0.1:0";
+    options_.metrics_listen = "127.0.0.1:0";
+  }
+
+  void Start() {
+    auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_ = *std::move(node);
+    ClientOptions copts;
+    copts.target = options_.api_listen;
+    copts.deadline = std::chrono::seconds(5);
+    auto client = Client::Create(copts);
+    ASSERT_TRUE(client.ok());
+    client_ = *std::move(client);
+  }
+
+  httplib::Result Get(const std::string& path) {
+    httplib::Client http("127.0.0.1", node_->metrics_port());
+    return http.Get(path);
+  }
+
+  // ApiHealth asks grpc.health.v1.Health/Check on the api listener.
+  std::string ApiHealth() {
+    absl::StatusOr<std::string> resp =
+        CallRaw(grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()),
+                "/grpc.health.v1.Health/Check", "");
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.value_or("");
+  }
+
+  testing::TempDir dir_;
+  testing::ManualClock clock_;
+  NodeOptions options_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(NodeOperationsTest, MetricsCountCallsByMethodAndCodeAndCommits) {
+  Start();
+  ASSERT_TRUE(client_->Check({.gtin = "4006381333931"}).ok());
+  ASSERT_FALSE(client_->Check({.gtin = "4006381333932"}).ok());  // bad check digit
+  ASSERT_TRUE(client_
+                  ->Report({.gtin = "4006381333931", .serial = "SN-1"},
+                           SignalKind::kCounterfeitConfirmed)
+                  .ok());
+
+  httplib::Result res = Get("/metrics");
+  ASSERT_TRUE(res) << "no answer from the metrics listener";
+  EXPECT_EQ(res->status, 200);
+  const std::string& page = res->body;
+  EXPECT_NE(page.find("authnet_rpc_duration_seconds_count{listener=\"api\",method=\"/"
+                      "authnet.v1.CheckoutService/Check\",code=\"OK\"} 1\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("authnet_rpc_duration_seconds_count{listener=\"api\",method=\"/"
+                      "authnet.v1.CheckoutService/Check\",code=\"INVALID_ARGUMENT\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(page.find("authnet_store_commit_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(page.find("authnet_model_records 1\n"), std::string::npos);
+  EXPECT_NE(page.find("authnet_origin_records{origin=\"acme\"} 1\n"), std::string::npos);
+  EXPECT_NE(page.find("# TYPE authnet_rpc_duration_seconds histogram"), std::string::npos);
+  // Nothing identifying: neither the GTIN nor the serial appears.
+  EXPECT_EQ(page.find("4006381333931"), std::string::npos);
+  EXPECT_EQ(page.find("SN-1"), std::string::npos);
+
+  res = Get("/nothing-here");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+}
+
+TEST_F(NodeOperationsTest, HealthIsNotServingOnceTheRosterExpires) {
+  Start();
+  EXPECT_EQ(ApiHealth(), kServing);
+  httplib::Result res = Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(node_->serving());
+
+  // Rosters the admin signs expire a year after signing; the node's clock
+  // starts in 2025, so three years on it has expired.
+  clock_.AdvanceDays(3 * 365);
+  node_->CheckHealthForTest();
+  EXPECT_FALSE(node_->serving());
+  EXPECT_EQ(ApiHealth(), kNotServing);
+  res = Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "NOT_SERVING\n");
+  // Checks are still answered: health steers load balancers, it does not
+  // switch the node off.
+  EXPECT_TRUE(client_->Check({.gtin = "4006381333931"}).ok());
+
+  // A fresh roster (signed now, pushed to the node) makes it serve again.
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin->RefreshRoster(absl::Hours(24 * 3650)).ok());
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::PushRosterRequest req;
+  *req.mutable_roster() = admin->roster().signed_roster();
+  v1::PushRosterResponse resp;
+  ASSERT_TRUE(stub->PushRoster(&ctx, req, &resp).ok());
+  node_->CheckHealthForTest();
+  EXPECT_TRUE(node_->serving());
+  EXPECT_EQ(ApiHealth(), kServing);
+}
+
+TEST_F(NodeOperationsTest, ApiListenerOffersReflection) {
+  Start();
+  // ServerReflectionRequest{list_services: ""}: field 7, length 0.
+  absl::StatusOr<std::string> resp =
+      CallRaw(grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()),
+              "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+              std::string("\x3a\x00", 2));
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  const std::string& bytes = *resp;
+  EXPECT_NE(bytes.find("authnet.v1.CheckoutService"), std::string::npos);
+  EXPECT_NE(bytes.find("authnet.v1.AdminService"), std::string::npos);
+  EXPECT_EQ(bytes.find("authnet.v1.PeerService"), std::string::npos);
+}
+
+TEST_F(NodeOperationsTest, RenewedBundleRosterIsAdoptedWithoutRestart) {
+  Start();
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  uint64_t before = admin->roster().version();
+  auto renewed = admin->RenewMember("acme", options_.bundle_dir);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_NE(renewed->cert_sha256(), renewed->previous_cert_sha256());
+  EXPECT_FALSE(renewed->previous_cert_sha256().empty());
+  node_->CheckBundleForTest();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::StatusResponse status;
+  ASSERT_TRUE(stub->Status(&ctx, v1::StatusRequest(), &status).ok());
+  EXPECT_EQ(status.roster_version(), before + 1);
+  // The renewed bundle still loads (a restart would work too).
+  EXPECT_TRUE(MemberBundle::Load(options_.bundle_dir).ok());
+}
+
+}  // namespace
+}  // namespace authnet
