@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Operating a node as platform ops do (issue 6), with real processes:
+#   - a config file, flags over it, --check-config naming file:line:key;
+#   - /metrics and /healthz over HTTP, JSON log lines without identifiers;
+#   - a remote api listener: TLS + bearer tokens created and revoked with
+#     authnetctl (checkout vs admin tokens), without a restart;
+#   - `member renew`: a running node picks up its new certificate without a
+#     restart, existing peers keep syncing, a restarted peer connects anew.
+#
+#   operations_test.sh BIN_DIR
+set -euo pipefail
+
+BIN=${1:?usage: operations_test.sh BIN_DIR}
+CTL="$BIN/authnetctl"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/authnet-ops-XXXXXX")
+declare -A PID=()
+cleanup() {
+  for p in "${PID[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$WORK"/*.log; do [ -f "$log" ] && sed "s|^|  $(basename "$log"): |" "$log" >&2; done
+  exit 1
+}
+step() { echo "--- $*"; }
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+http_get() {  # http_get PORT PATH -> "STATUS\nBODY"
+  python3 - "$1" "$2" <<'PY'
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}{sys.argv[2]}", timeout=5)
+    print(r.status); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code); print(e.read().decode())
+PY
+}
+wait_until() {  # wait_until SECONDS COMMAND...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+cert_sha() {  # cert_sha PEM_FILE -> hex SHA-256 of the DER
+  openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
+}
+served_sha() {  # served_sha PORT CLIENT_BUNDLE -> hex SHA-256 of the certificate the peer port serves
+  openssl s_client -connect "127.0.0.1:$1" -cert "$2/node.crt" -key "$2/node.key" \
+    -CAfile "$2/ca.crt" </dev/null 2>/dev/null | openssl x509 -outform DER | sha256sum | cut -d' ' -f1
+}
+
+declare -A PORT=([a]=$(free_port) [b]=$(free_port))
+METRICS=$(free_port)
+REMOTE=$(free_port)
+"$CTL" network init --network opsnet --dir "$WORK/admin" >/dev/null
+for n in a b; do
+  "$CTL" member add "node-$n" --dir "$WORK/admin" --endpoint "127.0.0.1:${PORT[$n]}" \
+    --out "$WORK/$n" >/dev/null
+done
+
+step "--check-config: a good file passes; a bad value names file, line and key"
+cat >"$WORK/a.toml" <<TOML
+bundle = "$WORK/a"
+data = "$WORK/a-data"
+peer_listen = "127.0.0.1:${PORT[a]}"
+api_listen = "unix:$WORK/a.sock"
+metrics_listen = "127.0.0.1:$METRICS"
+peers = ["127.0.0.1:${PORT[b]}"]
+
+[log]
+format = "json"
+
+[sync]
+reload_interval_s = 1
+resync_period_ms = 1000
+TOML
+out=$("$BIN/authnetd" --check-config --config "$WORK/a.toml") || fail "check-config: $out"
+echo "$out" | grep -q "configuration OK" || fail "check-config said: $out"
+sed 's/^format = "json"/format = "yaml"/' "$WORK/a.toml" >"$WORK/bad.toml"
+set +e
+"$BIN/authnetd" --check-config --config "$WORK/bad.toml" 2>"$WORK/err"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bad log format: exit $rc, want 1"
+grep -q "bad.toml:9: log.format: 'yaml' is not one of text, json" "$WORK/err" ||
+  fail "bad log format: $(cat "$WORK/err")"
+set +e
+"$BIN/authnetd" --check-config --config "$WORK/a.toml" --api-listen 0.0.0.0:1 2>"$WORK/err"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q -- "--api-tls-cert" "$WORK/err" ||
+  fail "a flag over the file (public api without TLS): exit $rc, $(cat "$WORK/err")"
+
+step "start node-a from the file (JSON logs) and node-b from flags, with a TLS api listener"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -keyout "$WORK/api.key" -out "$WORK/api.crt" -subj "/CN=authnet-ops-test" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
+chmod 600 "$WORK/api.key"
+start_a() {
+  "$BIN/authnetd" --config "$WORK/a.toml" >>"$WORK/a.log" 2>&1 &
+  PID[a]=$!
+}
+start_b() {
+  "$BIN/authnetd" --bundle "$WORK/b" --data "$WORK/b-data" --peer-listen "127.0.0.1:${PORT[b]}" \
+    --api-listen "0.0.0.0:$REMOTE" --api-tls-cert "$WORK/api.crt" --api-tls-key "$WORK/api.key" \
+    --peers "127.0.0.1:${PORT[a]}" >>"$WORK/b.log" 2>&1 &
+  PID[b]=$!
+}
+start_a
+start_b
+A="unix:$WORK/a.sock"
+wait_until 10 "$CTL" status --node "$A" >/dev/null 2>&1 || fail "node-a did not start"
+head -1 "$WORK/a.log" | python3 -c 'import json,sys; json.loads(sys.stdin.readline())' ||
+  fail "node-a's log is not JSON lines: $(head -1 "$WORK/a.log")"
+
+step "/metrics and /healthz"
+"$CTL" check --node "$A" --gtin 4006381333931 >/dev/null
+page=$(http_get "$METRICS" /metrics)
+echo "$page" | head -1 | grep -q 200 || fail "/metrics: $page"
+echo "$page" | grep -q 'authnet_rpc_duration_seconds_count{listener="api",method="/authnet.v1.CheckoutService/Check",code="OK"} 1' ||
+  fail "/metrics lacks the check: $page"
+for metric in authnet_store_commit_seconds authnet_batches_refused_total authnet_model_records \
+  authnet_origin_records authnet_peer_lag_records authnet_peer_connected authnet_roster_expires_unix; do
+  echo "$page" | grep -q "^# TYPE $metric " || [ "$metric" = authnet_batches_refused_total ] ||
+    [ "$metric" = authnet_store_commit_seconds ] || fail "/metrics lacks $metric"
+done
+[ "$(http_get "$METRICS" /healthz)" = "$(printf '200\nSERVING\n')" ] || fail "/healthz: $(http_get "$METRICS" /healthz)"
+
+step "remote api: no token is refused, tokens work by role, revoke takes effect without restart"
+B=(--node "127.0.0.1:$REMOTE" --ca "$WORK/api.crt")
+wait_until 10 bash -c "\"$CTL\" status ${B[*]} 2>&1 | grep -q 'bearer token'" ||
+  fail "node-b's remote api without a token: $("$CTL" status "${B[@]}" 2>&1)"
+"$CTL" token create shop-checkout --data "$WORK/b-data" >"$WORK/checkout.token" 2>"$WORK/err" ||
+  fail "token create: $(cat "$WORK/err")"
+"$CTL" token create ops --data "$WORK/b-data" --admin >"$WORK/admin.token" 2>/dev/null
+grep -q '^anet_[0-9a-f]\{64\}$' "$WORK/checkout.token" || fail "token format: $(cat "$WORK/checkout.token")"
+[ "$(stat -c %a "$WORK/b-data/api-tokens")" = 600 ] || fail "api-tokens is not mode 0600"
+grep -q "$(cat "$WORK/checkout.token")" "$WORK/b-data/api-tokens" && fail "the token itself is on disk"
+"$CTL" token list --data "$WORK/b-data" --json | grep -q '"name": "ops", "role": "admin"' ||
+  fail "token list: $("$CTL" token list --data "$WORK/b-data" --json)"
+wait_until 5 "$CTL" check "${B[@]}" --token-file "$WORK/checkout.token" --gtin 4006381333931 \
+  >/dev/null 2>&1 || fail "check with a checkout token: $("$CTL" check "${B[@]}" --token-file "$WORK/checkout.token" --gtin 4006381333931 2>&1)"
+set +e
+out=$("$CTL" status "${B[@]}" --token-file "$WORK/checkout.token" 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] && echo "$out" | grep -q "needs an admin token" || fail "status with a checkout token: $out"
+AUTHNET_TOKEN=$(cat "$WORK/admin.token") "$CTL" status "${B[@]}" >/dev/null ||
+  fail "status with an admin token (AUTHNET_TOKEN)"
+echo "anet_$(printf '0%.0s' $(seq 64))" >"$WORK/wrong.token"
+out=$("$CTL" check "${B[@]}" --token-file "$WORK/wrong.token" --gtin 4006381333931 2>&1) &&
+  fail "an unknown token was accepted"
+echo "$out" | grep -q "unknown or revoked bearer token" || fail "an unknown token: $out"
+"$CTL" token revoke shop-checkout --data "$WORK/b-data" >/dev/null
+wait_until 5 bash -c "\"$CTL\" check ${B[*]} --token-file $WORK/checkout.token --gtin 4006381333931 2>&1 | grep -q 'unknown or revoked'" ||
+  fail "a revoked token still works"
+grep -q "$(cat "$WORK/admin.token")" "$WORK/a.log" "$WORK/b.log" && fail "a token reached a log"
+
+step "member renew: node-a picks up its new certificate without a restart; peers keep syncing"
+serves() { [ "$(served_sha "${PORT[a]}" "$WORK/b")" = "$1" ]; }
+old=$(cert_sha "$WORK/a/node.crt")
+serves "$old" || fail "node-a does not serve its enrolled certificate"
+"$CTL" member renew node-a --dir "$WORK/admin" --out "$WORK/a" >"$WORK/renew.out" ||
+  fail "member renew: $(cat "$WORK/renew.out")"
+new=$(cert_sha "$WORK/a/node.crt")
+[ "$new" != "$old" ] || fail "member renew did not replace node.crt"
+wait_until 15 serves "$new" ||
+  fail "node-a still serves its old certificate after renew"
+"$CTL" member list --dir "$WORK/admin" --json >/dev/null
+"$CTL" report --node "$A" --kind counterfeit_confirmed --gtin 4006381333931 --serial OPS-1 >/dev/null
+holds_b() {
+  AUTHNET_TOKEN=$(cat "$WORK/admin.token") "$CTL" status "${B[@]}" --json | grep -q '"node-a": 1'
+}
+wait_until 15 holds_b || fail "node-b did not receive node-a's report after the renewal"
+roster_b() {
+  AUTHNET_TOKEN=$(cat "$WORK/admin.token") "$CTL" status "${B[@]}" --json |
+    grep -q "\"roster_version\": $1"
+}
+wait_until 15 roster_b 4 || fail "node-b did not adopt the renewed roster (version 4)"
+kill "${PID[b]}"; wait "${PID[b]}" 2>/dev/null || true
+start_b
+"$CTL" report --node "$A" --kind counterfeit_confirmed --gtin 4006381333931 --serial OPS-2 >/dev/null
+holds_b2() {
+  AUTHNET_TOKEN=$(cat "$WORK/admin.token") "$CTL" status "${B[@]}" --json 2>/dev/null |
+    grep -q '"node-a": 2'
+}
+wait_until 20 holds_b2 || fail "a restarted node-b did not sync with the renewed node-a"
+grep -q "OPS-1\|4006381333931" "$WORK/a.log" "$WORK/b.log" && fail "a raw identifier reached a log"
+
+echo "operations: all checks passed"
