@@ -140,11 +140,28 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.report_attempts < 1 || options.report_attempts > 10) {
     return absl::InvalidArgumentError("report_attempts: must be 1 to 10");
   }
+  if (!options.bearer_token.empty() && !options.tls) {
+    return absl::InvalidArgumentError(
+        "bearer_token: sent only over TLS; set tls (the node's remote api listener is TLS)");
+  }
   auto impl = std::make_unique<Impl>();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // Report retries are ours, with one idempotency key
-  impl->stub = v1::CheckoutService::NewStub(
-      grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args));
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (options.tls) {
+    grpc::SslCredentialsOptions roots;
+    roots.pem_root_certs = options.tls_root_certs_pem;
+    creds = grpc::SslCredentials(roots);
+    if (!options.bearer_token.empty()) {
+      creds = grpc::CompositeChannelCredentials(
+          creds, grpc::AccessTokenCredentials(options.bearer_token));
+    }
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  }
+  impl->stub =
+      v1::CheckoutService::NewStub(grpc::CreateCustomChannel(options.target, creds, args));
   impl->options = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }

@@ -104,6 +104,16 @@ struct ClientOptions {
   // Attempts per Report when the node is unavailable or slow; every attempt
   // carries the same idempotency key, so the report counts once.
   int report_attempts = 3;  // 1 to 10
+  // A remote node (an api listener on a non-loopback address) is reached
+  // over TLS with a bearer token from `authnetctl token create`. With
+  // `tls` false the channel is plain text, for a unix socket or loopback.
+  bool tls = false;
+  // PEM roots that verify the node's api certificate (empty: the system's).
+  std::string tls_root_certs_pem;
+  // The name the node's certificate carries, if not the target's host.
+  std::string tls_server_name;
+  // Sent as "authorization: Bearer TOKEN" on every call; needs `tls`.
+  std::string bearer_token;
 };
 
 // Client talks to one authnet node. Thread-safe: share one Client across

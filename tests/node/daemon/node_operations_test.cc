@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <future>
 
 #include "authnet/client.h"
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/api_tokens.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/manual_clock.h"
@@ -200,6 +204,99 @@ TEST_F(NodeOperationsTest, RenewedBundleRosterIsAdoptedWithoutRestart) {
   EXPECT_EQ(status.roster_version(), before + 1);
   // The renewed bundle still loads (a restart would work too).
   EXPECT_TRUE(MemberBundle::Load(options_.bundle_dir).ok());
+}
+
+TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {
+  // The operator's api certificate, for the address clients dial: here a
+  // self-signed one made with the openssl command (installed with the build
+  // dependencies).
+  std::string crt = (dir_.path() / "api.crt").string();
+  std::string key = (dir_.path() / "api.key").string();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                         "-days 2 -subj /CN=api-node -addext subjectAltName=DNS:api-node "
+                         "-keyout " + key + " -out " + crt + " 2>/dev/null")
+                            .c_str()),
+            0);
+  std::string ca_pem;
+  {
+    std::ifstream in(crt);
+    ca_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  options_.api_listen = "0.0.0.0:0";
+  options_.api_tls_cert = dir_.path() / "api.crt";
+  options_.api_tls_key = dir_.path() / "api.key";
+  auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = *std::move(node);
+
+  std::vector<ApiToken> tokens;
+  absl::StatusOr<std::string> checkout = ApiTokenFile::NewToken();
+  absl::StatusOr<std::string> admin = ApiTokenFile::NewToken();
+  ASSERT_TRUE(checkout.ok() && admin.ok());
+  tokens.push_back({"shop", ApiRole::kCheckout, ApiTokenFile::Hash(*checkout)});
+  tokens.push_back({"ops", ApiRole::kAdmin, ApiTokenFile::Hash(*admin)});
+  ASSERT_TRUE(ApiTokenFile::Write(options_.data_dir, tokens).ok());
+
+  auto client = [&](const std::string& token) {
+    ClientOptions o;
+    o.target = "127.0.0.1:" + std::to_string(node_->api_port());
+    o.deadline = std::chrono::seconds(5);
+    o.tls = true;
+    o.tls_root_certs_pem = ca_pem;
+    o.tls_server_name = "api-node";
+    o.bearer_token = token;
+    auto c = Client::Create(o);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return *std::move(c);
+  };
+  // No token: refused, loudly (not a degraded fail-open answer).
+  absl::StatusOr<CheckResult> r = client("")->Check({.gtin = "4006381333931"});
+  EXPECT_TRUE(absl::IsUnauthenticated(r.status())) << r.status();
+  r = client("anet_not-a-token")->Check({.gtin = "4006381333931"});
+  EXPECT_TRUE(absl::IsUnauthenticated(r.status())) << r.status();
+  r = client(*checkout)->Check({.gtin = "4006381333931"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->degraded);
+
+  // Admin calls need the admin token.
+  auto status = [&](const std::string& token) {
+    grpc::SslCredentialsOptions roots;
+    roots.pem_root_certs = ca_pem;
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("api-node");
+    auto channel = grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(node_->api_port()),
+        grpc::CompositeChannelCredentials(grpc::SslCredentials(roots),
+                                          grpc::AccessTokenCredentials(token)),
+        args);
+    grpc::ClientContext ctx;
+    v1::StatusResponse resp;
+    return v1::AdminService::NewStub(channel)->Status(&ctx, v1::StatusRequest(), &resp);
+  };
+  EXPECT_EQ(status(*checkout).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(status(*admin).ok());
+
+  // Plain text to the TLS listener gets nowhere.
+  ClientOptions plain;
+  plain.target = "127.0.0.1:" + std::to_string(node_->api_port());
+  plain.deadline = std::chrono::milliseconds(500);
+  plain.failure_policy = FailurePolicy::kFailClosed;
+  auto c = Client::Create(plain);
+  ASSERT_TRUE(c.ok());
+  r = (*c)->Check({.gtin = "4006381333931"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->degraded);
+}
+
+TEST_F(NodeOperationsTest, RemoteApiWithoutTlsFilesIsRefusedAtStart) {
+  options_.api_listen = "0.0.0.0:0";
+  absl::Status st = Node::CheckOptions(options_);
+  EXPECT_TRUE(absl::IsInvalidArgument(st));
+  EXPECT_NE(st.message().find("--api-tls-cert"), std::string::npos) << st.message();
+  ClientOptions o;
+  o.target = "127.0.0.1:1";
+  o.bearer_token = "anet_x";
+  EXPECT_TRUE(absl::IsInvalidArgument(Client::Create(o).status()));  // a token needs TLS
 }
 
 }  // namespace
