@@ -10,11 +10,6 @@ constexpr char kRoleProperty[] = "authnet_role";
 constexpr char kTokenNameProperty[] = "authnet_token";
 constexpr char kBearer[] = "Bearer ";
 
-bool SameFile(const struct stat& a, const struct stat& b) {
-  return a.st_ino == b.st_ino && a.st_size == b.st_size &&
-         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
-}
-
 }  // namespace
 
 TokenAuthenticator::TokenAuthenticator(std::filesystem::path data_dir,
@@ -28,14 +23,11 @@ std::shared_ptr<const TokenAuthenticator::TokenMap> TokenAuthenticator::Current(
     return tokens_;
   }
   checked_ = now;
-  struct stat st {};
-  if (stat((data_dir_ / kApiTokensFile).c_str(), &st) != 0) {
-    st = {};  // no file: no tokens
-  }
-  if (SameFile(st, seen_)) {
+  FileStamp stamp = FileStamp::Of(data_dir_ / kApiTokensFile);  // no file: no tokens
+  if (stamp == seen_) {
     return tokens_;
   }
-  seen_ = st;
+  seen_ = stamp;
   absl::StatusOr<std::vector<ApiToken>> read = ApiTokenFile::Read(data_dir_);
   if (!read.ok()) {
     // Fail closed: a damaged file grants nothing until it is fixed.

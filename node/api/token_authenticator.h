@@ -2,7 +2,6 @@
 
 #include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/server_context.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "node/bundle/api_tokens.h"
+#include "node/core/file_stamp.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -44,7 +44,7 @@ class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
   absl::Mutex mu_;
   std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point checked_ ABSL_GUARDED_BY(mu_);
-  struct stat seen_ ABSL_GUARDED_BY(mu_) {};
+  FileStamp seen_ ABSL_GUARDED_BY(mu_);
 };
 
 // CheckApiRole lets a call through if the listener does not take tokens

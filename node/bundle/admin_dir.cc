@@ -130,7 +130,25 @@ absl::StatusOr<SignedRosterFile> SignRoster(v1::RosterBody body,
   return SignedRosterFile{*std::move(roster), *std::move(bytes)};
 }
 
+// FindMember returns `id`'s entry in `body`, or NOT_FOUND.
+absl::StatusOr<v1::RosterMember*> FindMember(v1::RosterBody& body, absl::string_view id) {
+  for (v1::RosterMember& m : *body.mutable_members()) {
+    if (m.id() == id) {
+      return &m;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
+}
+
 }  // namespace
+
+absl::Status AdminDir::AdoptRoster(Roster roster, absl::string_view bytes) {
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, bytes, kPublicFileMode); !s.ok()) {
+    return s;
+  }
+  roster_ = std::move(roster);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network) {
   if (!IsValidNetworkName(network)) {
@@ -363,29 +381,22 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
     return lock.status();
   }
   v1::RosterBody body = roster_.body();
-  v1::RosterMember* member = nullptr;
-  for (v1::RosterMember& m : *body.mutable_members()) {
-    if (m.id() == id) {
-      member = &m;
-    }
+  absl::StatusOr<v1::RosterMember*> member = FindMember(body, id);
+  if (!member.ok()) {
+    return member.status();
   }
-  if (member == nullptr) {
-    return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
-  }
-  if (member->status() == v1::MEMBER_STATUS_REVOKED) {
+  if ((*member)->status() == v1::MEMBER_STATUS_REVOKED) {
     return false;
   }
-  member->set_status(v1::MEMBER_STATUS_REVOKED);
+  (*member)->set_status(v1::MEMBER_STATUS_REVOKED);
   body.set_version(body.version() + 1);
   absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
   if (!next.ok()) {
     return next.status();
   }
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
-      !s.ok()) {
+  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
     return s;
   }
-  roster_ = std::move(next->roster);
   return true;
 }
 
@@ -408,16 +419,11 @@ absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
     return lock.status();
   }
   v1::RosterBody body = roster_.body();
-  v1::RosterMember* member = nullptr;
-  for (v1::RosterMember& m : *body.mutable_members()) {
-    if (m.id() == id) {
-      member = &m;
-    }
+  absl::StatusOr<v1::RosterMember*> member = FindMember(body, id);
+  if (!member.ok()) {
+    return member.status();
   }
-  if (member == nullptr) {
-    return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
-  }
-  if (member->status() == v1::MEMBER_STATUS_REVOKED) {
+  if ((*member)->status() == v1::MEMBER_STATUS_REVOKED) {
     return absl::FailedPreconditionError(
         absl::StrCat("member \"", id, "\" is revoked; a revoked member cannot be renewed"));
   }
@@ -429,8 +435,8 @@ absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
   if (!fingerprint.ok()) {
     return fingerprint.status();
   }
-  member->set_previous_cert_sha256(member->cert_sha256());
-  member->set_cert_sha256(*fingerprint);
+  (*member)->set_previous_cert_sha256((*member)->cert_sha256());
+  (*member)->set_cert_sha256(*fingerprint);
   body.set_version(body.version() + 1);
   absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
   if (!next.ok()) {
@@ -448,11 +454,9 @@ absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
       return s;
     }
   }
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
-      !s.ok()) {
+  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
     return s;
   }
-  roster_ = std::move(next->roster);
   return *roster_.Find(id);
 }
 
@@ -470,11 +474,9 @@ absl::StatusOr<uint64_t> AdminDir::RefreshRoster(absl::Duration validity) {
   if (!next.ok()) {
     return next.status();
   }
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
-      !s.ok()) {
+  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
     return s;
   }
-  roster_ = std::move(next->roster);
   return roster_.version();
 }
 

@@ -98,6 +98,9 @@ class AdminDir {
   // into roster_, so concurrent authnetctl runs never lose each other's
   // changes. Hold the returned lock until the new roster is written.
   [[nodiscard]] absl::StatusOr<DirectoryLock> LockAndReload();
+  // AdoptRoster writes a freshly signed roster (`bytes`) to roster.pb and
+  // makes it current. Hold the lock.
+  [[nodiscard]] absl::Status AdoptRoster(Roster roster, absl::string_view bytes);
 
   AdminDir(std::filesystem::path dir, std::string network, crypto::CertificateAuthority ca,
            crypto::Ed25519Key admin_key, std::string admin_pub_pem, NetworkKeys network_keys,

@@ -1,6 +1,5 @@
 #include "node/ctl/node_channel.h"
 
-#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
@@ -9,27 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "node/bundle/secure_file.h"
+#include "node/core/listen_address.h"
 
 namespace authnet {
-namespace {
-
-// IsLocal: a unix socket, localhost, 127.0.0.0/8 or [::1].
-bool IsLocal(const std::string& address) {
-  if (address.rfind("unix:", 0) == 0) {
-    return true;
-  }
-  std::string host = address.substr(0, address.rfind(':'));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  in_addr v4{};
-  in6_addr v6{};
-  return host == "localhost" ||
-         (inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
-         (inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6));
-}
-
-}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> DialNode(const ParsedFlags& flags) {
   std::optional<std::string> node = flags.Get("node");
@@ -47,8 +28,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialNode(const ParsedFlags& flags
   } else if (const char* env = std::getenv("AUTHNET_TOKEN"); env != nullptr) {
     token = std::string(absl::StripAsciiWhitespace(env));
   }
+  // Anything not recognisably local (other target forms included) is remote.
+  absl::StatusOr<ListenAddress> address = ParseListenAddress("--node", *node);
   std::optional<std::string> ca = flags.Get("ca");
-  if (IsLocal(*node) && !ca) {
+  if (address.ok() && address->IsLoopback() && !ca) {
     if (!token.empty() && flags.Get("token-file")) {
       return absl::InvalidArgumentError(
           "--token-file: a token is only sent over TLS; give --ca for a TLS api listener");

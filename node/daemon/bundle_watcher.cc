@@ -15,7 +15,7 @@ BundleWatcher::BundleWatcher(std::filesystem::path bundle_dir, RosterKeeper& ros
       log_(std::move(log)) {
   {
     absl::MutexLock lock(&mu_);
-    stat(roster_file_.c_str(), &seen_);  // the roster the node started from
+    seen_ = FileStamp::Of(roster_file_);  // the roster the node started from
   }
   thread_ = std::thread([this] {
     absl::MutexLock lock(&mu_);
@@ -36,17 +36,16 @@ BundleWatcher::~BundleWatcher() {
 }
 
 void BundleWatcher::CheckNow() {
-  struct stat st {};
-  if (stat(roster_file_.c_str(), &st) != 0) {
-    return;
+  FileStamp stamp = FileStamp::Of(roster_file_);
+  if (stamp == FileStamp()) {
+    return;  // missing (being replaced, or removed): keep the current roster
   }
   {
     absl::MutexLock lock(&mu_);
-    if (st.st_ino == seen_.st_ino && st.st_size == seen_.st_size &&
-        st.st_mtim.tv_sec == seen_.st_mtim.tv_sec && st.st_mtim.tv_nsec == seen_.st_mtim.tv_nsec) {
+    if (stamp == seen_) {
       return;
     }
-    seen_ = st;
+    seen_ = stamp;
   }
   absl::StatusOr<std::string> bytes = ReadFile(roster_file_);
   v1::SignedRoster signed_roster;

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -9,6 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "node/core/file_stamp.h"
 #include "node/sync/roster_keeper.h"
 #include "spdlog/logger.h"
 
@@ -36,7 +35,7 @@ class BundleWatcher {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  struct stat seen_ ABSL_GUARDED_BY(mu_) {};
+  FileStamp seen_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

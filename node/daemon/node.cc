@@ -17,7 +17,7 @@
 #include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
 #include "node/metrics/rpc_metrics.h"
-#include "node/daemon/listen_address.h"
+#include "node/core/listen_address.h"
 #include "node/daemon/log_setup.h"
 
 namespace authnet {
@@ -52,11 +52,14 @@ class NoBuilderPlugins final : public grpc::ServerBuilderOption {
 }  // namespace
 
 absl::Status Node::CheckOptions(const NodeOptions& options) {
-  for (const char* flag : {"bundle", "data", "peer-listen", "api-listen"}) {
-    bool empty = std::string(flag) == "bundle"       ? options.bundle_dir.empty()
-                 : std::string(flag) == "data"       ? options.data_dir.empty()
-                 : std::string(flag) == "peer-listen" ? options.peer_listen.empty()
-                                                      : options.api_listen.empty();
+  return LoadChecked(options).status();
+}
+
+absl::StatusOr<MemberBundle> Node::LoadChecked(const NodeOptions& options) {
+  for (const auto& [flag, empty] : {std::pair{"bundle", options.bundle_dir.empty()},
+                                    std::pair{"data", options.data_dir.empty()},
+                                    std::pair{"peer-listen", options.peer_listen.empty()},
+                                    std::pair{"api-listen", options.api_listen.empty()}}) {
     if (empty) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", flag, ": is required (a flag, or its key in --config)"));
@@ -123,11 +126,12 @@ absl::Status Node::CheckOptions(const NodeOptions& options) {
     return absl::InvalidArgumentError(
         "sync.min_backoff_ms: must not be above sync.max_backoff_ms");
   }
-  if (absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir); !bundle.ok()) {
+  absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir);
+  if (!bundle.ok()) {
     return absl::Status(bundle.status().code(),
                         absl::StrCat("--bundle: ", bundle.status().message()));
   }
-  return absl::OkStatus();
+  return bundle;
 }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, const Clock& clock,
@@ -135,8 +139,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   std::unique_ptr<Node> node(new Node());
   node->log_ = MakeLogger("node", sink);
 
-  if (absl::Status st = CheckOptions(options); !st.ok()) {
-    return st;
+  absl::StatusOr<MemberBundle> bundle = LoadChecked(options);
+  if (!bundle.ok()) {
+    return bundle.status();
   }
   absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
   absl::StatusOr<ListenAddress> peer = ParseListenAddress("--peer-listen", options.peer_listen);
@@ -146,10 +151,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   opts.peer_links.metrics = node->metrics_.get();
   opts.checkout.tokens_required = !api->IsLoopback();
 
-  absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir);
-  if (!bundle.ok()) {
-    return bundle.status();
-  }
   node->bundle_ = std::make_unique<MemberBundle>(*std::move(bundle));
   const MemberBundle& b = *node->bundle_;
   node->digester_ = std::make_unique<Digester>(b.network_keys());

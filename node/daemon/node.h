@@ -103,6 +103,8 @@ class Node {
  private:
   using Series = std::vector<std::pair<MetricLabels, double>>;
   Node() = default;
+  // LoadChecked is CheckOptions that returns the loaded bundle.
+  [[nodiscard]] static absl::StatusOr<MemberBundle> LoadChecked(const NodeOptions& options);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> Interceptors(
       const std::string& listener);
   std::vector<HealthMonitor::Probe> HealthProbes(const Clock& clock);

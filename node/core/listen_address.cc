@@ -1,4 +1,4 @@
-#include "node/daemon/listen_address.h"
+#include "node/core/listen_address.h"
 
 #include <arpa/inet.h>
 
