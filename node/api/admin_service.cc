@@ -9,7 +9,7 @@ namespace authnet {
 grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
                                                const v1::StatusRequest* /*req*/,
                                                v1::StatusResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     reactor->Finish(ToGrpcStatus(st));
     return reactor;
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* ctx,
                                                    const v1::PushRosterRequest* req,
                                                    v1::PushRosterResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     reactor->Finish(ToGrpcStatus(st));
     return reactor;
@@ -61,7 +61,7 @@ grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* 
 
 grpc::ServerWriteReactor<v1::SupplierAlert>* AdminService::WatchAlerts(
     grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kAdmin, tokens_required_); !st.ok()) {
+  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
     return new RefusedStream<v1::SupplierAlert>(st);
   }
   // Every alert held, oldest first, then each new one; the cursor is the id

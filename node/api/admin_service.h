@@ -5,6 +5,7 @@
 
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/api/alert_hub.h"
+#include "node/api/rate_limiter.h"
 #include "node/core/clock.h"
 #include "node/model/model.h"
 #include "node/sync/peer_manager.h"
@@ -21,7 +22,8 @@ class AdminService final : public v1::AdminService::CallbackService {
   // All references must outlive the service.
   AdminService(std::string member, RosterKeeper& roster, const Model& model,
                const PeerManager& peers, AlertHub& alerts, const Clock& clock,
-               std::shared_ptr<spdlog::logger> log, bool tokens_required = false)
+               std::shared_ptr<spdlog::logger> log, bool tokens_required = false,
+               RateLimiter* limiter = nullptr)
       : member_(std::move(member)),
         roster_(roster),
         model_(model),
@@ -29,7 +31,8 @@ class AdminService final : public v1::AdminService::CallbackService {
         alerts_(alerts),
         clock_(clock),
         log_(std::move(log)),
-        tokens_required_(tokens_required) {}
+        tokens_required_(tokens_required),
+        limiter_(limiter) {}
 
   // SetServingProbe tells Status what the node's health is (call before
   // the server starts; without it Status reports serving).
@@ -53,6 +56,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   std::shared_ptr<spdlog::logger> log_;
   // Every call needs an admin bearer token (a remote api listener).
   const bool tokens_required_;
+  RateLimiter* const limiter_;  // per-client rate limit, or null
   std::function<bool()> serving_;
 };
 

@@ -49,7 +49,8 @@ absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
 grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ctx,
                                                  const v1::CheckRequest* req,
                                                  v1::CheckResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+  if (absl::Status st =
+          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
       !st.ok()) {
     return FinishNow(ctx, st);
   }
@@ -63,14 +64,15 @@ grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
                                                       const v1::CheckBatchRequest* req,
                                                       v1::CheckBatchResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+  if (absl::Status st =
+          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
       !st.ok()) {
     return FinishNow(ctx, st);
   }
   if (static_cast<size_t>(req->checks_size()) > options_.max_batch_checks) {
-    return FinishNow(ctx, absl::InvalidArgumentError(
-                              absl::StrCat("checks: ", req->checks_size(), " in one call, at most ",
-                                           options_.max_batch_checks, " allowed")));
+    return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
+                              "checks: ", req->checks_size(), " in one call, at most ",
+                              options_.max_batch_checks, " allowed (limits.max_batch_checks)")));
   }
   std::vector<std::vector<SubjectDigest>> all;
   all.reserve(req->checks_size());
@@ -91,7 +93,8 @@ grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* ctx,
                                                   const v1::ReportRequest* req,
                                                   v1::ReportResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+  if (absl::Status st =
+          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
       !st.ok()) {
     return FinishNow(ctx, st);
   }
@@ -149,7 +152,8 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* ctx,
                                                    const v1::RetractRequest* req,
                                                    v1::RetractResponse* resp) {
-  if (absl::Status st = CheckApiRole(*ctx, ApiRole::kCheckout, options_.tokens_required);
+  if (absl::Status st =
+          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
       !st.ok()) {
     return FinishNow(ctx, st);
   }
@@ -158,9 +162,9 @@ grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* 
   }
   uint32_t count = req->count() == 0 ? 1 : req->count();
   if (count > options_.max_retract_count) {
-    return FinishNow(ctx, absl::InvalidArgumentError(
-                              absl::StrCat("count: ", count, " is more than ",
-                                           options_.max_retract_count, " records in one call")));
+    return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
+                              "count: ", count, " is more than ", options_.max_retract_count,
+                              " records in one call (limits.max_retract_count)")));
   }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   writer_.SubmitRetract(req->seq(), count, [reactor, resp](absl::StatusOr<WriteResult> result) {

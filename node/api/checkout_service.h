@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "authnet/v1/checkout.grpc.pb.h"
+#include "node/api/rate_limiter.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/model/model.h"
@@ -31,6 +32,8 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
     // Calls need a bearer token with the checkout or admin role (a remote
     // api listener, see TokenAuthenticator).
     bool tokens_required = false;
+    // Per-client rate limit (null: none); must outlive the service.
+    RateLimiter* limiter = nullptr;
   };
 
   // All references must outlive the service.

@@ -13,6 +13,12 @@ absl::StatusOr<std::string> PeerService::Authorize(grpc::CallbackServerContext* 
   absl::StatusOr<std::string> peer = AuthorizePeer(*ctx->auth_context(), *roster_.Current());
   if (!peer.ok()) {
     log_->warn("refused peer call from {}: {}", ctx->peer(), std::string(peer.status().message()));
+    return peer;
+  }
+  if (limiter_ != nullptr) {
+    if (absl::Status st = limiter_->Admit(*peer); !st.ok()) {
+      return st;
+    }
   }
   return peer;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "authnet/v1/peer.grpc.pb.h"
+#include "node/api/rate_limiter.h"
 #include "node/model/model.h"
 #include "node/store/log_reader.h"
 #include "node/sync/roster_keeper.h"
@@ -21,9 +22,15 @@ namespace authnet {
 class PeerService final : public v1::PeerService::CallbackService {
  public:
   // All references must outlive the service (and the server's shutdown).
+  // `limiter` (may be null) limits each member's calls.
   PeerService(RosterKeeper& roster, const Model& model, LogReader& reader, SyncFeed& feed,
-              std::shared_ptr<spdlog::logger> log)
-      : roster_(roster), model_(model), reader_(reader), feed_(feed), log_(std::move(log)) {}
+              std::shared_ptr<spdlog::logger> log, RateLimiter* limiter = nullptr)
+      : roster_(roster),
+        model_(model),
+        reader_(reader),
+        feed_(feed),
+        log_(std::move(log)),
+        limiter_(limiter) {}
 
   grpc::ServerUnaryReactor* GetRoster(grpc::CallbackServerContext* ctx,
                                       const v1::GetRosterRequest* req,
@@ -33,9 +40,9 @@ class PeerService final : public v1::PeerService::CallbackService {
   grpc::ServerWriteReactor<v1::SyncEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                      const v1::SubscribeRequest* req) override;
 
-
  private:
-  // Authorize returns the calling member's id, logging refusals.
+  // Authorize returns the calling member's id, logging refusals, once the
+  // member's rate limit admits the call (else RESOURCE_EXHAUSTED).
   absl::StatusOr<std::string> Authorize(grpc::CallbackServerContext* ctx) const;
 
   RosterKeeper& roster_;
@@ -43,6 +50,7 @@ class PeerService final : public v1::PeerService::CallbackService {
   LogReader& reader_;
   SyncFeed& feed_;
   std::shared_ptr<spdlog::logger> log_;
+  RateLimiter* const limiter_;
 };
 
 }  // namespace authnet

@@ -68,30 +68,39 @@ grpc::Status TokenAuthenticator::Process(const InputMetadata& auth_metadata,
   }
   context->AddProperty(kRoleProperty, std::string(ApiRoleName(found->second.role)));
   context->AddProperty(kTokenNameProperty, found->second.name);
-  consumed_auth_metadata->insert(std::make_pair(std::string(header->first.data(),
-                                                            header->first.size()),
-                                                std::string(value)));
+  consumed_auth_metadata->insert(
+      std::make_pair(std::string(header->first.data(), header->first.size()), std::string(value)));
   return grpc::Status::OK;
 }
 
-absl::Status CheckApiRole(const grpc::ServerContextBase& ctx, ApiRole need, bool tokens_required) {
-  if (!tokens_required) {
+absl::Status AdmitApiCall(const grpc::ServerContextBase& ctx, ApiRole need, bool tokens_required,
+                          RateLimiter* limiter) {
+  std::string client;
+  if (tokens_required) {
+    std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+    std::vector<grpc::string_ref> roles =
+        auth == nullptr ? std::vector<grpc::string_ref>() : auth->FindPropertyValues(kRoleProperty);
+    if (roles.empty()) {
+      return absl::UnauthenticatedError(
+          "this api listener needs a bearer token (authorization: Bearer TOKEN); create one with "
+          "`authnetctl token create`");
+    }
+    absl::string_view role(roles.front().data(), roles.front().size());
+    if (need == ApiRole::kAdmin && role != "admin") {
+      return absl::PermissionDeniedError(
+          "this call needs an admin token; the token given is a "
+          "checkout token");
+    }
+    std::vector<grpc::string_ref> names = auth->FindPropertyValues(kTokenNameProperty);
+    if (!names.empty()) {
+      client =
+          absl::StrCat("token ", absl::string_view(names.front().data(), names.front().size()));
+    }
+  }
+  if (limiter == nullptr) {
     return absl::OkStatus();
   }
-  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
-  std::vector<grpc::string_ref> roles =
-      auth == nullptr ? std::vector<grpc::string_ref>() : auth->FindPropertyValues(kRoleProperty);
-  if (roles.empty()) {
-    return absl::UnauthenticatedError(
-        "this api listener needs a bearer token (authorization: Bearer TOKEN); create one with "
-        "`authnetctl token create`");
-  }
-  absl::string_view role(roles.front().data(), roles.front().size());
-  if (need == ApiRole::kAdmin && role != "admin") {
-    return absl::PermissionDeniedError("this call needs an admin token; the token given is a "
-                                       "checkout token");
-  }
-  return absl::OkStatus();
+  return limiter->Admit(client.empty() ? ctx.peer() : client);
 }
 
 }  // namespace authnet

@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "node/api/rate_limiter.h"
 #include "node/bundle/api_tokens.h"
 #include "node/core/file_stamp.h"
 #include "spdlog/logger.h"
@@ -47,12 +48,14 @@ class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
   FileStamp seen_ ABSL_GUARDED_BY(mu_);
 };
 
-// CheckApiRole lets a call through if the listener does not take tokens
+// AdmitApiCall lets a call through if the listener does not take tokens
 // (`tokens_required` false: a unix socket or loopback listener) or if the
-// call's token grants `need` (admin grants everything). Otherwise
-// UNAUTHENTICATED (no token) or PERMISSION_DENIED (a checkout token on an
-// admin call).
-[[nodiscard]] absl::Status CheckApiRole(const grpc::ServerContextBase& ctx, ApiRole need,
-                                        bool tokens_required);
+// call's token grants `need` (admin grants everything), and then if
+// `limiter` (may be null) admits its client: the token's name on a remote
+// listener, the connection's address on a local one. Otherwise
+// UNAUTHENTICATED (no token), PERMISSION_DENIED (a checkout token on an
+// admin call) or RESOURCE_EXHAUSTED (over the rate limit).
+[[nodiscard]] absl::Status AdmitApiCall(const grpc::ServerContextBase& ctx, ApiRole need,
+                                        bool tokens_required, RateLimiter* limiter);
 
 }  // namespace authnet

@@ -1,10 +1,11 @@
 #include "node/daemon/config_file.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <toml++/toml.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -88,8 +89,7 @@ Setter Integer(T* out, int64_t lo, int64_t hi) {
     }
     int64_t n = v.as_integer()->get();
     if (n < lo || n > hi) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(n, " is outside [", lo, ", ", hi, "]"));
+      return absl::InvalidArgumentError(absl::StrCat(n, " is outside [", lo, ", ", hi, "]"));
     }
     *out = static_cast<T>(n);
     return absl::OkStatus();
@@ -201,6 +201,13 @@ std::map<std::string, Setter> Fields(DaemonOptions& o) {
       {"limits.max_retract_count", Integer(&n.checkout.max_retract_count, 1, 1'000'000)},
       {"limits.max_queued_writes", Integer(&n.writer.max_queued, 1, 100'000'000)},
       {"limits.max_batch_records", Integer(&n.writer.max_batch_records, 1, 65'536)},
+      {"limits.api_max_message_bytes", Integer(&n.limits.api.max_message_bytes, 1024, 1 << 30)},
+      {"limits.peer_max_message_bytes", Integer(&n.limits.peer.max_message_bytes, 1024, 1 << 30)},
+      {"limits.api_calls_per_second", Integer(&n.limits.api.rate.per_second, 0, 100'000'000)},
+      {"limits.api_burst", Integer(&n.limits.api.rate.burst, 0, 100'000'000)},
+      {"limits.peer_calls_per_second", Integer(&n.limits.peer.rate.per_second, 0, 1'000'000)},
+      {"limits.peer_burst", Integer(&n.limits.peer.rate.burst, 0, 1'000'000)},
+      {"limits.max_concurrent_streams", Integer(&n.limits.max_concurrent_streams, 1, 100'000)},
       {"sync.min_backoff_ms", DurationOf(&n.peer_links.min_backoff, 1, 3'600'000)},
       {"sync.max_backoff_ms", DurationOf(&n.peer_links.max_backoff, 1, 3'600'000)},
       {"sync.resync_period_ms", DurationOf(&n.peer_links.resync_period, 100, 86'400'000)},
@@ -218,15 +225,16 @@ absl::StatusOr<ConfigFile> ConfigFile::Load(const std::filesystem::path& file,
   ConfigFile config(file);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat(file.string(), ": cannot read the configuration file (missing, or not a file)"));
+    return absl::NotFoundError(absl::StrCat(
+        file.string(), ": cannot read the configuration file (missing, or not a file)"));
   }
   toml::table root;
   try {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file.string(), ":", static_cast<int>(e.source().begin.line),
-                                                   ": not valid TOML: ", std::string(e.description())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.string(), ":", static_cast<int>(e.source().begin.line),
+                     ": not valid TOML: ", std::string(e.description())));
   }
   std::map<std::string, Setter> fields = Fields(options);
   // Walks a table: sections are one level deep.

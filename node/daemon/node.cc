@@ -1,14 +1,15 @@
 #include "node/daemon/node.h"
 
 #include <google/protobuf/arena.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/server_builder.h>
+
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,9 +17,10 @@
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
-#include "node/metrics/rpc_metrics.h"
 #include "node/core/listen_address.h"
 #include "node/daemon/log_setup.h"
+#include "node/metrics/metric_names.h"
+#include "node/metrics/rpc_metrics.h"
 
 namespace authnet {
 namespace {
@@ -48,6 +50,20 @@ class NoBuilderPlugins final : public grpc::ServerBuilderOption {
     plugins->clear();
   }
 };
+
+// ApplyLimits bounds what one connection may send a listener and keeps
+// clients' keepalive pings honest (more often than every 10 s without data
+// is a strike; two strikes close the connection with GOAWAY). The server
+// pings idle connections every minute and drops those that do not answer.
+void ApplyLimits(grpc::ServerBuilder& builder, int max_message_bytes, int max_streams) {
+  builder.SetMaxReceiveMessageSize(max_message_bytes);
+  builder.SetMaxSendMessageSize(max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_streams);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+}
 
 }  // namespace
 
@@ -118,13 +134,13 @@ absl::StatusOr<MemberBundle> Node::LoadChecked(const NodeOptions& options) {
       return metrics.status();
     }
     if (metrics->is_unix) {
-      return absl::InvalidArgumentError("--metrics-listen: must be HOST:PORT (Prometheus scrapes "
-                                        "it over HTTP)");
+      return absl::InvalidArgumentError(
+          "--metrics-listen: must be HOST:PORT (Prometheus scrapes "
+          "it over HTTP)");
     }
   }
   if (options.peer_links.min_backoff > options.peer_links.max_backoff) {
-    return absl::InvalidArgumentError(
-        "sync.min_backoff_ms: must not be above sync.max_backoff_ms");
+    return absl::InvalidArgumentError("sync.min_backoff_ms: must not be above sync.max_backoff_ms");
   }
   absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(options.bundle_dir);
   if (!bundle.ok()) {
@@ -150,6 +166,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   opts.writer.metrics = node->metrics_.get();
   opts.peer_links.metrics = node->metrics_.get();
   opts.checkout.tokens_required = !api->IsLoopback();
+  opts.peer_links.max_message_bytes = options.limits.peer.max_message_bytes;
+  for (auto [limiter, listener, rate, what] :
+       {std::tuple{&node->api_limiter_, "api", options.limits.api.rate, "api client"},
+        std::tuple{&node->peer_limiter_, "peer", options.limits.peer.rate, "peer"}}) {
+    *limiter = std::make_unique<RateLimiter>(
+        rate, what,
+        &node->metrics_->GetCounter(kRateLimited, kRateLimitedHelp, {{"listener", listener}}),
+        MakeLogger(listener, sink));
+  }
+  opts.checkout.limiter = node->api_limiter_.get();
 
   node->bundle_ = std::make_unique<MemberBundle>(*std::move(bundle));
   const MemberBundle& b = *node->bundle_;
@@ -192,8 +218,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                        .count());
 
   absl::StatusOr<std::unique_ptr<ReportWriter>> writer =
-      ReportWriter::Create(opts.writer, *node->store_, *node->model_, b.signing_key(),
-                           b.network(), b.member_id(), MakeLogger("store", sink));
+      ReportWriter::Create(opts.writer, *node->store_, *node->model_, b.signing_key(), b.network(),
+                           b.member_id(), MakeLogger("store", sink));
   if (!writer.ok()) {
     return writer.status();
   }
@@ -226,9 +252,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                                         *node->writer_, clock, MakeLogger("api", sink));
   node->admin_ = std::make_unique<AdminService>(
       b.member_id(), *node->roster_, *node->model_, *node->peers_, *node->alerts_, clock,
-      MakeLogger("api", sink), opts.checkout.tokens_required);
-  node->peer_ = std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_,
-                                              *node->feed_, MakeLogger("peer", sink));
+      MakeLogger("api", sink), opts.checkout.tokens_required, node->api_limiter_.get());
+  node->peer_ =
+      std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_, *node->feed_,
+                                    MakeLogger("peer", sink), node->peer_limiter_.get());
   node->AddGauges();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -246,6 +273,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                              &node->peer_port_);
     builder.RegisterService(node->peer_.get());
     builder.SetOption(std::make_unique<NoBuilderPlugins>());
+    ApplyLimits(builder, options.limits.peer.max_message_bytes,
+                options.limits.max_concurrent_streams);
     builder.experimental().SetInterceptorCreators(node->Interceptors("peer"));
     node->peer_server_ = builder.BuildAndStart();
     if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
@@ -273,6 +302,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     builder.AddListeningPort(api->GrpcUri(), creds, &node->api_port_);
     builder.RegisterService(node->checkout_.get());
     builder.RegisterService(node->admin_.get());
+    ApplyLimits(builder, options.limits.api.max_message_bytes,
+                options.limits.max_concurrent_streams);
     builder.experimental().SetInterceptorCreators(node->Interceptors("api"));
     node->api_server_ = builder.BuildAndStart();
     if (node->api_server_ == nullptr || (!api->is_unix && node->api_port_ == 0)) {
@@ -297,7 +328,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->bundle_watcher_ = std::make_unique<BundleWatcher>(
       options.bundle_dir, *node->roster_, options.reload_interval, MakeLogger("roster", sink));
   if (!options.metrics_listen.empty()) {
-    absl::StatusOr<ListenAddress> m = ParseListenAddress("--metrics-listen", options.metrics_listen);
+    absl::StatusOr<ListenAddress> m =
+        ParseListenAddress("--metrics-listen", options.metrics_listen);
     absl::StatusOr<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(
         m->host, m->port, *node->metrics_, [h = node->health_.get()] { return h->serving(); });
     if (!server.ok()) {
@@ -332,11 +364,15 @@ std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
   return {
       {"store",
        [this] {
-         return writer_->Healthy()
-                    ? absl::OkStatus()
-                    : absl::UnavailableError(
-                          "the last commit to the data dir failed (disk full or not writable?); "
-                          "reports are refused UNAVAILABLE until a commit succeeds");
+         if (writer_->Healthy()) {
+           return absl::OkStatus();
+         }
+         // Finds out by itself when space returns: a probe write, once a
+         // check, until one succeeds.
+         writer_->ProbeIfUnhealthy();
+         return absl::UnavailableError(
+             "the last commit to the data dir failed (disk full or not writable?); reports are "
+             "refused UNAVAILABLE until a write succeeds");
        }},
       {"roster",
        [this, &clock] {
@@ -353,8 +389,9 @@ std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
 
 void Node::AddGauges() {
   MetricsRegistry& m = *metrics_;
-  m.AddGauge("authnet_model_records", "Records in the detection model, all origins.",
-             [this] { return Series{{{}, static_cast<double>(model_->Records())}}; });
+  m.AddGauge("authnet_model_records", "Records in the detection model, all origins.", [this] {
+    return Series{{{}, static_cast<double>(model_->Records())}};
+  });
   m.AddGauge("authnet_origin_records", "Highest contiguous seq held per origin (member).", [this] {
     Series out;
     for (const auto& [origin, seq] : model_->VersionVector()) {

@@ -14,6 +14,7 @@
 #include "node/api/alert_hub.h"
 #include "node/api/checkout_service.h"
 #include "node/api/peer_service.h"
+#include "node/api/rate_limiter.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
@@ -31,6 +32,23 @@
 #include "spdlog/sinks/sink.h"
 
 namespace authnet {
+
+// ListenerLimits bound what one listener accepts.
+struct ListenerLimits {
+  // Largest request or response message, in bytes.
+  int max_message_bytes;
+  // Per client: an api token or connection, a peer member.
+  RateLimiter::Options rate;
+};
+
+// NodeLimits are the [limits] of a node's listeners (the write queue's are
+// ReportWriter::Options, CheckBatch's are CheckoutService::Options).
+struct NodeLimits {
+  ListenerLimits api{4 << 20, {50'000, 100'000}};
+  ListenerLimits peer{16 << 20, {1'000, 2'000}};
+  // Concurrent calls on one connection.
+  int max_concurrent_streams = 100;
+};
 
 // NodeOptions is everything authnetd is started with.
 struct NodeOptions {
@@ -50,6 +68,7 @@ struct NodeOptions {
   // for changes (certificate rotation without a restart).
   std::chrono::seconds reload_interval{5};
   ModelOptions model;
+  NodeLimits limits;
   CheckoutService::Options checkout;
   ReportWriter::Options writer;
   PeerLinkOptions peer_links;
@@ -124,6 +143,8 @@ class Node {
   std::unique_ptr<LogReader> reader_;
   std::unique_ptr<SyncFeed> feed_;
   std::unique_ptr<PeerManager> peers_;
+  std::unique_ptr<RateLimiter> api_limiter_;
+  std::unique_ptr<RateLimiter> peer_limiter_;
   std::unique_ptr<CheckoutService> checkout_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<PeerService> peer_;

@@ -4,8 +4,12 @@
 namespace authnet {
 
 inline constexpr char kBatchesRefused[] = "authnet_batches_refused_total";
+inline constexpr char kRateLimited[] = "authnet_rate_limited_total";
+inline constexpr char kRateLimitedHelp[] =
+    "Calls refused RESOURCE_EXHAUSTED by a per-client rate limit, by listener.";
 inline constexpr char kBatchesRefusedHelp[] =
     "Batches from peers refused, by reason (malformed, unverified: bad signature or not an "
-    "active member; gap, conflict, own_origin, unreadable: refused by the store).";
+    "active member; out_of_range: a record dated more than a day ahead or with a ttl out of range; "
+    "gap, conflict, own_origin, unreadable: refused by the store).";
 
 }  // namespace authnet

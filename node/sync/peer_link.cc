@@ -198,6 +198,7 @@ absl::Status PeerLink::Session() {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
   auto channel = grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
   std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
   // Handshake first, so a round measures sync traffic alone. Best effort: if
@@ -321,8 +322,8 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
   return absl::OkStatus();
 }
 
-std::vector<std::string> PeerLink::Behind(
-    const google::protobuf::Map<std::string, uint64_t>& heads, bool complete) {
+std::vector<std::string> PeerLink::Behind(const google::protobuf::Map<std::string, uint64_t>& heads,
+                                          bool complete) {
   std::vector<std::string> out;
   absl::MutexLock lock(&mu_);
   if (complete) {
@@ -386,14 +387,14 @@ absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
     std::shared_ptr<const Roster> roster = roster_.Current();
     std::vector<VerifiedBatch> verified;
     for (v1::SignedBatch& batch : *resp.mutable_batches()) {
-      absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster);
+      absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster, model_.Today());
       if (!body.ok()) {
         log_->warn("refused a batch from {}: {}", Describe(), std::string(body.status().message()));
         if (options_.metrics != nullptr) {
-          options_.metrics
-              ->GetCounter(kBatchesRefused, kBatchesRefusedHelp,
-                           {{"reason", absl::IsPermissionDenied(body.status()) ? "unverified"
-                                                                                : "malformed"}})
+          const char* reason = absl::IsPermissionDenied(body.status()) ? "unverified"
+                               : absl::IsOutOfRange(body.status())     ? "out_of_range"
+                                                                       : "malformed";
+          options_.metrics->GetCounter(kBatchesRefused, kBatchesRefusedHelp, {{"reason", reason}})
               .Increment();
         }
         continue;

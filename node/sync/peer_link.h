@@ -1,8 +1,7 @@
 #pragma once
 
-#include <grpcpp/security/tls_certificate_provider.h>
-
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/tls_certificate_provider.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,10 +17,10 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "authnet/v1/peer.grpc.pb.h"
-#include "node/model/model.h"
-#include "node/store/report_writer.h"
 #include "node/metrics/metric_names.h"
 #include "node/metrics/metrics_registry.h"
+#include "node/model/model.h"
+#include "node/store/report_writer.h"
 #include "node/sync/roster_keeper.h"
 #include "spdlog/logger.h"
 
@@ -54,6 +53,8 @@ struct PeerLinkOptions {
   std::chrono::milliseconds resync_period{15000};
   // Deadline of every unary call to the peer.
   std::chrono::milliseconds call_timeout{10000};
+  // Largest message the link accepts from the peer (a Pull response).
+  int max_message_bytes = 16 << 20;
   // Observers of sync rounds (authnet-bench), called on the link's thread
   // when a round starts and when it ends.
   std::function<void()> on_round_start;
@@ -116,8 +117,8 @@ class PeerLink {
   // what we lag on.
   absl::Status Round(v1::PeerService::Stub& stub, SyncRoundStats* stats);
   // Pull makes one Pull call, cancellable like every call of the link.
-  absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req,
-                    v1::PullResponse* resp, SyncRoundStats* stats);
+  absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req, v1::PullResponse* resp,
+                    SyncRoundStats* stats);
   // Behind lists the origins of `heads` (origin -> seq) we hold less of.
   // Behind lists the origins of `heads` (origin -> seq) we hold less of, and
   // remembers them as the peer's heads (merged, or replacing the old ones if

@@ -4,8 +4,6 @@
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/security/tls_certificate_provider.h>
-#include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <gtest/gtest.h>
 
@@ -22,6 +20,7 @@
 #include "node/ctl/node_commands.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/manual_clock.h"
+#include "tests/testing/peer_client.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
@@ -385,38 +384,6 @@ TEST_F(NodeTest, RefusesAMissingBundleAndAnotherMembersDataDir) {
       << other.status();
 }
 
-// Calls PeerService.GetRoster on the peer listener over TLS, verifying the
-// server against the network CA (its certificate names a member, not a
-// host), presenting the client certificate of `client_bundle` if given.
-grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
-                          const std::filesystem::path& client_bundle, v1::GetRosterResponse* resp) {
-  auto read = [](const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  std::vector<grpc::experimental::IdentityKeyCertPair> identity;
-  if (!client_bundle.empty()) {
-    identity.push_back({read(client_bundle / "node.key"), read(client_bundle / "node.crt")});
-  }
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      read(ca_bundle / "ca.crt"), identity);
-  grpc::experimental::TlsChannelCredentialsOptions tls;
-  tls.set_certificate_provider(provider);
-  tls.watch_root_certs();
-  if (!client_bundle.empty()) {
-    tls.watch_identity_key_cert_pairs();
-  }
-  tls.set_verify_server_certs(true);
-  tls.set_check_call_host(false);
-  tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::experimental::TlsCredentials(tls));
-  auto stub = v1::PeerService::NewStub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return stub->GetRoster(&ctx, v1::GetRosterRequest(), resp);
-}
-
 TEST_F(NodeTest, PeerListenerIsMutualTlsAndRosterAuthorized) {
   // globex is enrolled after acme's bundle was made: acme's node holds
   // roster version 2, which does not list globex yet.
@@ -430,19 +397,22 @@ TEST_F(NodeTest, PeerListenerIsMutualTlsAndRosterAuthorized) {
   int port = node_->peer_port();
 
   v1::GetRosterResponse resp;
-  grpc::Status member = CallPeerPort(port, options_.bundle_dir, options_.bundle_dir, &resp);
+  grpc::Status member =
+      testing::CallPeerPort(port, options_.bundle_dir, options_.bundle_dir, &resp);
   ASSERT_TRUE(member.ok()) << member.error_message();
   EXPECT_EQ(resp.version(), 2u);
   EXPECT_FALSE(resp.roster().body().empty());
 
-  grpc::Status no_cert = CallPeerPort(port, options_.bundle_dir, {}, &resp);
+  grpc::Status no_cert = testing::CallPeerPort(port, options_.bundle_dir, {}, &resp);
   EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE) << no_cert.error_message();
 
-  grpc::Status unknown = CallPeerPort(port, options_.bundle_dir, dir_.path() / "globex", &resp);
+  grpc::Status unknown =
+      testing::CallPeerPort(port, options_.bundle_dir, dir_.path() / "globex", &resp);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << unknown.error_message();
 
   // A member of another network: its certificate is not signed by this CA.
-  grpc::Status foreign = CallPeerPort(port, options_.bundle_dir, dir_.path() / "other-acme", &resp);
+  grpc::Status foreign =
+      testing::CallPeerPort(port, options_.bundle_dir, dir_.path() / "other-acme", &resp);
   EXPECT_EQ(foreign.error_code(), grpc::StatusCode::UNAVAILABLE) << foreign.error_message();
 }
 

@@ -1,0 +1,92 @@
+#include "node/api/rate_limiter.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace authnet {
+namespace {
+
+// Beyond this many tracked clients, full (idle) buckets are forgotten.
+constexpr size_t kForgetAbove = 10'000;
+// A throttled client is logged at most this often.
+constexpr int64_t kLogEveryMicros = 10'000'000;
+
+}  // namespace
+
+int64_t RateLimiter::SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+RateLimiter::RateLimiter(Options options, std::string what, Counter* refused,
+                         std::shared_ptr<spdlog::logger> log, NowMicros now)
+    : options_(options),
+      burst_(std::max(options.burst >= 1 ? options.burst : options.per_second, 1.0)),
+      what_(std::move(what)),
+      refused_(refused),
+      log_(std::move(log)),
+      now_(std::move(now)) {}
+
+double RateLimiter::Refill(Bucket& b, int64_t now) const {
+  double elapsed = static_cast<double>(std::max<int64_t>(0, now - b.updated)) / 1e6;
+  b.tokens = std::min(burst_, b.tokens + elapsed * options_.per_second);
+  b.updated = now;
+  return b.tokens;
+}
+
+void RateLimiter::ForgetIdle(int64_t now) {
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    it = Refill(it->second, now) >= burst_ ? buckets_.erase(it) : std::next(it);
+  }
+}
+
+absl::Status RateLimiter::Admit(const std::string& client) {
+  if (options_.per_second <= 0) {
+    return absl::OkStatus();
+  }
+  int64_t now = now_();
+  uint64_t refused_before = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (buckets_.size() >= kForgetAbove && !buckets_.contains(client)) {
+      ForgetIdle(now);
+    }
+    auto [it, inserted] = buckets_.try_emplace(client);
+    Bucket& b = it->second;
+    if (inserted) {
+      b.tokens = burst_;
+      b.updated = now;
+    }
+    if (Refill(b, now) >= 1) {
+      b.tokens -= 1;
+      return absl::OkStatus();
+    }
+    ++b.refused;
+    if (b.logged == 0 || now - b.logged >= kLogEveryMicros) {
+      b.logged = now;
+      refused_before = b.refused;
+      b.refused = 0;
+    }
+  }
+  if (refused_ != nullptr) {
+    refused_->Increment();
+  }
+  if (refused_before > 0 && log_ != nullptr) {
+    log_->warn("rate limit: refused {} call(s) from {} {} (limit {} calls/s, burst {})",
+               refused_before, what_, client, options_.per_second, burst_);
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrFormat("rate limit: %s %s made more than %g calls/s (burst %g); retry with backoff",
+                      what_, client, options_.per_second, burst_));
+}
+
+size_t RateLimiter::clients() const {
+  absl::MutexLock lock(&mu_);
+  return buckets_.size();
+}
+
+}  // namespace authnet
