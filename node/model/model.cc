@@ -236,6 +236,9 @@ void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
     return;  // a kind this binary does not know: held, fingerprinted, not scored
   }
   uint32_t expire = r.day() + r.ttl_days();
+  if (sign > 0 && expire <= clock_.Today()) {
+    return;  // already expired (Check would skip it): held and fingerprinted, never counted
+  }
   float weight = static_cast<float>(std::min(1000u, r.weight_milli()) / 1000.0);
   DigestKey key = KeyOf(r.digest());
   EvidenceList& list = evidence_[key];

@@ -68,6 +68,9 @@ class Model {
   // IsRetracted reports whether `origin` has retracted its record `seq`.
   bool IsRetracted(const std::string& origin, uint64_t seq) const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Today is the model's day (days since 1970, UTC) by its clock.
+  uint32_t Today() const { return clock_.Today(); }
+
   // LastSeq returns the highest contiguous seq held of `origin` (0 if none).
   uint64_t LastSeq(const std::string& origin) const ABSL_LOCKS_EXCLUDED(mu_);
 

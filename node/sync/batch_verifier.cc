@@ -7,7 +7,7 @@
 namespace authnet {
 namespace {
 
-absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq) {
+absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq, uint32_t today) {
   auto bad = [&](absl::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat("record ", want_seq, ": ", what));
   };
@@ -33,12 +33,22 @@ absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq) {
   if (r.retracts_seq() >= r.seq()) {
     return bad("retracts a record that does not precede it");
   }
+  if (r.day() > static_cast<uint64_t>(today) + kMaxFutureDays) {
+    return absl::OutOfRangeError(absl::StrCat("record ", want_seq, ": dated day ", r.day(),
+                                              ", more than ", kMaxFutureDays,
+                                              " day after today (day ", today, ")"));
+  }
+  if (r.ttl_days() == 0 || r.ttl_days() > kMaxTtlDays) {
+    return absl::OutOfRangeError(absl::StrCat("record ", want_seq, ": ttl_days ", r.ttl_days(),
+                                              " is outside 1..", kMaxTtlDays));
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Roster& roster) {
+absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Roster& roster,
+                                          uint32_t today) {
   v1::BatchBody body;
   if (!body.ParseFromString(batch.body())) {
     return absl::InvalidArgumentError("batch body does not parse");
@@ -70,9 +80,9 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
                                                    " records, which does not match its range"));
   }
   for (int i = 0; i < n; ++i) {
-    if (absl::Status st = CheckRecord(body.records(i), body.first_seq() + i); !st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
-                                                     "..", body.last_seq(), ": ", st.message()));
+    if (absl::Status st = CheckRecord(body.records(i), body.first_seq() + i, today); !st.ok()) {
+      return absl::Status(st.code(), absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
+                                                  "..", body.last_seq(), ": ", st.message()));
     }
   }
   return body;

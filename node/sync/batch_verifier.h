@@ -8,14 +8,22 @@ namespace authnet {
 
 // kMaxBatchRecords bounds the records one batch may carry.
 inline constexpr int kMaxBatchRecords = 65'536;
+// A record may be dated at most this many days after the receiver's today
+// (clock skew); later ones would escape decay and are refused.
+inline constexpr uint32_t kMaxFutureDays = 1;
+// Most days a record may count (model.record_ttl_days allows up to this).
+inline constexpr uint32_t kMaxTtlDays = 36'500;
 
 // VerifyBatch checks a batch received from a peer before anything of it is
 // stored: the body parses, names this roster's network, comes from an
 // active member of `roster`, is signed by that member's key over
 // "authnet/v1/batch\0" + body, and holds well-formed consecutive records
-// first_seq..last_seq. Returns the parsed body, or INVALID_ARGUMENT /
-// PERMISSION_DENIED saying why the batch is refused. Thread-safe.
+// first_seq..last_seq, none dated after `today` + kMaxFutureDays nor with a
+// ttl_days of 0 or above kMaxTtlDays. Returns the parsed body, or
+// INVALID_ARGUMENT (malformed), PERMISSION_DENIED (not verified) or
+// OUT_OF_RANGE (a date or ttl out of range) saying why the batch is
+// refused. Thread-safe.
 [[nodiscard]] absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch,
-                                                        const Roster& roster);
+                                                        const Roster& roster, uint32_t today);
 
 }  // namespace authnet

@@ -125,6 +125,37 @@ TEST_F(ModelTest, EvidenceDecaysAndExpires) {
   EXPECT_EQ(resp.reasons_size(), 0);
 }
 
+TEST_F(ModelTest, ARecordPastItsExpiryIsHeldButNeverCounts) {
+  // A peer relays an old batch: its record expired before it arrived.
+  v1::BatchBody b;
+  b.set_origin("globex");
+  b.set_first_seq(1);
+  b.set_last_seq(2);
+  for (uint64_t seq : {1, 2}) {
+    v1::Record* r = b.add_records();
+    r->set_seq(seq);
+    r->set_digest(unit_);
+    r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
+    r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+    r->set_weight_milli(1000);
+    r->set_day(kDay - 400);
+    r->set_ttl_days(365);
+    r->set_retracts_seq(seq == 2 ? 1 : 0);  // and its retraction, just as old
+  }
+  std::string before = model_.Fingerprint();
+  ASSERT_TRUE(model_.ApplyBatch(b).ok());
+  EXPECT_EQ(model_.LastSeq("globex"), 2u);
+  EXPECT_EQ(model_.Records(), 2u);
+  EXPECT_NE(model_.Fingerprint(), before) << "held: part of what the node proves it holds";
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_ALLOW);
+  EXPECT_EQ(Check(unit_).reasons_size(), 0);
+  // Fresh evidence on the same digest counts as usual.
+  next_seq_["globex"] = 2;
+  Add("globex", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  Add("initech", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+  EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);
+}
+
 TEST_F(ModelTest, RetractionRemovesTheRecordsEffect) {
   uint64_t seq = Add("acme", unit_, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
   EXPECT_EQ(Check(unit_).decision(), v1::DECISION_DENY);

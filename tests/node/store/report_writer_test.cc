@@ -315,10 +315,13 @@ TEST_F(ReportWriterIngestTest, StoresNewBatchesAndIgnoresDuplicates) {
   EXPECT_EQ(r.stored, 2u);
   EXPECT_EQ(model_->LastSeq("globex"), 3u);
   EXPECT_EQ(model_->Records(), 3u);
+  std::string fingerprint = model_->Fingerprint();
+  // A replayed batch changes nothing.
   r = Ingest({PeerBatch(globex_, 1, 2, 'g')});
   EXPECT_EQ(r.duplicates, 1u);
   EXPECT_EQ(r.stored, 0u);
   EXPECT_EQ(model_->Records(), 3u);
+  EXPECT_EQ(model_->Fingerprint(), fingerprint);
   Open();  // durable, and rebuilt into the model
   EXPECT_EQ(model_->LastSeq("globex"), 3u);
 }

@@ -1,5 +1,6 @@
 #include "node/sync/batch_verifier.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,9 @@
 
 namespace authnet {
 namespace {
+
+// The receiver's today in these tests; Body dates its records this day.
+constexpr uint32_t kToday = 20400;
 
 class BatchVerifierTest : public ::testing::Test {
  protected:
@@ -48,7 +52,7 @@ class BatchVerifierTest : public ::testing::Test {
       r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
       r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
       r->set_weight_milli(1000);
-      r->set_day(20400);
+      r->set_day(kToday);
       r->set_ttl_days(365);
     }
     return b;
@@ -62,7 +66,7 @@ class BatchVerifierTest : public ::testing::Test {
   }
 
   absl::StatusCode Code(const v1::SignedBatch& b) {
-    return VerifyBatch(b, *roster_).status().code();
+    return VerifyBatch(b, *roster_, kToday).status().code();
   }
 
   crypto::Ed25519Key admin_;
@@ -72,7 +76,7 @@ class BatchVerifierTest : public ::testing::Test {
 };
 
 TEST_F(BatchVerifierTest, AcceptsAWellFormedBatchSignedByItsOrigin) {
-  auto body = VerifyBatch(Sign(Body("acme", 4, 3), acme_), *roster_);
+  auto body = VerifyBatch(Sign(Body("acme", 4, 3), acme_), *roster_, kToday);
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(body->last_seq(), 6u);
 }
@@ -129,6 +133,31 @@ TEST_F(BatchVerifierTest, RefusesMalformedRangesAndRecords) {
     mutate(b.mutable_records(0));
     EXPECT_EQ(Code(Sign(b, acme_)), absl::StatusCode::kInvalidArgument);
   }
+}
+
+TEST_F(BatchVerifierTest, RefusesRecordsDatedAheadOrWithATtlOutOfRange) {
+  // Tomorrow is clock skew; the day after would escape decay until it comes.
+  v1::BatchBody tomorrow = Body("acme", 1, 2);
+  tomorrow.mutable_records(1)->set_day(kToday + kMaxFutureDays);
+  EXPECT_EQ(Code(Sign(tomorrow, acme_)), absl::StatusCode::kOk);
+  v1::BatchBody ahead = Body("acme", 1, 2);
+  ahead.mutable_records(1)->set_day(kToday + kMaxFutureDays + 1);
+  auto refused = VerifyBatch(Sign(ahead, acme_), *roster_, kToday);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("record 2: dated day"));
+  v1::BatchBody far = Body("acme", 1, 1);
+  far.mutable_records(0)->set_day(0xffffffffu);
+  EXPECT_EQ(Code(Sign(far, acme_)), absl::StatusCode::kOutOfRange);
+
+  for (uint32_t ttl : {0u, kMaxTtlDays + 1, 0xffffffffu}) {
+    v1::BatchBody b = Body("acme", 1, 1);
+    b.mutable_records(0)->set_ttl_days(ttl);
+    EXPECT_EQ(Code(Sign(b, acme_)), absl::StatusCode::kOutOfRange) << ttl;
+  }
+  // Old records are fine: they expire in the model, not at the door.
+  v1::BatchBody old = Body("acme", 1, 1);
+  old.mutable_records(0)->set_day(1);
+  EXPECT_EQ(Code(Sign(old, acme_)), absl::StatusCode::kOk);
 }
 
 }  // namespace
