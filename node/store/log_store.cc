@@ -281,8 +281,8 @@ absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::st
 
 absl::StatusOr<std::optional<IdempotencyEntry>> LogStore::FindIdempotency(
     const std::string& key_hash) {
-  absl::StatusOr<CachedStatement> q = db_->Cached(
-      "SELECT request_hash, first_seq, count, day FROM idempotency WHERE key_hash = ?");
+  absl::StatusOr<CachedStatement> q =
+      db_->Cached("SELECT request_hash, first_seq, count, day FROM idempotency WHERE key_hash = ?");
   if (!q.ok()) {
     return q.status();
   }
@@ -297,6 +297,16 @@ absl::StatusOr<std::optional<IdempotencyEntry>> LogStore::FindIdempotency(
   return IdempotencyEntry{key_hash, (*q)->ColumnBlob(0), static_cast<uint64_t>((*q)->ColumnInt(1)),
                           static_cast<uint32_t>((*q)->ColumnInt(2)),
                           static_cast<uint32_t>((*q)->ColumnInt(3))};
+}
+
+absl::Status LogStore::Probe() {
+  absl::Status st = db_->Exec(
+      "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', "
+      "randomblob(65536)); COMMIT");
+  if (!st.ok()) {
+    (void)db_->Exec("ROLLBACK");
+  }
+  return st;
 }
 
 absl::Status LogStore::Commit(const std::vector<StoredBatch>& batches,

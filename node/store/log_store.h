@@ -78,6 +78,10 @@ class LogStore {
   [[nodiscard]] absl::Status Commit(const std::vector<StoredBatch>& batches,
                                     const std::vector<IdempotencyEntry>& entries);
 
+  // Probe commits a small write (64 KiB to the meta table) to find out
+  // whether the data dir takes writes again after a failed commit.
+  [[nodiscard]] absl::Status Probe();
+
   // SchemaVersion is the version this binary migrates databases up to.
   static int SchemaVersion();
 

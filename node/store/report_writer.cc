@@ -123,6 +123,23 @@ void ReportWriter::SubmitBatches(std::vector<VerifiedBatch> batches, IngestCallb
   Enqueue(std::move(w));
 }
 
+void ReportWriter::ProbeIfUnhealthy() {
+  if (Healthy()) {
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (probe_queued_ || stopping_) {
+      return;
+    }
+    probe_queued_ = true;
+  }
+  Write w;
+  w.kind = Write::Kind::kProbe;
+  w.done = [](absl::StatusOr<WriteResult>) {};
+  Enqueue(std::move(w));
+}
+
 void ReportWriter::Enqueue(Write write) {
   absl::MutexLock lock(&mu_);
   absl::Status refused;
@@ -134,6 +151,8 @@ void ReportWriter::Enqueue(Write write) {
   }
   if (refused.ok()) {
     queue_.push_back(std::move(write));
+  } else if (write.kind == Write::Kind::kProbe) {
+    probe_queued_ = false;
   } else if (write.kind == Write::Kind::kIngest) {
     std::move(write.ingest_done)(refused);
   } else {
@@ -156,6 +175,7 @@ void ReportWriter::Run() {
       size_t records = 0;
       while (!queue_.empty() && (group.empty() || records < options_.max_batch_records)) {
         const Write& w = queue_.front();
+        probe_queued_ &= w.kind != Write::Kind::kProbe;
         records += w.kind == Write::Kind::kRetract  ? w.count
                    : w.kind == Write::Kind::kIngest ? w.ingest.size()
                                                     : w.records.size();
@@ -192,8 +212,13 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
     return store_.FindRecord(origin_, seq);
   };
 
+  bool probe = false;
   for (size_t i = 0; i < group.size(); ++i) {
     Write& w = group[i];
+    if (w.kind == Write::Kind::kProbe) {
+      probe = true;
+      continue;
+    }
     if (w.kind == Write::Kind::kIngest) {
       ingest_outcome[i] = Ingest(w, heads, &ingested, &ingested_bodies);
       continue;
@@ -312,6 +337,14 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     store_ok_.store(st.ok(), std::memory_order_relaxed);
+  } else if (probe && st.ok() && !Healthy()) {
+    // Nothing else to commit: the probe write alone tells whether the data
+    // dir takes writes again.
+    absl::Status probed = store_.Probe();
+    store_ok_.store(probed.ok(), std::memory_order_relaxed);
+    if (probed.ok()) {
+      log_->info("the data dir takes writes again; reports are accepted");
+    }
   }
   if (!st.ok()) {
     log_->error("could not commit {} batches: {}", to_store.size(), std::string(st.message()));
@@ -342,9 +375,9 @@ void ReportWriter::ProcessGroup(std::vector<Write> group) {
   }
   // Answering runs gRPC's response path; the answerer thread does it while
   // this thread starts on the next group.
-  absl::AnyInvocable<void() &&> answer = [group = std::move(group), outcome = std::move(outcome),
-                                          same_as = std::move(same_as),
-                                          ingest_outcome = std::move(ingest_outcome)]() mutable {
+  absl::AnyInvocable<void()&&> answer = [group = std::move(group), outcome = std::move(outcome),
+                                         same_as = std::move(same_as),
+                                         ingest_outcome = std::move(ingest_outcome)]() mutable {
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i].kind == Write::Kind::kIngest) {
         std::move(group[i].ingest_done)(std::move(ingest_outcome[i]));
@@ -399,8 +432,9 @@ IngestResult ReportWriter::Ingest(Write& w, std::map<std::string, uint64_t>& hea
         absl::StatusOr<std::optional<v1::SignedBatch>> found =
             store_.FindBatch(b.origin(), b.first_seq());
         if (!found.ok()) {
-          refuse(b, "unreadable", absl::StrCat("cannot read the batch held for these seqs: ",
-                                 found.status().message()));
+          refuse(b, "unreadable",
+                 absl::StrCat("cannot read the batch held for these seqs: ",
+                              found.status().message()));
           continue;
         }
         mine = *found;

@@ -110,8 +110,13 @@ class ReportWriter {
 
   // Healthy: the last commit succeeded (or none failed yet). False while
   // the disk is full or the data dir cannot be written; the next successful
-  // commit makes it true again. Thread-safe.
+  // commit or probe makes it true again. Thread-safe.
   bool Healthy() const { return store_ok_.load(std::memory_order_relaxed); }
+
+  // ProbeIfUnhealthy queues a probe write (LogStore::Probe) while the store
+  // is unhealthy, so the node finds out by itself when space returns even
+  // if no report arrives. At most one probe waits at a time. Thread-safe.
+  void ProbeIfUnhealthy() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
@@ -119,7 +124,7 @@ class ReportWriter {
 
  private:
   struct Write {
-    enum class Kind { kReport, kRetract, kIngest } kind = Kind::kReport;
+    enum class Kind { kReport, kRetract, kIngest, kProbe } kind = Kind::kReport;
     std::vector<v1::Record> records;  // report: the records to append
     std::string key_hash;
     std::string request_hash;
@@ -159,6 +164,7 @@ class ReportWriter {
   absl::Mutex mu_;
   std::deque<Write> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool probe_queued_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 
   absl::Mutex answer_mu_;
