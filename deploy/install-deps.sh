@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs the Debian packages authnet builds and runs with,
-# if any is missing. Used by deploy/quickstart.sh and tests/run.sh; safe to
-# run again.
+# install-deps.sh [EXTRA_PACKAGE...]: installs the Debian packages authnet
+# builds and runs with, plus any given (tests/fuzz.sh adds clang), if any is
+# missing. Used by deploy/quickstart.sh, tests/run.sh and tests/fuzz.sh; safe
+# to run again.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +11,7 @@ PACKAGES=(
   libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev libabsl-dev
   libtomlplusplus-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev python3 python3-yaml
+  "$@"
 )
 
 missing=()

@@ -240,7 +240,9 @@ absl::StatusOr<ConfigFile> ConfigFile::Load(const std::filesystem::path& file,
   // Walks a table: sections are one level deep.
   std::function<absl::Status(const toml::table&, const std::string&)> walk =
       [&](const toml::table& table, const std::string& prefix) -> absl::Status {
-    for (const auto& [key, value] : table) {
+    for (const auto& entry : table) {
+      const toml::key& key = entry.first;
+      const toml::node& value = entry.second;
       std::string name = prefix.empty() ? std::string(key.str())
                                         : absl::StrCat(prefix, ".", std::string(key.str()));
       auto error = [&](absl::string_view why) {
