@@ -5,7 +5,8 @@
 #   - a remote api listener: TLS + bearer tokens created and revoked with
 #     authnetctl (checkout vs admin tokens), without a restart;
 #   - `member renew`: a running node picks up its new certificate without a
-#     restart, existing peers keep syncing, a restarted peer connects anew.
+#     restart, existing peers keep syncing, a restarted peer connects anew;
+#   - the peer listener's TLS posture with openssl s_client (issue 7).
 #
 #   operations_test.sh BIN_DIR
 set -euo pipefail
@@ -188,5 +189,28 @@ holds_b2() {
 }
 wait_until 20 holds_b2 || fail "a restarted node-b did not sync with the renewed node-a"
 grep -q "OPS-1\|4006381333931" "$WORK/a.log" "$WORK/b.log" && fail "a raw identifier reached a log"
+
+step "peer listener TLS posture (openssl s_client): TLS 1.2 and 1.3 only, client certificate required"
+# served_bytes VERSION [CERT_ARGS...]: bytes of application data node-a's peer
+# listener sends after the handshake (its HTTP/2 SETTINGS frame) - none when
+# it refuses the connection. SECLEVEL=0 lets the client offer old versions,
+# so a refusal is the server's.
+served_bytes() {
+  local version=$1; shift
+  (sleep 0.5) | timeout 10 openssl s_client -quiet -connect "127.0.0.1:${PORT[a]}" "-$version" \
+    -cipher 'DEFAULT:@SECLEVEL=0' -alpn h2 -CAfile "$WORK/a/ca.crt" "$@" 2>/dev/null | wc -c
+}
+with_cert=(-cert "$WORK/b/node.crt" -key "$WORK/b/node.key")
+for v in tls1_2 tls1_3; do
+  [ "$(served_bytes "$v" "${with_cert[@]}")" -gt 0 ] || fail "$v with a member certificate was refused"
+  [ "$(served_bytes "$v")" -eq 0 ] || fail "$v without a client certificate was served"
+done
+for v in tls1 tls1_1; do
+  [ "$(served_bytes "$v" "${with_cert[@]}")" -eq 0 ] || fail "$v was accepted"
+done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -keyout "$WORK/stranger.key" -out "$WORK/stranger.crt" -subj "/CN=stranger" 2>/dev/null
+[ "$(served_bytes tls1_3 -cert "$WORK/stranger.crt" -key "$WORK/stranger.key")" -eq 0 ] ||
+  fail "a certificate not signed by the network CA was served"
 
 echo "operations: all checks passed"
