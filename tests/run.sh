@@ -1,17 +1,43 @@
 #!/usr/bin/env bash
-# tests/run.sh: sets up and runs every authnet test.
+# tests/run.sh [--sanitize]: sets up and runs every authnet test.
 #   1. installs missing Debian packages (deploy/install-deps.sh)
 #   2. configures and builds everything into build/ (binaries in build/bin/)
 #   3. runs every test through ctest; exits non-zero on any failure
+# --sanitize builds into build-sanitize/ with AddressSanitizer (leaks
+# included) and UndefinedBehaviorSanitizer and runs the whole suite there;
+# any sanitizer report fails the test that triggered it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+sanitize=""
+case "${1:-}" in
+  "") ;;
+  --sanitize) sanitize=1 ;;
+  *)
+    echo "usage: tests/run.sh [--sanitize]" >&2
+    exit 2
+    ;;
+esac
 
 ./deploy/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
-echo "==> configuring build/ (RelWithDebInfo)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-echo "==> building with $jobs jobs"
-cmake --build build -j "$jobs"
-echo "==> running tests"
-ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+if [ -z "$sanitize" ]; then
+  echo "==> configuring build/ (RelWithDebInfo)"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  echo "==> building with $jobs jobs"
+  cmake --build build -j "$jobs"
+  echo "==> running tests"
+  ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+else
+  echo "==> configuring build-sanitize/ (RelWithDebInfo, AddressSanitizer + UBSan)"
+  cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DAUTHNET_SANITIZE=ON >/dev/null
+  echo "==> building with $jobs jobs"
+  cmake --build build-sanitize -j "$jobs"
+  echo "==> running tests under ASan and UBSan"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+  ctest --test-dir build-sanitize --output-on-failure -j "$jobs" --timeout 900
+fi
