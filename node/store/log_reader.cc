@@ -14,16 +14,18 @@ constexpr uint32_t kMaxPullRecords = 16'384;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(const std::filesystem::path& data_dir) {
+absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(const std::filesystem::path& data_dir,
+                                                           size_t max_bytes) {
   absl::StatusOr<std::unique_ptr<SqliteDb>> db =
       SqliteDb::OpenReadOnly((data_dir / "authnet.db").string());
   if (!db.ok()) {
     return db.status();
   }
-  return std::unique_ptr<LogReader>(new LogReader(*std::move(db)));
+  return std::unique_ptr<LogReader>(new LogReader(*std::move(db), max_bytes));
 }
 
-LogReader::LogReader(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {
+LogReader::LogReader(std::unique_ptr<SqliteDb> db, size_t max_bytes)
+    : db_(std::move(db)), max_bytes_(max_bytes) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -85,13 +87,14 @@ absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
   }
   PullResult result;
   uint64_t records = 0;
+  size_t bytes = 0;
   for (const auto& [origin, head] : request.heads) {
     auto it = request.have.find(origin);
     uint64_t have = it == request.have.end() ? 0 : it->second;
     if (head <= have) {
       continue;
     }
-    if (records >= limit) {
+    if (records >= limit || result.more) {
       result.more = true;
       break;
     }
@@ -111,14 +114,19 @@ absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
       if (last_seq > head) {
         break;  // committed after the caller's snapshot of heads: next round
       }
-      if (records >= limit) {
+      std::string body = q->ColumnBlob(0);
+      std::string signature = q->ColumnBlob(1);
+      // Framing of a batch in the response: well under 32 bytes.
+      size_t size = body.size() + signature.size() + 32;
+      if (records >= limit || (!result.batches.empty() && bytes + size > max_bytes_)) {
         result.more = true;
         break;
       }
       v1::SignedBatch& b = result.batches.emplace_back();
-      b.set_body(q->ColumnBlob(0));
-      b.set_signature(q->ColumnBlob(1));
+      b.set_body(std::move(body));
+      b.set_signature(std::move(signature));
       records += last_seq - first_seq + 1;
+      bytes += size;
     }
   }
   return result;

@@ -21,7 +21,7 @@ namespace authnet {
 // PullResult is what a Pull found to send.
 struct PullResult {
   std::vector<v1::SignedBatch> batches;
-  bool more = false;  // stopped at the record limit with more to send
+  bool more = false;  // stopped at the record or byte limit with more to send
 };
 
 // LogReader serves peers' Pull requests from the store on its own thread and
@@ -29,9 +29,11 @@ struct PullResult {
 // commits), so gRPC reactions never wait on disk. Thread-safe.
 class LogReader {
  public:
-  // Open opens DATA_DIR/authnet.db read-only; the LogStore must have created it.
+  // Open opens DATA_DIR/authnet.db read-only; the LogStore must have created
+  // it. A Pull response carries at most `max_bytes` of batches (at least one
+  // batch), so it fits the peer listener's message limit.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LogReader>> Open(
-      const std::filesystem::path& data_dir);
+      const std::filesystem::path& data_dir, size_t max_bytes);
   // The destructor answers queued requests UNAVAILABLE and joins the thread.
   ~LogReader();
 
@@ -51,11 +53,12 @@ class LogReader {
     absl::AnyInvocable<void(absl::StatusOr<PullResult>) &&> done;
   };
 
-  explicit LogReader(std::unique_ptr<SqliteDb> db);
+  LogReader(std::unique_ptr<SqliteDb> db, size_t max_bytes);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<PullResult> Read(const Request& request);
 
   std::unique_ptr<SqliteDb> db_;  // reader thread only
+  const size_t max_bytes_;
   absl::Mutex mu_;
   std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

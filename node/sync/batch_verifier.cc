@@ -49,6 +49,10 @@ absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq, uint32_t today)
 
 absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Roster& roster,
                                           uint32_t today) {
+  if (batch.body().size() > kMaxBatchBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch body is ", batch.body().size(), " bytes, more than ", kMaxBatchBytes));
+  }
   v1::BatchBody body;
   if (!body.ParseFromString(batch.body())) {
     return absl::InvalidArgumentError("batch body does not parse");

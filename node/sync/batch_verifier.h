@@ -11,6 +11,10 @@ inline constexpr int kMaxBatchRecords = 65'536;
 // A record may be dated at most this many days after the receiver's today
 // (clock skew); later ones would escape decay and are refused.
 inline constexpr uint32_t kMaxFutureDays = 1;
+// Largest serialized batch body: 65,536 records of about 60 bytes, with
+// room to spare. peer_max_message_bytes may not go below kMaxBatchBytes plus
+// a margin, so any batch a node accepts fits in a Pull response.
+inline constexpr size_t kMaxBatchBytes = 6 << 20;
 // Most days a record may count (model.record_ttl_days allows up to this).
 inline constexpr uint32_t kMaxTtlDays = 36'500;
 

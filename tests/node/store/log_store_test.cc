@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <future>
+
 #include "node/crypto/ed25519_key.h"
+#include "node/store/log_reader.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
@@ -50,6 +53,44 @@ TEST(LogStoreTest, CommitsAndReadsBackBatches) {
                   })
                   .ok());
   EXPECT_EQ(firsts, (std::vector<uint64_t>{1, 4}));
+}
+
+// Pull collects synchronously enough for a test: wait on a promise.
+absl::StatusOr<PullResult> PullAll(LogReader& reader, const std::string& origin, uint64_t head) {
+  std::promise<absl::StatusOr<PullResult>> done;
+  reader.Pull({}, {{origin, head}}, 0,
+              [&](absl::StatusOr<PullResult> r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+TEST(LogReaderTest, APullResponseStaysWithinItsByteBudgetButCarriesAtLeastOneBatch) {
+  testing::TempDir dir;
+  auto store = LogStore::Open(dir.path() / "data", "testnet", "acme");
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<StoredBatch> batches = {MakeBatch("acme", 1, 10), MakeBatch("acme", 11, 20),
+                                      MakeBatch("acme", 21, 30)};
+  ASSERT_TRUE((*store)->Commit(batches, {}).ok());
+  size_t one = batches[0].batch.body().size() + batches[0].batch.signature().size() + 32;
+
+  auto roomy = LogReader::Open(dir.path() / "data", 10 * one);
+  ASSERT_TRUE(roomy.ok()) << roomy.status();
+  auto all = PullAll(**roomy, "acme", 30);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->batches.size(), 3u);
+  EXPECT_FALSE(all->more);
+
+  auto two = LogReader::Open(dir.path() / "data", 2 * one + one / 2);
+  auto part = PullAll(**two, "acme", 30);
+  ASSERT_TRUE(part.ok());
+  EXPECT_EQ(part->batches.size(), 2u);
+  EXPECT_TRUE(part->more);
+
+  // A budget below one batch still sends one, or sync could never advance.
+  auto tiny = LogReader::Open(dir.path() / "data", 1);
+  auto first = PullAll(**tiny, "acme", 30);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->batches.size(), 1u);
+  EXPECT_TRUE(first->more);
 }
 
 TEST(LogStoreTest, DatabaseIsWalWithFullSyncAndPrivate) {

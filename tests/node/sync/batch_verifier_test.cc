@@ -135,6 +135,14 @@ TEST_F(BatchVerifierTest, RefusesMalformedRangesAndRecords) {
   }
 }
 
+TEST_F(BatchVerifierTest, RefusesAnOversizedBodyBeforeParsingIt) {
+  v1::SignedBatch huge;
+  huge.set_body(std::string(kMaxBatchBytes + 1, '\0'));
+  auto refused = VerifyBatch(huge, *roster_, kToday);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("more than"));
+}
+
 TEST_F(BatchVerifierTest, RefusesRecordsDatedAheadOrWithATtlOutOfRange) {
   // Tomorrow is clock skew; the day after would escape decay until it comes.
   v1::BatchBody tomorrow = Body("acme", 1, 2);
