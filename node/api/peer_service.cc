@@ -8,17 +8,33 @@
 #include "node/api/peer_authorizer.h"
 
 namespace authnet {
+namespace {
+
+// HostOf drops the port of a gRPC peer address ("ipv4:10.0.0.7:55012"):
+// every connection from one host shares a rate-limit bucket.
+std::string HostOf(const std::string& peer) {
+  size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+}  // namespace
+
+absl::Status PeerService::Limit(const std::string& client) const {
+  return limiter_ == nullptr ? absl::OkStatus() : limiter_->Admit(client);
+}
 
 absl::StatusOr<std::string> PeerService::Authorize(grpc::CallbackServerContext* ctx) const {
   absl::StatusOr<std::string> peer = AuthorizePeer(*ctx->auth_context(), *roster_.Current());
   if (!peer.ok()) {
+    // Refusals are limited per host, so a stranger cannot flood the log.
+    if (absl::Status st = Limit("refused caller at " + HostOf(ctx->peer())); !st.ok()) {
+      return st;
+    }
     log_->warn("refused peer call from {}: {}", ctx->peer(), std::string(peer.status().message()));
     return peer;
   }
-  if (limiter_ != nullptr) {
-    if (absl::Status st = limiter_->Admit(*peer); !st.ok()) {
-      return st;
-    }
+  if (absl::Status st = Limit(*peer); !st.ok()) {
+    return st;
   }
   return peer;
 }
@@ -28,6 +44,11 @@ grpc::ServerUnaryReactor* PeerService::GetRoster(grpc::CallbackServerContext* ct
                                                  v1::GetRosterResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   if (req->has_offer() && !ctx->auth_context()->FindPropertyValues("x509_pem_cert").empty()) {
+    // Offers are verified before the caller is known: limited per host.
+    if (absl::Status st = Limit("roster offers from " + HostOf(ctx->peer())); !st.ok()) {
+      reactor->Finish(ToGrpcStatus(st));
+      return reactor;
+    }
     // Signed by the network admin or refused: safe to take from any caller
     // the network CA vouched for, before knowing whether the roster we hold
     // lists them.

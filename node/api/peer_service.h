@@ -44,6 +44,8 @@ class PeerService final : public v1::PeerService::CallbackService {
   // Authorize returns the calling member's id, logging refusals, once the
   // member's rate limit admits the call (else RESOURCE_EXHAUSTED).
   absl::StatusOr<std::string> Authorize(grpc::CallbackServerContext* ctx) const;
+  // Limit applies the rate limit (if any) to `client`.
+  absl::Status Limit(const std::string& client) const;
 
   RosterKeeper& roster_;
   const Model& model_;

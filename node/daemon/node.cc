@@ -54,7 +54,9 @@ class NoBuilderPlugins final : public grpc::ServerBuilderOption {
 // ApplyLimits bounds what one connection may send a listener and keeps
 // clients' keepalive pings honest (more often than every 10 s without data
 // is a strike; two strikes close the connection with GOAWAY). The server
-// pings idle connections every minute and drops those that do not answer.
+// pings connections with calls in flight every minute and drops those that
+// do not answer; a connection without calls for 10 minutes is closed
+// (clients reconnect on their next call; peer links always hold a stream).
 void ApplyLimits(grpc::ServerBuilder& builder, int max_message_bytes, int max_streams) {
   builder.SetMaxReceiveMessageSize(max_message_bytes);
   builder.SetMaxSendMessageSize(max_message_bytes);
@@ -63,7 +65,11 @@ void ApplyLimits(grpc::ServerBuilder& builder, int max_message_bytes, int max_st
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 600'000);
 }
+
+// Room a Pull response keeps for everything but its batches.
+constexpr size_t kPullSlackBytes = 64 << 10;
 
 }  // namespace
 
@@ -138,6 +144,14 @@ absl::StatusOr<MemberBundle> Node::LoadChecked(const NodeOptions& options) {
           "--metrics-listen: must be HOST:PORT (Prometheus scrapes "
           "it over HTTP)");
     }
+  }
+  if (options.limits.peer.max_message_bytes < (8 << 20)) {
+    return absl::InvalidArgumentError(
+        "limits.peer_max_message_bytes: must be at least 8388608 (8 MiB): a peer's largest "
+        "batch must fit in one message");
+  }
+  if (options.limits.api.max_message_bytes < 1024) {
+    return absl::InvalidArgumentError("limits.api_max_message_bytes: must be at least 1024");
   }
   if (options.peer_links.min_backoff > options.peer_links.max_backoff) {
     return absl::InvalidArgumentError("sync.min_backoff_ms: must not be above sync.max_backoff_ms");
@@ -224,7 +238,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     return writer.status();
   }
   node->writer_ = *std::move(writer);
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = LogReader::Open(options.data_dir);
+  absl::StatusOr<std::unique_ptr<LogReader>> reader =
+      LogReader::Open(options.data_dir,
+                      static_cast<size_t>(options.limits.peer.max_message_bytes) - kPullSlackBytes);
   if (!reader.ok()) {
     return reader.status();
   }

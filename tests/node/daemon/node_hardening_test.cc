@@ -1,5 +1,6 @@
 // A node under hostile or broken conditions: callers over their rate limit,
 // oversized messages, an older roster offered again, a full disk.
+#include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -10,35 +11,19 @@
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "node/daemon/node.h"
-#include "spdlog/sinks/null_sink.h"
 #include "tests/testing/faulty_vfs.h"
-#include "tests/testing/manual_clock.h"
+#include "tests/testing/node_fixture.h"
 #include "tests/testing/peer_client.h"
-#include "tests/testing/temp_dir.h"
 
 namespace authnet {
 namespace {
 
 constexpr char kGtin[] = "4006381333931";
 
-class NodeHardeningTest : public ::testing::Test {
+class NodeHardeningTest : public testing::OneNodeTest {
  protected:
-  NodeHardeningTest() : clock_(20400) {
-    auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    auto member = admin->AddMember("acme", "127.0.0.1:7701", 1.0, dir_.path() / "acme");
-    EXPECT_TRUE(member.ok()) << member.status();
-    options_.bundle_dir = dir_.path() / "acme";
-    options_.data_dir = dir_.path() / "data";
-    options_.api_listen = "unix:" + (dir_.path() / "api.sock").string();
-    options_.peer_listen = "127.0.0.1:0";
-  }
-
   void Start() {
-    node_.reset();
-    auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
-    ASSERT_TRUE(node.ok()) << node.status();
-    node_ = *std::move(node);
+    OneNodeTest::Start();
     api_ = grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials());
   }
 
@@ -83,10 +68,6 @@ class NodeHardeningTest : public ::testing::Test {
     return at == std::string::npos ? "" : page.substr(at, page.find('\n', at) - at);
   }
 
-  testing::TempDir dir_;
-  testing::ManualClock clock_;
-  NodeOptions options_;
-  std::unique_ptr<Node> node_;
   std::shared_ptr<grpc::Channel> api_;
 };
 
@@ -126,6 +107,35 @@ TEST_F(NodeHardeningTest, PeerOverItsRateLimitIsResourceExhaustedAndCounted) {
             "authnet_rate_limited_total{listener=\"peer\"} 1");
   // The api listener has its own limit.
   EXPECT_TRUE(Check().ok());
+}
+
+TEST_F(NodeHardeningTest, RefusedPeerCallersAreRateLimitedToo) {
+  // globex is enrolled after acme's bundle was made: acme's roster does not
+  // list it, so its calls are refused, and past the limit not even logged.
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  options_.limits.peer.rate = {.per_second = 0.001, .burst = 2};
+  Start();
+  v1::GetRosterResponse resp;
+  for (grpc::StatusCode want :
+       {grpc::StatusCode::PERMISSION_DENIED, grpc::StatusCode::PERMISSION_DENIED,
+        grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+    grpc::Status st = testing::CallPeerPort(node_->peer_port(), options_.bundle_dir,
+                                            dir_.path() / "globex", &resp);
+    EXPECT_EQ(st.error_code(), want) << st.error_message();
+  }
+  // acme's own bucket is untouched.
+  EXPECT_TRUE(
+      testing::CallPeerPort(node_->peer_port(), options_.bundle_dir, options_.bundle_dir, &resp)
+          .ok());
+}
+
+TEST_F(NodeHardeningTest, APeerMessageLimitBelowTheLargestBatchIsRefused) {
+  options_.limits.peer.max_message_bytes = 1 << 20;
+  absl::Status st = Node::CheckOptions(options_);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), ::testing::HasSubstr("limits.peer_max_message_bytes"));
 }
 
 TEST_F(NodeHardeningTest, OversizedMessageIsRefusedAndTheNodeCarriesOn) {
@@ -228,6 +238,7 @@ TEST_F(NodeHardeningTest, FullDiskRefusesReportsUnavailableAndTheNodeRecoversByI
   node_.reset();
   Start();
   EXPECT_EQ(NodeStatus().records(), 2u);
+  node_.reset();  // before the disk goes away
 }
 
 }  // namespace
