@@ -299,6 +299,14 @@ void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse*
       slot->count[e.kind] += e.count;
       slot->newest_day[e.kind] = std::max(slot->newest_day[e.kind], e.day);
     }
+    // Origins in id order, not arrival order: every node then sums the same
+    // numbers in the same order and answers identically to the last bit.
+    if (by_origin.size() > 1) {
+      std::sort(by_origin.begin(), by_origin.end(),
+                [&](const OriginEvidence& a, const OriginEvidence& b) {
+                  return origins_[a.origin].id < origins_[b.origin].id;
+                });
+    }
     SubjectVerdict v = EvaluateSubject(subject.type, by_origin, today, options_);
     decision = std::max(decision, v.decision);
     risk = std::max(risk, v.risk);
