@@ -331,8 +331,9 @@ if command -v ldd >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
          grep -m1 'apt-get install' | sed 's/.*apt-get install//; s/&&.*//' | tr ' ' '\n' |
          grep -vE '^(-|$)' | sort -u)
   [ -n "$pkgs" ] || fail "cannot find the runtime stage's apt-get install list"
-  # In debian:bookworm-slim already: the C and C++ runtimes.
-  base="libc6 libgcc-s1 libstdc++6"
+  # In debian:bookworm-slim already: the C and C++ runtimes. The sanitizer
+  # runtimes appear only in ./tests/run.sh --sanitize builds, never in the image.
+  base="libc6 libgcc-s1 libstdc++6 libasan8 libubsan1"
   needed=""
   for lib in $(ldd "$BIN/authnetd" "$BIN/authnetctl" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u); do
     owner=""

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -109,13 +111,27 @@ const sqlite3_io_methods kMethods = {
     Unfetch,
 };
 
+// kMethods as each io_methods version, so a file never advertises methods
+// its base file lacks.
+const sqlite3_io_methods* MethodsFor(int version) {
+  static const std::array<sqlite3_io_methods, 3> tables = [] {
+    std::array<sqlite3_io_methods, 3> t{kMethods, kMethods, kMethods};
+    for (int v = 0; v < 3; ++v) {
+      t[v].iVersion = v + 1;
+    }
+    return t;
+  }();
+  return &tables[std::clamp(version, 1, 3) - 1];
+}
+
 int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   FaultyFile* file = Of(f);
   std::memset(file, 0, sizeof(FaultyFile));
   int rc = base->xOpen(base, name, file->real(), flags, out_flags);
-  // SQLite calls xClose only when pMethods is set, so leave it unset on failure.
-  file->header.pMethods =
-      (rc == SQLITE_OK && file->real()->pMethods != nullptr) ? &kMethods : nullptr;
+  // SQLite calls xClose whenever pMethods is set, even after a failed open:
+  // set it exactly when the base file needs closing.
+  const sqlite3_io_methods* real = file->real()->pMethods;
+  file->header.pMethods = real != nullptr ? MethodsFor(real->iVersion) : nullptr;
   return rc;
 }
 

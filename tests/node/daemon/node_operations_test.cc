@@ -7,15 +7,15 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <future>
+#include <iterator>
 
 #include "authnet/client.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/api_tokens.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
-#include "tests/testing/manual_clock.h"
+#include "tests/testing/node_fixture.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
@@ -54,31 +54,9 @@ absl::StatusOr<std::string> CallRaw(const std::shared_ptr<grpc::Channel>& channe
 const std::string kServing("\x08\x01", 2);
 const std::string kNotServing("\x08\x02", 2);
 
-class NodeOperationsTest : public ::testing::Test {
+class NodeOperationsTest : public testing::OneNodeTest {
  protected:
-  NodeOperationsTest() : clock_(20400) {
-    auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    auto member = admin->AddMember("acme", "127.0.0.1:7701", 1.0, dir_.path() / "acme");
-    EXPECT_TRUE(member.ok()) << member.status();
-    options_.bundle_dir = dir_.path() / "acme";
-    options_.data_dir = dir_.path() / "data";
-    options_.api_listen = "unix:" + (dir_.path() / "api.sock").string();
-    options_.peer_listen = "127.0.0.1:0";
-    options_.metrics_listen = "127.0.0.1:0";
-  }
-
-  void Start() {
-    auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
-    ASSERT_TRUE(node.ok()) << node.status();
-    node_ = *std::move(node);
-    ClientOptions copts;
-    copts.target = options_.api_listen;
-    copts.deadline = std::chrono::seconds(5);
-    auto client = Client::Create(copts);
-    ASSERT_TRUE(client.ok());
-    client_ = *std::move(client);
-  }
+  NodeOperationsTest() { options_.metrics_listen = "127.0.0.1:0"; }
 
   httplib::Result Get(const std::string& path) {
     httplib::Client http("127.0.0.1", node_->metrics_port());
@@ -93,22 +71,16 @@ class NodeOperationsTest : public ::testing::Test {
     EXPECT_TRUE(resp.ok()) << resp.status();
     return resp.value_or("");
   }
-
-  testing::TempDir dir_;
-  testing::ManualClock clock_;
-  NodeOptions options_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(NodeOperationsTest, MetricsCountCallsByMethodAndCodeAndCommits) {
   Start();
   ASSERT_TRUE(client_->Check({.gtin = "4006381333931"}).ok());
   ASSERT_FALSE(client_->Check({.gtin = "4006381333932"}).ok());  // bad check digit
-  ASSERT_TRUE(client_
-                  ->Report({.gtin = "4006381333931", .serial = "SN-1"},
-                           SignalKind::kCounterfeitConfirmed)
-                  .ok());
+  ASSERT_TRUE(
+      client_
+          ->Report({.gtin = "4006381333931", .serial = "SN-1"}, SignalKind::kCounterfeitConfirmed)
+          .ok());
 
   httplib::Result res = Get("/metrics");
   ASSERT_TRUE(res) << "no answer from the metrics listener";
@@ -175,10 +147,9 @@ TEST_F(NodeOperationsTest, HealthIsNotServingOnceTheRosterExpires) {
 TEST_F(NodeOperationsTest, ApiListenerOffersReflection) {
   Start();
   // ServerReflectionRequest{list_services: ""}: field 7, length 0.
-  absl::StatusOr<std::string> resp =
-      CallRaw(grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()),
-              "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-              std::string("\x3a\x00", 2));
+  absl::StatusOr<std::string> resp = CallRaw(
+      grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()),
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", std::string("\x3a\x00", 2));
   ASSERT_TRUE(resp.ok()) << resp.status();
   const std::string& bytes = *resp;
   EXPECT_NE(bytes.find("authnet.v1.CheckoutService"), std::string::npos);
@@ -214,7 +185,8 @@ TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {
   std::string key = (dir_.path() / "api.key").string();
   ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
                          "-days 2 -subj /CN=api-node -addext subjectAltName=DNS:api-node "
-                         "-keyout " + key + " -out " + crt + " 2>/dev/null")
+                         "-keyout " +
+                         key + " -out " + crt + " 2>/dev/null")
                             .c_str()),
             0);
   std::string ca_pem;

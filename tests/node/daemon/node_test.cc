@@ -19,7 +19,7 @@
 #include "node/core/hex.h"
 #include "node/ctl/node_commands.h"
 #include "spdlog/sinks/null_sink.h"
-#include "tests/testing/manual_clock.h"
+#include "tests/testing/node_fixture.h"
 #include "tests/testing/peer_client.h"
 #include "tests/testing/temp_dir.h"
 
@@ -28,32 +28,8 @@ namespace {
 
 constexpr char kGtin[] = "4006381333931";
 
-class NodeTest : public ::testing::Test {
+class NodeTest : public testing::OneNodeTest {
  protected:
-  NodeTest() : clock_(20400) {
-    auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    auto member = admin->AddMember("acme", "127.0.0.1:7701", 1.0, dir_.path() / "acme");
-    EXPECT_TRUE(member.ok()) << member.status();
-    options_.bundle_dir = dir_.path() / "acme";
-    options_.data_dir = dir_.path() / "data";
-    options_.api_listen = "unix:" + (dir_.path() / "api.sock").string();
-    options_.peer_listen = "127.0.0.1:0";
-  }
-
-  void Start() {
-    node_.reset();
-    auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
-    ASSERT_TRUE(node.ok()) << node.status();
-    node_ = *std::move(node);
-    ClientOptions copts;
-    copts.target = options_.api_listen;
-    copts.deadline = std::chrono::seconds(5);  // generous: the test machine may be loaded
-    auto client = Client::Create(copts);
-    ASSERT_TRUE(client.ok());
-    client_ = *std::move(client);
-  }
-
   v1::StatusResponse NodeStatus() {
     auto stub = v1::AdminService::NewStub(
         grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));
@@ -62,12 +38,6 @@ class NodeTest : public ::testing::Test {
     EXPECT_TRUE(stub->Status(&ctx, v1::StatusRequest(), &resp).ok());
     return resp;
   }
-
-  testing::TempDir dir_;
-  testing::ManualClock clock_;
-  NodeOptions options_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(NodeTest, ReportedCounterfeitUnitIsDeniedAndOtherSerialsAllowed) {
