@@ -56,7 +56,8 @@ const Roster& FixedRoster() {
     }
     absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, AdminKey());
     FUZZ_INVARIANT(signed_roster.ok());
-    absl::StatusOr<Roster> roster = Roster::Verify(*signed_roster, AdminKey().PublicKey(), kNetwork);
+    absl::StatusOr<Roster> roster =
+        Roster::Verify(*signed_roster, AdminKey().PublicKey(), kNetwork);
     FUZZ_INVARIANT(roster.ok());
     return *std::move(roster);
   }();

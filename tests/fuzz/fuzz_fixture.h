@@ -34,18 +34,19 @@ const Roster& FixedRoster();
 // A Clock stopped at kToday, noon.
 class FixedClock : public Clock {
  public:
-  int64_t NowMicros() const override { return int64_t{kToday} * 86'400'000'000LL + 43'200'000'000LL; }
+  int64_t NowMicros() const override {
+    return int64_t{kToday} * 86'400'000'000LL + 43'200'000'000LL;
+  }
 };
 
 // Invariant aborts with a message when a property the code promises fails,
 // so libFuzzer (and the corpus replay) report it as a crash.
-#define FUZZ_INVARIANT(cond)                                                     \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                       \
-      std::abort();                                                              \
-    }                                                                            \
+#define FUZZ_INVARIANT(cond)                                                              \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (0)
 
 // Chunks splits `data` into pieces, each prefixed by a one-byte length.

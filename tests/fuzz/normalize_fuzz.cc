@@ -12,8 +12,8 @@ namespace {
 
 const Digester& FixedDigester() {
   static const Digester digester = [] {
-    absl::StatusOr<NetworkKeys> keys = NetworkKeys::Parse(
-        "1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+    absl::StatusOr<NetworkKeys> keys =
+        NetworkKeys::Parse("1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
     FUZZ_INVARIANT(keys.ok());
     return Digester(*std::move(keys));
   }();
