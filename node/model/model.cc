@@ -237,7 +237,10 @@ void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
   }
   uint32_t expire = r.day() + r.ttl_days();
   if (sign > 0 && expire <= clock_.Today()) {
-    return;  // already expired (Check would skip it): held and fingerprinted, never counted
+    // Already expired (Check would skip it): held and fingerprinted, never
+    // counted. Assumes the clock does not step back past the expiry day; a
+    // restart rebuilds the model from the store either way.
+    return;
   }
   float weight = static_cast<float>(std::min(1000u, r.weight_milli()) / 1000.0);
   DigestKey key = KeyOf(r.digest());
