@@ -150,6 +150,15 @@ absl::Status AdminDir::AdoptRoster(Roster roster, absl::string_view bytes) {
   return absl::OkStatus();
 }
 
+absl::Status AdminDir::PublishNext(v1::RosterBody body, absl::Duration validity) {
+  body.set_version(roster_.version() + 1);
+  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_, validity);
+  if (!next.ok()) {
+    return next.status();
+  }
+  return AdoptRoster(std::move(next->roster), next->bytes);
+}
+
 absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network) {
   if (!IsValidNetworkName(network)) {
     return absl::InvalidArgumentError(
@@ -389,12 +398,7 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
     return false;
   }
   (*member)->set_status(v1::MEMBER_STATUS_REVOKED);
-  body.set_version(body.version() + 1);
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
-  if (!next.ok()) {
-    return next.status();
-  }
-  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
+  if (absl::Status s = PublishNext(std::move(body), kRosterValidity); !s.ok()) {
     return s;
   }
   return true;
@@ -468,13 +472,7 @@ absl::StatusOr<uint64_t> AdminDir::RefreshRoster(absl::Duration validity) {
   if (!lock.ok()) {
     return lock.status();
   }
-  v1::RosterBody body = roster_.body();
-  body.set_version(body.version() + 1);
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_, validity);
-  if (!next.ok()) {
-    return next.status();
-  }
-  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
+  if (absl::Status s = PublishNext(roster_.body(), validity); !s.ok()) {
     return s;
   }
   return roster_.version();

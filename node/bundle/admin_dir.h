@@ -101,6 +101,9 @@ class AdminDir {
   // AdoptRoster writes a freshly signed roster (`bytes`) to roster.pb and
   // makes it current. Hold the lock.
   [[nodiscard]] absl::Status AdoptRoster(Roster roster, absl::string_view bytes);
+  // PublishNext signs `body` as the next roster version, valid for
+  // `validity`, and adopts it. Hold the lock.
+  [[nodiscard]] absl::Status PublishNext(v1::RosterBody body, absl::Duration validity);
 
   AdminDir(std::filesystem::path dir, std::string network, crypto::CertificateAuthority ca,
            crypto::Ed25519Key admin_key, std::string admin_pub_pem, NetworkKeys network_keys,
