@@ -2,16 +2,15 @@
 
 #include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
-#include "node/api/token_authenticator.h"
 
 namespace authnet {
 
 grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
                                                const v1::StatusRequest* /*req*/,
                                                v1::StatusResponse* resp) {
-  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
+  if (absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kAdmin); !client.ok()) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(st));
+    reactor->Finish(ToGrpcStatus(client.status()));
     return reactor;
   }
   std::shared_ptr<const Roster> roster = roster_.Current();
@@ -41,28 +40,29 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* ctx,
                                                    const v1::PushRosterRequest* req,
                                                    v1::PushRosterResponse* resp) {
-  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(st));
-    return reactor;
-  }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<bool> adopted = roster_.Offer(req->roster());
-  if (!adopted.ok()) {
-    log_->warn("refused a pushed roster: {}", std::string(adopted.status().message()));
-    reactor->Finish(ToGrpcStatus(adopted.status()));
+  if (absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kAdmin); !client.ok()) {
+    reactor->Finish(ToGrpcStatus(client.status()));
     return reactor;
   }
-  resp->set_adopted(*adopted);
-  resp->set_version(roster_.Current()->version());
-  reactor->Finish(grpc::Status::OK);
+  // Verified and persisted on the roster keeper's thread, not this one.
+  roster_.OfferAsync(req->roster(), [this, reactor, resp](absl::StatusOr<bool> adopted) {
+    if (!adopted.ok()) {
+      log_->warn("refused a pushed roster: {}", std::string(adopted.status().message()));
+      reactor->Finish(ToGrpcStatus(adopted.status()));
+      return;
+    }
+    resp->set_adopted(*adopted);
+    resp->set_version(roster_.Current()->version());
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 
 grpc::ServerWriteReactor<v1::SupplierAlert>* AdminService::WatchAlerts(
     grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) {
-  if (absl::Status st = AdmitApiCall(*ctx, ApiRole::kAdmin, tokens_required_, limiter_); !st.ok()) {
-    return new RefusedStream<v1::SupplierAlert>(st);
+  if (absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kAdmin); !client.ok()) {
+    return new RefusedStream<v1::SupplierAlert>(client.status());
   }
   // Every alert held, oldest first, then each new one; the cursor is the id
   // of the last one written.

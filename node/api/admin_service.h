@@ -5,7 +5,7 @@
 
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/api/alert_hub.h"
-#include "node/api/rate_limiter.h"
+#include "node/api/api_gate.h"
 #include "node/core/clock.h"
 #include "node/model/model.h"
 #include "node/sync/peer_manager.h"
@@ -20,19 +20,18 @@ namespace authnet {
 class AdminService final : public v1::AdminService::CallbackService {
  public:
   // All references must outlive the service.
-  AdminService(std::string member, RosterKeeper& roster, const Model& model,
+  // `gate` admits every call (an admin token on a remote listener).
+  AdminService(std::string member, const ApiGate& gate, RosterKeeper& roster, const Model& model,
                const PeerManager& peers, AlertHub& alerts, const Clock& clock,
-               std::shared_ptr<spdlog::logger> log, bool tokens_required = false,
-               RateLimiter* limiter = nullptr)
+               std::shared_ptr<spdlog::logger> log)
       : member_(std::move(member)),
+        gate_(gate),
         roster_(roster),
         model_(model),
         peers_(peers),
         alerts_(alerts),
         clock_(clock),
-        log_(std::move(log)),
-        tokens_required_(tokens_required),
-        limiter_(limiter) {}
+        log_(std::move(log)) {}
 
   // SetServingProbe tells Status what the node's health is (call before
   // the server starts; without it Status reports serving).
@@ -48,15 +47,13 @@ class AdminService final : public v1::AdminService::CallbackService {
 
  private:
   const std::string member_;
+  const ApiGate& gate_;
   RosterKeeper& roster_;
   const Model& model_;
   const PeerManager& peers_;
   AlertHub& alerts_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-  // Every call needs an admin bearer token (a remote api listener).
-  const bool tokens_required_;
-  RateLimiter* const limiter_;  // per-client rate limit, or null
   std::function<bool()> serving_;
 };
 

@@ -1,10 +1,10 @@
 #include "node/api/checkout_service.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "node/api/grpc_status.h"
-#include "node/api/token_authenticator.h"
 #include "node/core/subject_normalizer.h"
 #include "node/crypto/openssl_util.h"
 
@@ -30,6 +30,17 @@ std::string RequestHash(const std::vector<v1::Record>& records) {
   return crypto::Sha256(buf);
 }
 
+// SubjectCount is the number of subjects a request names (its non-empty
+// fields): what a report is charged against the caller's rate limit.
+int SubjectCount(const v1::Subjects& s) {
+  int n = 0;
+  for (const std::string* field : {&s.gtin(), &s.serial(), &s.lot(), &s.supplier(), &s.seller(),
+                                   &s.nfc_uid(), &s.image_phash()}) {
+    n += field->empty() ? 0 : 1;
+  }
+  return n;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
@@ -49,14 +60,14 @@ absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
 grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ctx,
                                                  const v1::CheckRequest* req,
                                                  v1::CheckResponse* resp) {
-  if (absl::Status st =
-          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
-      !st.ok()) {
-    return FinishNow(ctx, st);
+  absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kCheckout);
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
   }
   absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "");
   if (digests.ok()) {
     model_.Check(*digests, resp);
+    gate_.CountChecks(*client, 1);
   }
   return FinishNow(ctx, digests.status());
 }
@@ -64,15 +75,15 @@ grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
                                                       const v1::CheckBatchRequest* req,
                                                       v1::CheckBatchResponse* resp) {
-  if (absl::Status st =
-          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
-      !st.ok()) {
-    return FinishNow(ctx, st);
-  }
   if (static_cast<size_t>(req->checks_size()) > options_.max_batch_checks) {
     return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
                               "checks: ", req->checks_size(), " in one call, at most ",
                               options_.max_batch_checks, " allowed (limits.max_batch_checks)")));
+  }
+  absl::StatusOr<std::string> client =
+      gate_.Admit(*ctx, ApiRole::kCheckout, std::max(1, req->checks_size()));
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
   }
   std::vector<std::vector<SubjectDigest>> all;
   all.reserve(req->checks_size());
@@ -87,16 +98,17 @@ grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContex
   for (const std::vector<SubjectDigest>& digests : all) {
     model_.Check(digests, resp->add_results());
   }
+  gate_.CountChecks(*client, all.size());
   return FinishNow(ctx, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* ctx,
                                                   const v1::ReportRequest* req,
                                                   v1::ReportResponse* resp) {
-  if (absl::Status st =
-          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
-      !st.ok()) {
-    return FinishNow(ctx, st);
+  absl::StatusOr<std::string> client =
+      gate_.Admit(*ctx, ApiRole::kCheckout, std::max(1, SubjectCount(req->subjects())));
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
   }
   if (req->kind() == v1::SIGNAL_KIND_UNSPECIFIED || !v1::SignalKind_IsValid(req->kind())) {
     return FinishNow(ctx, absl::InvalidArgumentError(
@@ -138,11 +150,13 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
   std::string request_hash = RequestHash(records);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   writer_.SubmitReport(std::move(records), std::move(key_hash), std::move(request_hash),
-                       [reactor, resp](absl::StatusOr<WriteResult> result) {
+                       [this, reactor, resp, client = *std::move(client)](
+                           absl::StatusOr<WriteResult> result) {
                          if (result.ok()) {
                            resp->set_accepted(result->count);
                            resp->set_seq(result->first_seq);
                            resp->set_replayed(result->replayed);
+                           gate_.CountReports(client, 1);
                          }
                          reactor->Finish(ToGrpcStatus(result.status()));
                        });
@@ -152,19 +166,18 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* ctx,
                                                    const v1::RetractRequest* req,
                                                    v1::RetractResponse* resp) {
-  if (absl::Status st =
-          AdmitApiCall(*ctx, ApiRole::kCheckout, options_.tokens_required, options_.limiter);
-      !st.ok()) {
-    return FinishNow(ctx, st);
-  }
-  if (req->seq() == 0) {
-    return FinishNow(ctx, absl::InvalidArgumentError("seq: required (a ReportResponse.seq)"));
-  }
   uint32_t count = req->count() == 0 ? 1 : req->count();
   if (count > options_.max_retract_count) {
     return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
                               "count: ", count, " is more than ", options_.max_retract_count,
                               " records in one call (limits.max_retract_count)")));
+  }
+  absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kCheckout, count);
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
+  }
+  if (req->seq() == 0) {
+    return FinishNow(ctx, absl::InvalidArgumentError("seq: required (a ReportResponse.seq)"));
   }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   writer_.SubmitRetract(req->seq(), count, [reactor, resp](absl::StatusOr<WriteResult> result) {

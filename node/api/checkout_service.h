@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "authnet/v1/checkout.grpc.pb.h"
-#include "node/api/rate_limiter.h"
+#include "node/api/api_gate.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/model/model.h"
@@ -19,6 +19,8 @@ namespace authnet {
 // listener. Subjects are normalized and digested on arrival; the raw values
 // go no further than this class. Check reads only the in-memory model;
 // Report and Retract hand off to the ReportWriter and answer once durable.
+// Each call is admitted by the ApiGate first, charged for its work: one per
+// check, one per subject reported, one per record retracted.
 // Thread-safe; never blocks inside a reaction.
 class CheckoutService final : public v1::CheckoutService::CallbackService {
  public:
@@ -29,17 +31,15 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
     size_t max_batch_checks = 10'000;
     // Most records one Retract call may name.
     uint32_t max_retract_count = 1000;
-    // Calls need a bearer token with the checkout or admin role (a remote
-    // api listener, see TokenAuthenticator).
-    bool tokens_required = false;
-    // Per-client rate limit (null: none); must outlive the service.
-    RateLimiter* limiter = nullptr;
   };
 
-  // All references must outlive the service.
-  CheckoutService(Options options, const Digester& digester, const Model& model,
-                  ReportWriter& writer, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+  // All references must outlive the service. `gate` admits every call (a
+  // token on a remote listener, the caller's rate limit).
+  CheckoutService(Options options, const ApiGate& gate, const Digester& digester,
+                  const Model& model, ReportWriter& writer, const Clock& clock,
+                  std::shared_ptr<spdlog::logger> log)
       : options_(options),
+        gate_(gate),
         digester_(digester),
         model_(model),
         writer_(writer),
@@ -63,6 +63,7 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
                                                             absl::string_view field_prefix) const;
 
   const Options options_;
+  const ApiGate& gate_;
   const Digester& digester_;
   const Model& model_;
   ReportWriter& writer_;

@@ -18,4 +18,11 @@ namespace authnet {
 [[nodiscard]] absl::StatusOr<std::string> AuthorizePeer(const grpc::AuthContext& auth,
                                                         const Roster& roster);
 
+// MemberOf is the member id the caller's certificate names, whatever its
+// standing in `roster` (for naming a caller in a log line): UNAUTHENTICATED
+// without a certificate, PERMISSION_DENIED if it names no member of the
+// roster's network. Thread-safe.
+[[nodiscard]] absl::StatusOr<std::string> MemberOf(const grpc::AuthContext& auth,
+                                                        const Roster& roster);
+
 }  // namespace authnet

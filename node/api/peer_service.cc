@@ -43,32 +43,39 @@ grpc::ServerUnaryReactor* PeerService::GetRoster(grpc::CallbackServerContext* ct
                                                  const v1::GetRosterRequest* req,
                                                  v1::GetRosterResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (req->has_offer() && !ctx->auth_context()->FindPropertyValues("x509_pem_cert").empty()) {
-    // Offers are verified before the caller is known: limited per host.
-    if (absl::Status st = Limit("roster offers from " + HostOf(ctx->peer())); !st.ok()) {
-      reactor->Finish(ToGrpcStatus(st));
-      return reactor;
+  auto answer = [this, ctx, req, resp, reactor] {
+    absl::StatusOr<std::string> peer = Authorize(ctx);
+    if (!peer.ok()) {
+      reactor->Finish(ToGrpcStatus(peer.status()));
+      return;
     }
-    // Signed by the network admin or refused: safe to take from any caller
-    // the network CA vouched for, before knowing whether the roster we hold
-    // lists them.
-    absl::StatusOr<bool> adopted = roster_.Offer(req->offer());
+    std::shared_ptr<const Roster> roster = roster_.Current();
+    resp->set_version(roster->version());
+    if (roster->version() > req->known_version()) {
+      *resp->mutable_roster() = roster->signed_roster();
+    }
+    reactor->Finish(grpc::Status::OK);
+  };
+  if (!req->has_offer() || ctx->auth_context()->FindPropertyValues("x509_pem_cert").empty()) {
+    answer();
+    return reactor;
+  }
+  // Offers are verified before the caller is known: limited per host.
+  if (absl::Status st = Limit("roster offers from " + HostOf(ctx->peer())); !st.ok()) {
+    reactor->Finish(ToGrpcStatus(st));
+    return reactor;
+  }
+  // Signed by the network admin or refused: safe to take from any caller the
+  // network CA vouched for, before knowing whether the roster we hold lists
+  // them (a member enrolled after this node started introduces itself so).
+  // Verified and persisted on the roster keeper's thread; the answer follows.
+  roster_.OfferAsync(req->offer(), [this, ctx, answer](absl::StatusOr<bool> adopted) {
     if (!adopted.ok()) {
       log_->warn("peer {} offered a roster this node refuses: {}", ctx->peer(),
                  std::string(adopted.status().message()));
     }
-  }
-  absl::StatusOr<std::string> peer = Authorize(ctx);
-  if (!peer.ok()) {
-    reactor->Finish(ToGrpcStatus(peer.status()));
-    return reactor;
-  }
-  std::shared_ptr<const Roster> roster = roster_.Current();
-  resp->set_version(roster->version());
-  if (roster->version() > req->known_version()) {
-    *resp->mutable_roster() = roster->signed_roster();
-  }
-  reactor->Finish(grpc::Status::OK);
+    answer();
+  });
   return reactor;
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "authnet/v1/peer.grpc.pb.h"
-#include "node/api/rate_limiter.h"
+#include "node/admission/rate_limiter.h"
 #include "node/model/model.h"
 #include "node/store/log_reader.h"
 #include "node/sync/roster_keeper.h"
@@ -40,10 +40,13 @@ class PeerService final : public v1::PeerService::CallbackService {
   grpc::ServerWriteReactor<v1::SyncEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                      const v1::SubscribeRequest* req) override;
 
- private:
-  // Authorize returns the calling member's id, logging refusals, once the
-  // member's rate limit admits the call (else RESOURCE_EXHAUSTED).
+  // Authorize returns the calling member's id (AuthorizePeer against the
+  // current roster), logging refusals, once the member's rate limit admits
+  // the call (else RESOURCE_EXHAUSTED). The peer listener's health service
+  // admits its calls with it too.
   absl::StatusOr<std::string> Authorize(grpc::CallbackServerContext* ctx) const;
+
+ private:
   // Limit applies the rate limit (if any) to `client`.
   absl::Status Limit(const std::string& client) const;
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/server_context.h>
 
 #include <chrono>
@@ -8,54 +7,63 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "node/api/rate_limiter.h"
 #include "node/bundle/api_tokens.h"
 #include "node/core/file_stamp.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
 
-// TokenAuthenticator checks the bearer token ("authorization: Bearer
-// anet_...") of each call on a remote (TLS) api listener against the node's
-// token file, DATA_DIR/api-tokens, re-read when it changes (checked at most
-// once a second), so `authnetctl token create/revoke` take effect without a
-// restart. A call with a known token carries its role to the services
-// (CheckApiRole); a call with an unknown or revoked token is refused
-// UNAUTHENTICATED; a call without one passes on without a role, so only
-// grpc.health.v1 and reflection answer it. Never logs a token. Thread-safe.
-class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
- public:
-  TokenAuthenticator(std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log);
+// ApiCaller is who a bearer token says is calling.
+struct ApiCaller {
+  std::string name;  // the token's name
+  ApiRole role = ApiRole::kCheckout;
+};
 
-  bool IsBlocking() const override { return false; }
-  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
-                       OutputMetadata* consumed_auth_metadata,
-                       OutputMetadata* response_metadata) override;
+// TokenAuthenticator authenticates each call on a remote api listener by
+// the bearer token ("authorization: Bearer anet_...") in that call's own
+// metadata, never by the connection it came on: two calls on one
+// connection are judged each on its own token. It holds the tokens of
+// DATA_DIR/api-tokens (their SHA-256) in memory; a thread of its own
+// re-reads the file when it changes, looking every `interval`, so `authnetctl
+// token create/revoke` takes effect on open connections too within a
+// second. Authenticate reads only memory: no disk I/O on a call's thread.
+// A damaged file fails closed (every token refused until it is fixed).
+// Never logs a token. Thread-safe; the destructor stops the thread.
+class TokenAuthenticator {
+ public:
+  TokenAuthenticator(std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log,
+                     std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  ~TokenAuthenticator();
+
+  // Authenticate returns the caller the call's token names. UNAUTHENTICATED
+  // (saying what to do) without an authorization header, with one that is
+  // not "Bearer TOKEN", or with an unknown or revoked token.
+  [[nodiscard]] absl::StatusOr<ApiCaller> Authenticate(const grpc::ServerContextBase& ctx) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reload re-reads the token file now if it changed (tests call it instead
+  // of waiting for the thread).
+  void Reload() ABSL_LOCKS_EXCLUDED(mu_, reload_mu_);
 
  private:
-  using TokenMap = std::map<std::string, ApiToken>;  // by sha256
-  std::shared_ptr<const TokenMap> Current() ABSL_LOCKS_EXCLUDED(mu_);
+  using TokenMap = std::map<std::string, ApiCaller>;  // by SHA-256 of the token
 
   const std::filesystem::path data_dir_;
   std::shared_ptr<spdlog::logger> log_;
-  absl::Mutex mu_;
-  std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);
-  std::chrono::steady_clock::time_point checked_ ABSL_GUARDED_BY(mu_);
-  FileStamp seen_ ABSL_GUARDED_BY(mu_);
-};
 
-// AdmitApiCall lets a call through if the listener does not take tokens
-// (`tokens_required` false: a unix socket or loopback listener) or if the
-// call's token grants `need` (admin grants everything), and then if
-// `limiter` (may be null) admits its client: the token's name on a remote
-// listener, the connection's address on a local one. Otherwise
-// UNAUTHENTICATED (no token), PERMISSION_DENIED (a checkout token on an
-// admin call) or RESOURCE_EXHAUSTED (over the rate limit).
-[[nodiscard]] absl::Status AdmitApiCall(const grpc::ServerContextBase& ctx, ApiRole need,
-                                        bool tokens_required, RateLimiter* limiter);
+  absl::Mutex reload_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one reload at a time
+  FileStamp seen_ ABSL_GUARDED_BY(reload_mu_);
+  bool loaded_ ABSL_GUARDED_BY(reload_mu_) = false;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
 
 }  // namespace authnet

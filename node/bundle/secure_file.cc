@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "node/core/hex.h"
+#include "node/core/unique_fd.h"
 
 namespace authnet {
 namespace {
@@ -28,30 +29,6 @@ absl::Status Errno(absl::string_view what, const std::filesystem::path& path, in
   }
   return absl::InternalError(message);
 }
-
-// UniqueFd closes a file descriptor on scope exit.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-  // Close closes now and reports close()'s error, which for a written file
-  // can be the first sign of a failed write.
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 absl::Status WriteAll(int fd, absl::string_view data, const std::filesystem::path& path) {
   while (!data.empty()) {

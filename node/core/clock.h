@@ -19,6 +19,15 @@ class Clock {
   uint32_t Today() const { return static_cast<uint32_t>(NowMicros() / 86'400'000'000LL); }
 };
 
+// SteadyMicros reads the monotonic clock, in microseconds: for rate limits
+// and timeouts, which must not jump with the wall clock. Components take it
+// as a std::function so tests can inject their own.
+inline int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // SystemClock reads the real-time clock.
 class SystemClock : public Clock {
  public:

@@ -1,26 +1,21 @@
 #include "node/daemon/node.h"
 
 #include <google/protobuf/arena.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
-#include <grpcpp/server_builder.h>
 
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "node/api/token_authenticator.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
 #include "node/core/listen_address.h"
+#include "node/api/peer_authorizer.h"
 #include "node/daemon/log_setup.h"
 #include "node/metrics/metric_names.h"
-#include "node/metrics/rpc_metrics.h"
 
 namespace authnet {
 namespace {
@@ -38,34 +33,6 @@ absl::Status RebuildModel(LogStore& store, Model& model, const std::string& netw
     }
     return model.ApplyBatch(body);
   });
-}
-
-// NoBuilderPlugins drops the server builder plugins registered process-wide
-// (reflection, which the api listener offers): the peer listener serves
-// PeerService and grpc.health.v1 only.
-class NoBuilderPlugins final : public grpc::ServerBuilderOption {
- public:
-  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
-  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    plugins->clear();
-  }
-};
-
-// ApplyLimits bounds what one connection may send a listener and keeps
-// clients' keepalive pings honest (more often than every 10 s without data
-// is a strike; two strikes close the connection with GOAWAY). The server
-// pings connections with calls in flight every minute and drops those that
-// do not answer; a connection without calls for 10 minutes is closed
-// (clients reconnect on their next call; peer links always hold a stream).
-void ApplyLimits(grpc::ServerBuilder& builder, int max_message_bytes, int max_streams) {
-  builder.SetMaxReceiveMessageSize(max_message_bytes);
-  builder.SetMaxSendMessageSize(max_message_bytes);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_streams);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 600'000);
 }
 
 // Room a Pull response keeps for everything but its batches.
@@ -153,6 +120,21 @@ absl::StatusOr<MemberBundle> Node::LoadChecked(const NodeOptions& options) {
   if (options.limits.api.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("limits.api_max_message_bytes: must be at least 1024");
   }
+  // A call is charged its checks or records: the largest allowed must fit
+  // in one burst, or it could never be admitted.
+  const RateLimiter::Options& api_rate = options.limits.api.rate;
+  double api_burst = api_rate.burst >= 1 ? api_rate.burst : api_rate.per_second;
+  for (auto [key, most] :
+       {std::pair{"limits.max_batch_checks", static_cast<double>(options.checkout.max_batch_checks)},
+        std::pair{"limits.max_retract_count",
+                  static_cast<double>(options.checkout.max_retract_count)}}) {
+    if (api_rate.per_second > 0 && most > api_burst) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "limits.api_burst: ", api_burst, " is below ", key, " (", most,
+          "): a call is charged one unit per check or record, so the largest one allowed must "
+          "fit in a burst; raise api_burst or lower ", key));
+    }
+  }
   if (options.peer_links.min_backoff > options.peer_links.max_backoff) {
     return absl::InvalidArgumentError("sync.min_backoff_ms: must not be above sync.max_backoff_ms");
   }
@@ -168,19 +150,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                                                    std::shared_ptr<spdlog::sinks::sink> sink) {
   std::unique_ptr<Node> node(new Node());
   node->log_ = MakeLogger("node", sink);
-
   absl::StatusOr<MemberBundle> bundle = LoadChecked(options);
   if (!bundle.ok()) {
     return bundle.status();
   }
-  absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
-  absl::StatusOr<ListenAddress> peer = ParseListenAddress("--peer-listen", options.peer_listen);
   node->metrics_ = std::make_unique<MetricsRegistry>();
-  NodeOptions opts = options;
-  opts.writer.metrics = node->metrics_.get();
-  opts.peer_links.metrics = node->metrics_.get();
-  opts.checkout.tokens_required = !api->IsLoopback();
-  opts.peer_links.max_message_bytes = options.limits.peer.max_message_bytes;
   for (auto [limiter, listener, rate, what] :
        {std::tuple{&node->api_limiter_, "api", options.limits.api.rate, "api client"},
         std::tuple{&node->peer_limiter_, "peer", options.limits.peer.rate, "peer"}}) {
@@ -189,64 +163,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
         &node->metrics_->GetCounter(kRateLimited, kRateLimitedHelp, {{"listener", listener}}),
         MakeLogger(listener, sink));
   }
-  opts.checkout.limiter = node->api_limiter_.get();
-
   node->bundle_ = std::make_unique<MemberBundle>(*std::move(bundle));
-  const MemberBundle& b = *node->bundle_;
-  node->digester_ = std::make_unique<Digester>(b.network_keys());
-
-  absl::StatusOr<std::unique_ptr<LogStore>> store =
-      LogStore::Open(options.data_dir, b.network(), b.member_id());
-  if (!store.ok()) {
-    return store.status();
+  node->digester_ = std::make_unique<Digester>(node->bundle_->network_keys());
+  if (absl::Status st = node->OpenState(options, clock, sink); !st.ok()) {
+    return st;
   }
-  node->store_ = *std::move(store);
-
-  absl::StatusOr<std::unique_ptr<RosterKeeper>> roster = RosterKeeper::Create(
-      b.roster(), b.admin_public_key(), options.data_dir, MakeLogger("roster", sink));
-  if (!roster.ok()) {
-    return roster.status();
-  }
-  node->roster_ = *std::move(roster);
-
-  auto started = std::chrono::steady_clock::now();
-  node->alerts_ = std::make_unique<AlertHub>();
-  node->model_ = std::make_unique<Model>(opts.model, clock, b.member_id());
-  node->model_->SetRoster(*node->roster_->Current());
-  node->model_->SetAlertSink(
-      [hub = node->alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
-        log->warn(
-            "ALERT supplier {}: adverse rate {:.3f} -> {:.3f} over the last {} days ({} records, "
-            "{} members; {} records before)",
-            HexEncode(a.supplier_digest()).substr(0, 16), a.rate_before(), a.rate_after(),
-            a.window_days(), a.records_after(), a.members(), a.records_before());
-        hub->Publish(a);
-      });
-  if (absl::Status st = RebuildModel(*node->store_, *node->model_, b.network()); !st.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data dir ", options.data_dir.string(), ": ", st.message()));
-  }
-  node->log_->info("model rebuilt from {} records in {} ms", node->model_->Records(),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - started)
-                       .count());
-
-  absl::StatusOr<std::unique_ptr<ReportWriter>> writer =
-      ReportWriter::Create(opts.writer, *node->store_, *node->model_, b.signing_key(), b.network(),
-                           b.member_id(), MakeLogger("store", sink));
-  if (!writer.ok()) {
-    return writer.status();
-  }
-  node->writer_ = *std::move(writer);
-  absl::StatusOr<std::unique_ptr<LogReader>> reader =
-      LogReader::Open(options.data_dir,
-                      static_cast<size_t>(options.limits.peer.max_message_bytes) - kPullSlackBytes);
-  if (!reader.ok()) {
-    return reader.status();
-  }
-  node->reader_ = *std::move(reader);
-  node->feed_ = std::make_unique<SyncFeed>();
-  node->writer_->SetCommitListener([feed = node->feed_.get()] { feed->Notify(); });
   // One watcher of the bundle's CA, certificate and key for both the peer
   // listener and the peer links: a renewed certificate is used for new
   // connections within reload_interval; established ones carry on.
@@ -254,92 +175,33 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
       (options.bundle_dir / kNodeKeyFile).string(), (options.bundle_dir / kNodeCertFile).string(),
       (options.bundle_dir / kCaCertFile).string(),
       static_cast<unsigned>(options.reload_interval.count()));
-  node->peers_ = std::make_unique<PeerManager>(options.peers, b.member_id(), TlsIdentity{peer_tls},
-                                               *node->roster_, *node->model_, *node->writer_,
-                                               opts.peer_links, MakeLogger("peer", sink));
+  PeerLinkOptions links = options.peer_links;
+  links.metrics = node->metrics_.get();
+  links.max_message_bytes = options.limits.peer.max_message_bytes;
+  node->peers_ = std::make_unique<PeerManager>(
+      options.peers, node->bundle_->member_id(), TlsIdentity{peer_tls}, *node->roster_,
+      *node->model_, *node->writer_, links, MakeLogger("peer", sink));
   node->roster_->AddListener([n = node.get()](const std::shared_ptr<const Roster>& r) {
     n->model_->SetRoster(*r);
     n->feed_->NotifyRoster(*r);
     n->peers_->OnRoster(*r);
   });
-
-  node->checkout_ =
-      std::make_unique<CheckoutService>(opts.checkout, *node->digester_, *node->model_,
-                                        *node->writer_, clock, MakeLogger("api", sink));
-  node->admin_ = std::make_unique<AdminService>(
-      b.member_id(), *node->roster_, *node->model_, *node->peers_, *node->alerts_, clock,
-      MakeLogger("api", sink), opts.checkout.tokens_required, node->api_limiter_.get());
-  node->peer_ =
-      std::make_unique<PeerService>(*node->roster_, *node->model_, *node->reader_, *node->feed_,
-                                    MakeLogger("peer", sink), node->peer_limiter_.get());
+  if (absl::Status st = node->StartPeer(options, sink, peer_tls); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = node->StartApi(options, clock, sink); !st.ok()) {
+    return st;
+  }
   node->AddGauges();
-
-  grpc::EnableDefaultHealthCheckService(true);
-  {
-    // Peer listener: mutual TLS only. A client must present a certificate
-    // signed by the network CA (PeerService then checks it is an active
-    // member's enrolled one). Built before reflection is enabled: the peer
-    // listener offers no reflection.
-    grpc::experimental::TlsServerCredentialsOptions tls(peer_tls);
-    tls.watch_root_certs();
-    tls.watch_identity_key_cert_pairs();
-    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(peer->GrpcUri(), grpc::experimental::TlsServerCredentials(tls),
-                             &node->peer_port_);
-    builder.RegisterService(node->peer_.get());
-    builder.SetOption(std::make_unique<NoBuilderPlugins>());
-    ApplyLimits(builder, options.limits.peer.max_message_bytes,
-                options.limits.max_concurrent_streams);
-    builder.experimental().SetInterceptorCreators(node->Interceptors("peer"));
-    node->peer_server_ = builder.BuildAndStart();
-    if (node->peer_server_ == nullptr || node->peer_port_ == 0) {
-      return absl::FailedPreconditionError(absl::StrCat("--peer-listen: cannot listen on ",
-                                                        options.peer_listen, " (address in use?)"));
-    }
-  }
-  {
-    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-    if (opts.checkout.tokens_required) {
-      // A remote api listener: TLS with the operator's certificate (watched
-      // for renewal like the peer one) and bearer tokens.
-      auto api_tls = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          options.api_tls_key.string(), options.api_tls_cert.string(),
-          static_cast<unsigned>(options.reload_interval.count()));
-      grpc::experimental::TlsServerCredentialsOptions tls(api_tls);
-      tls.watch_identity_key_cert_pairs();
-      tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-      creds = grpc::experimental::TlsServerCredentials(tls);
-      creds->SetAuthMetadataProcessor(
-          std::make_shared<TokenAuthenticator>(options.data_dir, MakeLogger("api", sink)));
-    }
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(api->GrpcUri(), creds, &node->api_port_);
-    builder.RegisterService(node->checkout_.get());
-    builder.RegisterService(node->admin_.get());
-    ApplyLimits(builder, options.limits.api.max_message_bytes,
-                options.limits.max_concurrent_streams);
-    builder.experimental().SetInterceptorCreators(node->Interceptors("api"));
-    node->api_server_ = builder.BuildAndStart();
-    if (node->api_server_ == nullptr || (!api->is_unix && node->api_port_ == 0)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--api-listen: cannot listen on ", options.api_listen,
-                       " (address in use, or the socket's directory is missing or not writable)"));
-    }
-    if (api->is_unix) {
-      node->api_port_ = 0;
-    }
-  }
   node->health_ = std::make_unique<HealthMonitor>(
       node->HealthProbes(clock),
       [n = node.get()](bool serving) {
-        n->api_server_->GetHealthCheckService()->SetServingStatus(serving);
-        n->peer_server_->GetHealthCheckService()->SetServingStatus(serving);
+        n->api_listener_->health().SetServing(serving);
+        n->peer_listener_->health().SetServing(serving);
       },
       MakeLogger("node", sink));
-  node->api_server_->GetHealthCheckService()->SetServingStatus(node->health_->serving());
-  node->peer_server_->GetHealthCheckService()->SetServingStatus(node->health_->serving());
+  node->api_listener_->health().SetServing(node->health_->serving());
+  node->peer_listener_->health().SetServing(node->health_->serving());
   node->admin_->SetServingProbe([h = node->health_.get()] { return h->serving(); });
   node->bundle_watcher_ = std::make_unique<BundleWatcher>(
       options.bundle_dir, *node->roster_, options.reload_interval, MakeLogger("roster", sink));
@@ -355,25 +217,168 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     node->log_->info("metrics listener on http://{}:{}/metrics (and /healthz)", m->host,
                      node->metrics_server_->port());
   }
-  node->log_->info("api listener on {}{}",
-                   api->is_unix ? api->GrpcUri() : absl::StrCat(api->host, ":", node->api_port_),
-                   opts.checkout.tokens_required ? " (TLS, bearer tokens)" : "");
-  node->log_->info("peer listener on {}:{} (mutual TLS)", peer->host, node->peer_port_);
   node->peers_->Start();
   node->log_->info("dialing {}", options.peers.empty()
                                      ? std::string("the roster's member endpoints")
                                      : absl::StrCat("peers ", absl::StrJoin(options.peers, ",")));
   node->log_->info("authnetd ready: member {} of network {}, roster version {}, {} records",
-                   b.member_id(), b.network(), node->roster_->Current()->version(),
-                   node->model_->Records());
+                   node->bundle_->member_id(), node->bundle_->network(),
+                   node->roster_->Current()->version(), node->model_->Records());
   return node;
 }
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-Node::Interceptors(const std::string& listener) {
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
-  out.push_back(std::make_unique<RpcMetricsFactory>(*metrics_, listener));
-  return out;
+absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
+                             const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  const MemberBundle& b = *bundle_;
+  absl::StatusOr<std::unique_ptr<LogStore>> store =
+      LogStore::Open(options.data_dir, b.network(), b.member_id());
+  if (!store.ok()) {
+    return store.status();
+  }
+  store_ = *std::move(store);
+  absl::StatusOr<std::unique_ptr<RosterKeeper>> roster = RosterKeeper::Create(
+      b.roster(), b.admin_public_key(), options.data_dir, MakeLogger("roster", sink));
+  if (!roster.ok()) {
+    return roster.status();
+  }
+  roster_ = *std::move(roster);
+  auto started = std::chrono::steady_clock::now();
+  alerts_ = std::make_unique<AlertHub>();
+  model_ = std::make_unique<Model>(options.model, clock, b.member_id());
+  model_->SetRoster(*roster_->Current());
+  model_->SetAlertSink(
+      [hub = alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
+        log->warn(
+            "ALERT supplier {}: adverse rate {:.3f} -> {:.3f} over the last {} days ({} records, "
+            "{} members; {} records before)",
+            HexEncode(a.supplier_digest()).substr(0, 16), a.rate_before(), a.rate_after(),
+            a.window_days(), a.records_after(), a.members(), a.records_before());
+        hub->Publish(a);
+      });
+  if (absl::Status st = RebuildModel(*store_, *model_, b.network()); !st.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data dir ", options.data_dir.string(), ": ", st.message()));
+  }
+  log_->info("model rebuilt from {} records in {} ms", model_->Records(),
+             std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - started)
+                 .count());
+  ReportWriter::Options writer_options = options.writer;
+  writer_options.metrics = metrics_.get();
+  absl::StatusOr<std::unique_ptr<ReportWriter>> writer =
+      ReportWriter::Create(writer_options, *store_, *model_, b.signing_key(), b.network(),
+                           b.member_id(), MakeLogger("store", sink));
+  if (!writer.ok()) {
+    return writer.status();
+  }
+  writer_ = *std::move(writer);
+  absl::StatusOr<std::unique_ptr<LogReader>> reader =
+      LogReader::Open(options.data_dir,
+                      static_cast<size_t>(options.limits.peer.max_message_bytes) - kPullSlackBytes);
+  if (!reader.ok()) {
+    return reader.status();
+  }
+  reader_ = *std::move(reader);
+  feed_ = std::make_unique<SyncFeed>();
+  writer_->SetCommitListener([feed = feed_.get()] { feed->Notify(); });
+  return absl::OkStatus();
+}
+
+namespace {
+
+GrpcListenerOptions ListenerOptions(const NodeOptions& options, std::string name, std::string flag,
+                                    const ListenAddress& address, const ListenerLimits& limits) {
+  GrpcListenerOptions l;
+  l.name = std::move(name);
+  l.flag = std::move(flag);
+  l.address = address;
+  l.max_message_bytes = limits.max_message_bytes;
+  l.max_concurrent_streams = options.limits.max_concurrent_streams;
+  l.connections = limits.connections;
+  l.connections.ban = options.limits.abuse_ban;
+  l.abusive_calls = options.limits.abusive_calls;
+  l.memory_quota_bytes = static_cast<size_t>(options.limits.memory_quota_mb) << 20;
+  l.max_connection_age = options.limits.max_connection_age;
+  return l;
+}
+
+}  // namespace
+
+absl::Status Node::StartPeer(const NodeOptions& options,
+                             const std::shared_ptr<spdlog::sinks::sink>& sink,
+                             std::shared_ptr<grpc::experimental::CertificateProviderInterface> tls) {
+  absl::StatusOr<ListenAddress> address = ParseListenAddress("--peer-listen", options.peer_listen);
+  GrpcListenerOptions l =
+      ListenerOptions(options, "peer", "--peer-listen", *address, options.limits.peer);
+  // Mutual TLS only: a client must present a certificate signed by the
+  // network CA (PeerService then checks it is an active member's enrolled
+  // one, and so does the health service).
+  grpc::experimental::TlsServerCredentialsOptions creds(std::move(tls));
+  creds.watch_root_certs();
+  creds.watch_identity_key_cert_pairs();
+  creds.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  l.credentials = grpc::experimental::TlsServerCredentials(creds);
+  peer_ = std::make_unique<PeerService>(*roster_, *model_, *reader_, *feed_,
+                                        MakeLogger("peer", sink), peer_limiter_.get());
+  l.health_admit = [p = peer_.get()](grpc::CallbackServerContext* ctx) {
+    return p->Authorize(ctx).status();
+  };
+  l.describe = [r = roster_.get()](const grpc::ServerContextBase& ctx) {
+    absl::StatusOr<std::string> id = MemberOf(*ctx.auth_context(), *r->Current());
+    return id.ok() ? *id : std::string();
+  };
+  absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
+      GrpcListener::Bind(std::move(l), *metrics_, MakeLogger("peer", sink));
+  if (!listener.ok()) {
+    return listener.status();
+  }
+  peer_listener_ = *std::move(listener);
+  if (absl::Status st = peer_listener_->Serve({peer_.get()}); !st.ok()) {
+    return st;
+  }
+  log_->info("peer listener on {} (mutual TLS)", peer_listener_->Describe());
+  return absl::OkStatus();
+}
+
+absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
+                            const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  absl::StatusOr<ListenAddress> address = ParseListenAddress("--api-listen", options.api_listen);
+  const bool remote = !address->IsLoopback();
+  GrpcListenerOptions l = ListenerOptions(options, "api", "--api-listen", *address,
+                                          options.limits.api);
+  l.credentials = grpc::InsecureServerCredentials();
+  // Reflection on a local listener only: it needs no token there.
+  l.reflection = !remote;
+  if (remote) {
+    // TLS with the operator's certificate (watched for renewal like the peer
+    // one) and a bearer token on every call.
+    auto api_tls = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        options.api_tls_key.string(), options.api_tls_cert.string(),
+        static_cast<unsigned>(options.reload_interval.count()));
+    grpc::experimental::TlsServerCredentialsOptions tls(api_tls);
+    tls.watch_identity_key_cert_pairs();
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    l.credentials = grpc::experimental::TlsServerCredentials(tls);
+    tokens_ = std::make_unique<TokenAuthenticator>(options.data_dir, MakeLogger("api", sink));
+  }
+  absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
+      GrpcListener::Bind(std::move(l), *metrics_, MakeLogger("api", sink));
+  if (!listener.ok()) {
+    return listener.status();
+  }
+  api_listener_ = *std::move(listener);
+  api_gate_ = std::make_unique<ApiGate>(tokens_.get(), &api_listener_->connections(),
+                                        api_limiter_.get(), metrics_.get());
+  checkout_ = std::make_unique<CheckoutService>(options.checkout, *api_gate_, *digester_, *model_,
+                                                *writer_, clock, MakeLogger("api", sink));
+  admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
+                                          *peers_, *alerts_, clock, MakeLogger("api", sink));
+  if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
+    return st;
+  }
+  log_->info("api listener on {}{}", api_listener_->Describe(),
+             remote ? " (TLS, bearer tokens)" : "");
+  return absl::OkStatus();
 }
 
 std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
@@ -460,13 +465,11 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (alerts_) {
     alerts_->watchers().CloseAll();
   }
-  if (api_server_) {
-    api_server_->GetHealthCheckService()->SetServingStatus(false);
-    api_server_->Shutdown(deadline);
+  if (api_listener_) {
+    api_listener_->Shutdown(deadline);
   }
-  if (peer_server_) {
-    peer_server_->GetHealthCheckService()->SetServingStatus(false);
-    peer_server_->Shutdown(deadline);
+  if (peer_listener_) {
+    peer_listener_->Shutdown(deadline);
   }
   if (writer_) {
     writer_->Stop();

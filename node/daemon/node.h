@@ -1,7 +1,6 @@
 #pragma once
 
 #include <grpcpp/server.h>
-#include <grpcpp/support/server_interceptor.h>
 
 #include <chrono>
 #include <filesystem>
@@ -11,14 +10,19 @@
 
 #include "absl/status/statusor.h"
 #include "node/api/admin_service.h"
+#include "node/api/api_gate.h"
 #include "node/api/alert_hub.h"
 #include "node/api/checkout_service.h"
 #include "node/api/peer_service.h"
-#include "node/api/rate_limiter.h"
+#include "node/api/token_authenticator.h"
+#include "node/admission/call_guard.h"
+#include "node/admission/connection_gate.h"
+#include "node/admission/rate_limiter.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/daemon/bundle_watcher.h"
+#include "node/daemon/grpc_listener.h"
 #include "node/daemon/health_monitor.h"
 #include "node/metrics/metrics_registry.h"
 #include "node/metrics/metrics_server.h"
@@ -37,17 +41,28 @@ namespace authnet {
 struct ListenerLimits {
   // Largest request or response message, in bytes.
   int max_message_bytes;
-  // Per client: an api token or connection, a peer member.
+  // Per client: an api token, uid or local address; a peer member.
   RateLimiter::Options rate;
+  // Connections at once, in all and per client host.
+  ConnectionLimits connections;
 };
 
 // NodeLimits are the [limits] of a node's listeners (the write queue's are
 // ReportWriter::Options, CheckBatch's are CheckoutService::Options).
 struct NodeLimits {
-  ListenerLimits api{4 << 20, {50'000, 100'000}};
-  ListenerLimits peer{16 << 20, {1'000, 2'000}};
+  ListenerLimits api{4 << 20, {50'000, 100'000, "checks and reported subjects"}, {1024, 64}};
+  ListenerLimits peer{16 << 20, {1'000, 2'000, "calls"}, {256, 8}};
   // Concurrent calls on one connection.
   int max_concurrent_streams = 100;
+  // Calls a connection may have reset before their request arrived, fail to
+  // parse, or have refused for identity, a second after a burst; one more
+  // closes it and refuses its host for abuse_ban (CallGuard).
+  CallGuard::Options abusive_calls{20, 100};
+  std::chrono::seconds abuse_ban{60};
+  // gRPC memory quota of each listener (soft in gRPC 1.51).
+  int memory_quota_mb = 256;
+  // Connections older than this are asked to reconnect.
+  std::chrono::seconds max_connection_age{3600};
 };
 
 // NodeOptions is everything authnetd is started with.
@@ -104,8 +119,8 @@ class Node {
   void AddPeer(const std::string& address) { peers_->AddPeer(address); }
 
   // The ports the listeners bound (useful with port 0); 0 for a unix socket.
-  int api_port() const { return api_port_; }
-  int peer_port() const { return peer_port_; }
+  int api_port() const { return api_listener_->port(); }
+  int peer_port() const { return peer_listener_->port(); }
   const std::string& member_id() const { return bundle_->member_id(); }
   // model is what Check answers from (benchmarks watch it converge).
   const Model& model() const { return *model_; }
@@ -124,8 +139,16 @@ class Node {
   Node() = default;
   // LoadChecked is CheckOptions that returns the loaded bundle.
   [[nodiscard]] static absl::StatusOr<MemberBundle> LoadChecked(const NodeOptions& options);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> Interceptors(
-      const std::string& listener);
+  // OpenState opens the data directory and everything that lives on it:
+  // store, roster, model (rebuilt from the store), writer, reader, feed.
+  [[nodiscard]] absl::Status OpenState(const NodeOptions& options, const Clock& clock,
+                                       const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // StartApi and StartPeer bind, build and start the two listeners.
+  [[nodiscard]] absl::Status StartApi(const NodeOptions& options, const Clock& clock,
+                                      const std::shared_ptr<spdlog::sinks::sink>& sink);
+  [[nodiscard]] absl::Status StartPeer(
+      const NodeOptions& options, const std::shared_ptr<spdlog::sinks::sink>& sink,
+      std::shared_ptr<grpc::experimental::CertificateProviderInterface> peer_tls);
   std::vector<HealthMonitor::Probe> HealthProbes(const Clock& clock);
   // AddGauges registers the metrics read from the model, roster and peers.
   void AddGauges();
@@ -145,16 +168,16 @@ class Node {
   std::unique_ptr<PeerManager> peers_;
   std::unique_ptr<RateLimiter> api_limiter_;
   std::unique_ptr<RateLimiter> peer_limiter_;
+  std::unique_ptr<TokenAuthenticator> tokens_;  // a remote api listener only
+  std::unique_ptr<ApiGate> api_gate_;
   std::unique_ptr<CheckoutService> checkout_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<PeerService> peer_;
-  std::unique_ptr<grpc::Server> api_server_;
-  std::unique_ptr<grpc::Server> peer_server_;
+  std::unique_ptr<GrpcListener> api_listener_;
+  std::unique_ptr<GrpcListener> peer_listener_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<BundleWatcher> bundle_watcher_;
   std::unique_ptr<MetricsServer> metrics_server_;
-  int api_port_ = 0;
-  int peer_port_ = 0;
   bool shut_down_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "node/sync/batch_verifier.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/core/log_text.h"
 #include "node/crypto/ed25519_key.h"
 #include "node/store/report_writer.h"
 
@@ -57,24 +58,28 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
   if (!body.ParseFromString(batch.body())) {
     return absl::InvalidArgumentError("batch body does not parse");
   }
-  if (body.network() != roster.network()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch is for network '", body.network(), "', not '", roster.network(), "'"));
-  }
+  // Nothing the body says is repeated in a message before its signature
+  // holds: a forged batch must not be able to put another member's name, or
+  // a line of its own, into this node's log.
   const v1::RosterMember* origin = roster.Find(body.origin());
   if (origin == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "batch origin '", body.origin(), "' is not in roster version ", roster.version()));
+        "batch names an origin that is not in roster version ", roster.version()));
+  }
+  if (!crypto::VerifyEd25519(origin->signing_public_key(), BatchSignedMessage(batch.body()),
+                             batch.signature())) {
+    return absl::PermissionDeniedError(
+        "batch fails the signature of the origin it names (forged, damaged, or signed with "
+        "another key)");
+  }
+  if (body.network() != roster.network()) {
+    return absl::InvalidArgumentError(absl::StrCat("batch of ", body.origin(), " is for network \"",
+                                                   ForeignForLog(body.network()), "\", not \"",
+                                                   roster.network(), "\""));
   }
   if (origin->status() != v1::MEMBER_STATUS_ACTIVE) {
     return absl::PermissionDeniedError(
         absl::StrCat("batch origin '", body.origin(), "' is not an active member"));
-  }
-  if (!crypto::VerifyEd25519(origin->signing_public_key(), BatchSignedMessage(batch.body()),
-                             batch.signature())) {
-    return absl::PermissionDeniedError(absl::StrCat("batch ", body.origin(), " ", body.first_seq(),
-                                                    "..", body.last_seq(),
-                                                    " fails its origin's signature"));
   }
   int n = body.records_size();
   if (n == 0 || n > kMaxBatchRecords || body.first_seq() == 0 ||

@@ -19,9 +19,10 @@ inline constexpr size_t kMaxBatchBytes = 6 << 20;
 inline constexpr uint32_t kMaxTtlDays = 36'500;
 
 // VerifyBatch checks a batch received from a peer before anything of it is
-// stored: the body parses, names this roster's network, comes from an
-// active member of `roster`, is signed by that member's key over
-// "authnet/v1/batch\0" + body, and holds well-formed consecutive records
+// stored: the body parses, names an origin in `roster` whose key signed it
+// over "authnet/v1/batch\0" + body (checked before anything else the body
+// says is believed or repeated in a message), names this roster's network,
+// comes from an active member, and holds well-formed consecutive records
 // first_seq..last_seq, none dated after `today` + kMaxFutureDays nor with a
 // ttl_days of 0 or above kMaxTtlDays. Returns the parsed body, or
 // INVALID_ARGUMENT (malformed), PERMISSION_DENIED (not verified) or

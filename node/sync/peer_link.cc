@@ -325,11 +325,17 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
 std::vector<std::string> PeerLink::Behind(const google::protobuf::Map<std::string, uint64_t>& heads,
                                           bool complete) {
   std::vector<std::string> out;
+  std::shared_ptr<const Roster> roster = roster_.Current();
   absl::MutexLock lock(&mu_);
   if (complete) {
     peer_heads_.clear();
   }
   for (const auto& [origin, seq] : heads) {
+    // Only the roster's members: a peer cannot grow this map, or the lag
+    // it feeds, with made-up origins.
+    if (roster->Find(origin) == nullptr) {
+      continue;
+    }
     uint64_t& known = peer_heads_[origin];
     known = std::max(known, seq);
     if (seq > model_.LastSeq(origin)) {

@@ -119,10 +119,9 @@ class PeerLink {
   // Pull makes one Pull call, cancellable like every call of the link.
   absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req, v1::PullResponse* resp,
                     SyncRoundStats* stats);
-  // Behind lists the origins of `heads` (origin -> seq) we hold less of.
   // Behind lists the origins of `heads` (origin -> seq) we hold less of, and
   // remembers them as the peer's heads (merged, or replacing the old ones if
-  // `complete`).
+  // `complete`). Origins not in the roster are ignored.
   std::vector<std::string> Behind(const google::protobuf::Map<std::string, uint64_t>& heads,
                                   bool complete) ABSL_LOCKS_EXCLUDED(mu_);
   // PullListed pulls the peer's batches of `origins` beyond what we hold.
@@ -155,7 +154,8 @@ class PeerLink {
   bool reconnect_ ABSL_GUARDED_BY(mu_) = false;
   std::set<grpc::ClientContext*> active_ ABSL_GUARDED_BY(mu_);
   std::string member_ ABSL_GUARDED_BY(mu_);
-  // The peer's heads as it last reported them (origin -> seq).
+  // The peer's heads as it last reported them (origin -> seq), roster
+  // members only.
   std::map<std::string, uint64_t> peer_heads_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };

@@ -73,6 +73,51 @@ absl::StatusOr<bool> RosterKeeper::Offer(const v1::SignedRoster& signed_roster) 
   return true;
 }
 
+namespace {
+constexpr size_t kMaxQueuedOffers = 16;
+}  // namespace
+
+RosterKeeper::~RosterKeeper() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  offers_thread_.join();
+}
+
+void RosterKeeper::OfferAsync(v1::SignedRoster signed_roster,
+                              std::function<void(absl::StatusOr<bool>)> done) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!stopping_ && queue_.size() < kMaxQueuedOffers) {
+      queue_.push_back({std::move(signed_roster), std::move(done)});
+      return;
+    }
+  }
+  done(absl::ResourceExhaustedError(
+      "roster: too many roster offers waiting to be verified; offer it again later"));
+}
+
+void RosterKeeper::RunOffers() {
+  while (true) {
+    PendingOffer next;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](RosterKeeper* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) {
+        return;  // stopping, and every offer answered
+      }
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    next.done(Offer(next.roster));
+  }
+}
+
 void RosterKeeper::AddListener(Listener listener) {
   absl::MutexLock offer_lock(&offer_mu_);
   listeners_.push_back(std::move(listener));

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -18,7 +20,9 @@ namespace authnet {
 // the bundle's roster and the one last adopted (DATA_DIR/roster.pb), and
 // adopts a roster offered later (by `authnetctl roster push` or a peer) only
 // when its admin signature is valid and its version is higher; it persists
-// it before anyone sees it. Thread-safe.
+// it before anyone sees it. A gRPC reaction hands an offer to OfferAsync,
+// which verifies, persists and tells listeners on the keeper's own thread.
+// Thread-safe; the destructor stops that thread.
 class RosterKeeper {
  public:
   // Listener runs on the adopting thread after each adoption, in the order
@@ -41,15 +45,32 @@ class RosterKeeper {
   [[nodiscard]] absl::StatusOr<bool> Offer(const v1::SignedRoster& signed_roster)
       ABSL_LOCKS_EXCLUDED(mu_, offer_mu_);
 
+  // OfferAsync is Offer run on the keeper's own thread, so that a gRPC
+  // reaction never verifies, fsyncs or runs listeners itself; `done` gets
+  // Offer's answer on that thread. At most 16 offers wait: one more is
+  // answered RESOURCE_EXHAUSTED at once, on the caller's thread.
+  void OfferAsync(v1::SignedRoster signed_roster, std::function<void(absl::StatusOr<bool>)> done)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
+
   void AddListener(Listener listener) ABSL_LOCKS_EXCLUDED(mu_, offer_mu_);
 
+  ~RosterKeeper();
+
  private:
+  struct PendingOffer {
+    v1::SignedRoster roster;
+    std::function<void(absl::StatusOr<bool>)> done;
+  };
+  void RunOffers() ABSL_LOCKS_EXCLUDED(queue_mu_);
+
   RosterKeeper(std::shared_ptr<const Roster> roster, std::string admin_public_key,
                std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log)
       : admin_public_key_(std::move(admin_public_key)),
         data_dir_(std::move(data_dir)),
         log_(std::move(log)),
-        current_(std::move(roster)) {}
+        current_(std::move(roster)) {
+    offers_thread_ = std::thread([this] { RunOffers(); });
+  }
 
   const std::string admin_public_key_;
   const std::filesystem::path data_dir_;
@@ -59,6 +80,11 @@ class RosterKeeper {
   std::vector<Listener> listeners_ ABSL_GUARDED_BY(offer_mu_);
   mutable absl::Mutex mu_;
   std::shared_ptr<const Roster> current_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingOffer> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread offers_thread_;
 };
 
 }  // namespace authnet

@@ -73,6 +73,8 @@ class NodeHardeningTest : public testing::OneNodeTest {
 
 TEST_F(NodeHardeningTest, ApiClientOverItsRateLimitIsResourceExhaustedAndCounted) {
   options_.limits.api.rate = {.per_second = 0.001, .burst = 3};
+  options_.checkout.max_batch_checks = 3;  // the largest call must fit in a burst
+  options_.checkout.max_retract_count = 3;
   Start();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(Check().ok()) << i;

@@ -13,6 +13,7 @@
 #include "authnet/client.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/api_tokens.h"
+#include "node/bundle/secure_file.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/node_fixture.h"
@@ -197,17 +198,17 @@ TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {
   options_.api_listen = "0.0.0.0:0";
   options_.api_tls_cert = dir_.path() / "api.crt";
   options_.api_tls_key = dir_.path() / "api.key";
-  auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
-  ASSERT_TRUE(node.ok()) << node.status();
-  node_ = *std::move(node);
-
   std::vector<ApiToken> tokens;
   absl::StatusOr<std::string> checkout = ApiTokenFile::NewToken();
   absl::StatusOr<std::string> admin = ApiTokenFile::NewToken();
   ASSERT_TRUE(checkout.ok() && admin.ok());
   tokens.push_back({"shop", ApiRole::kCheckout, ApiTokenFile::Hash(*checkout)});
   tokens.push_back({"ops", ApiRole::kAdmin, ApiTokenFile::Hash(*admin)});
+  ASSERT_TRUE(CreatePrivateDirectory(options_.data_dir).ok());
   ASSERT_TRUE(ApiTokenFile::Write(options_.data_dir, tokens).ok());
+  auto node = Node::Create(options_, clock_, std::make_shared<spdlog::sinks::null_sink_mt>());
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = *std::move(node);
 
   auto client = [&](const std::string& token) {
     ClientOptions o;

@@ -9,20 +9,25 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "node/core/clock.h"
 #include "node/metrics/metrics_registry.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
 
 // RateLimiter is one token bucket per client (a peer's member id, an api
-// token's name, an api connection's address): each client may make `burst`
-// calls at once and `per_second` calls a second after that. A call over the
-// limit is RESOURCE_EXHAUSTED and counted. Thread-safe.
+// token's name, a local caller's uid or address): each client may spend
+// `burst` units of work at once and `per_second` a second after that; a
+// call costs what it asks for (one check, one subject reported). A call over
+// the limit is RESOURCE_EXHAUSTED and counted. Thread-safe.
 class RateLimiter {
  public:
   struct Options {
     double per_second = 0;  // 0: no limit
     double burst = 0;       // bucket size; below 1 means per_second
+    // What one unit of work is, for messages ("calls", "checks and reported
+    // subjects").
+    const char* unit = "calls";
   };
   // NowMicros is a monotonic clock in microseconds (tests inject one).
   using NowMicros = std::function<int64_t()>;
@@ -30,16 +35,19 @@ class RateLimiter {
   // `refused` (may be null) counts calls refused; `what` names the listener
   // in messages ("api client", "peer").
   RateLimiter(Options options, std::string what, Counter* refused,
-              std::shared_ptr<spdlog::logger> log, NowMicros now = SteadyMicros);
+              std::shared_ptr<spdlog::logger> log, NowMicros now = authnet::SteadyMicros);
 
-  // Admit takes one token from `client`'s bucket, or answers
-  // RESOURCE_EXHAUSTED saying to back off.
-  [[nodiscard]] absl::Status Admit(const std::string& client) ABSL_LOCKS_EXCLUDED(mu_);
+  // Admit takes `cost` tokens (the work a call asks for: checks in a
+  // batch, subjects in a report) from `client`'s bucket, or answers
+  // RESOURCE_EXHAUSTED saying to back off (taking nothing). A cost above the
+  // burst can never be admitted: RESOURCE_EXHAUSTED saying so.
+  [[nodiscard]] absl::Status Admit(const std::string& client, double cost = 1)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Clients tracked now (idle ones are forgotten once there are many).
   size_t clients() const ABSL_LOCKS_EXCLUDED(mu_);
-
-  static int64_t SteadyMicros();
+  // burst is the largest cost one call may have.
+  double burst() const { return burst_; }
 
  private:
   struct Bucket {

@@ -1,4 +1,4 @@
-#include "node/api/rate_limiter.h"
+#include "node/admission/rate_limiter.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "node/api/rate_limiter.h"
+#include "node/admission/rate_limiter.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,12 +15,6 @@ constexpr size_t kForgetAbove = 10'000;
 constexpr int64_t kLogEveryMicros = 10'000'000;
 
 }  // namespace
-
-int64_t RateLimiter::SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 RateLimiter::RateLimiter(Options options, std::string what, Counter* refused,
                          std::shared_ptr<spdlog::logger> log, NowMicros now)
@@ -44,9 +38,17 @@ void RateLimiter::ForgetIdle(int64_t now) {
   }
 }
 
-absl::Status RateLimiter::Admit(const std::string& client) {
+absl::Status RateLimiter::Admit(const std::string& client, double cost) {
   if (options_.per_second <= 0) {
     return absl::OkStatus();
+  }
+  if (cost > burst_) {
+    if (refused_ != nullptr) {
+      refused_->Increment();
+    }
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "rate limit: one call of %g %s is more than %s %s may make at once (burst %g); split it",
+        cost, options_.unit, what_, client, burst_));
   }
   int64_t now = now_();
   uint64_t refused_before = 0;
@@ -61,8 +63,8 @@ absl::Status RateLimiter::Admit(const std::string& client) {
       b.tokens = burst_;
       b.updated = now;
     }
-    if (Refill(b, now) >= 1) {
-      b.tokens -= 1;
+    if (Refill(b, now) >= cost) {
+      b.tokens -= cost;
       return absl::OkStatus();
     }
     ++b.refused;
@@ -76,12 +78,12 @@ absl::Status RateLimiter::Admit(const std::string& client) {
     refused_->Increment();
   }
   if (refused_before > 0 && log_ != nullptr) {
-    log_->warn("rate limit: refused {} call(s) from {} {} (limit {} calls/s, burst {})",
-               refused_before, what_, client, options_.per_second, burst_);
+    log_->warn("rate limit: refused {} call(s) from {} {} (limit {} {}/s, burst {})",
+               refused_before, what_, client, options_.per_second, options_.unit, burst_);
   }
   return absl::ResourceExhaustedError(
-      absl::StrFormat("rate limit: %s %s made more than %g calls/s (burst %g); retry with backoff",
-                      what_, client, options_.per_second, burst_));
+      absl::StrFormat("rate limit: %s %s made more than %g %s/s (burst %g); retry with backoff",
+                      what_, client, options_.per_second, options_.unit, burst_));
 }
 
 size_t RateLimiter::clients() const {

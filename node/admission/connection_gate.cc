@@ -1,0 +1,418 @@
+#include "node/admission/connection_gate.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "node/core/clock.h"
+
+namespace authnet {
+namespace {
+
+constexpr int kBacklog = 1024;
+constexpr int64_t kLogEveryMicros = 10'000'000;
+constexpr char kRefusedMetric[] = "authnet_connections_refused_total";
+constexpr char kRefusedHelp[] =
+    "Connections closed on arrival, by listener and reason (listener_full, host_full: over "
+    "[limits] max_connections / max_connections_per_host; banned: the host was cut off for "
+    "abuse within [limits] abuse_ban_seconds).";
+
+absl::Status CannotListen(const std::string& flag, const std::string& what, int error) {
+  std::string why = error == EADDRINUSE
+                        ? "the address is in use (another authnetd, or another program?)"
+                    : error == EACCES ? "permission denied"
+                                      : std::strerror(error);
+  return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot listen on ", what, ": ", why));
+}
+
+// SocketKey is the key of a connected TCP socket's peer: "10.0.0.7:5501",
+// "[::1]:5501" (an IPv4-mapped IPv6 peer is written as IPv4, as gRPC does).
+std::string SocketKey(const sockaddr_storage& addr, std::string* host) {
+  char text[INET6_ADDRSTRLEN] = {};
+  int port = 0;
+  bool v6 = false;
+  if (addr.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
+    inet_ntop(AF_INET, &a.sin_addr, text, sizeof(text));
+    port = ntohs(a.sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
+    port = ntohs(a.sin6_port);
+    if (IN6_IS_ADDR_V4MAPPED(&a.sin6_addr)) {
+      inet_ntop(AF_INET, &a.sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof(text));
+      v6 = true;
+    }
+  }
+  *host = text;
+  return v6 ? absl::StrCat("[", text, "]:", port) : absl::StrCat(text, ":", port);
+}
+
+absl::StatusOr<UniqueFd> BindTcp(const ListenAddress& address, const std::string& flag) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  std::string port = std::to_string(address.port);
+  const std::string what = address.GrpcUri();
+  if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(flag, ": cannot listen on ", what, ": ", gai_strerror(rc)));
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(found, freeaddrinfo);
+  // Prefer IPv4 for a name with both ("localhost"), as clients dial it first.
+  const addrinfo* pick = found;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  UniqueFd fd(::socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    return CannotListen(flag, what, errno);
+  }
+  int one = 1;
+  // SO_REUSEADDR lets a restarted node bind past TIME_WAIT; unlike
+  // SO_REUSEPORT (gRPC's default) it never lets two listeners share a port.
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(fd.get(), pick->ai_addr, pick->ai_addrlen) != 0 ||
+      ::listen(fd.get(), kBacklog) != 0) {
+    return CannotListen(flag, what, errno);
+  }
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> BindUnix(const std::string& path, const std::string& flag) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": unix socket path is too long"));
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const std::string what = absl::StrCat("unix:", path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          flag, ": cannot listen on ", what, ": the path exists and is not a socket"));
+    }
+    // A socket file: in use if something answers on it, else left over from
+    // a process that died, and safe to replace.
+    UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe.valid() &&
+        ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          flag, ": cannot listen on ", what,
+          ": another process is listening on it (another authnetd?)"));
+    }
+    ::unlink(path.c_str());
+  }
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    return CannotListen(flag, what, errno);
+  }
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd.get(), kBacklog) != 0) {
+    int error = errno;
+    return error == ENOENT
+               ? absl::FailedPreconditionError(absl::StrCat(
+                     flag, ": cannot listen on ", what, ": its directory does not exist"))
+               : CannotListen(flag, what, error);
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string PeerKey(absl::string_view grpc_peer, bool host_only) {
+  if (absl::StartsWith(grpc_peer, "fd:")) {
+    return host_only ? "" : std::string(grpc_peer);
+  }
+  absl::string_view rest;
+  if (absl::StartsWith(grpc_peer, "ipv4:") || absl::StartsWith(grpc_peer, "ipv6:")) {
+    rest = grpc_peer.substr(5);
+  } else {
+    return "";
+  }
+  std::string text = absl::StrReplaceAll(rest, {{"%5B", "["}, {"%5D", "]"}, {"%25", "%"}});
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return "";
+  }
+  if (!host_only) {
+    return text;
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+ConnectionGate::ConnectionGate(std::string listener, ConnectionLimits limits,
+                               MetricsRegistry* metrics, std::shared_ptr<spdlog::logger> log,
+                               NowMicros now)
+    : listener_(std::move(listener)),
+      limits_(limits),
+      metrics_(metrics),
+      log_(std::move(log)),
+      now_(now ? std::move(now) : NowMicros(SteadyMicros)) {}
+
+absl::StatusOr<std::unique_ptr<ConnectionGate>> ConnectionGate::Listen(
+    const ListenAddress& address, const std::string& flag, std::string listener,
+    ConnectionLimits limits, MetricsRegistry* metrics, std::shared_ptr<spdlog::logger> log,
+    NowMicros now) {
+  std::unique_ptr<ConnectionGate> gate(
+      new ConnectionGate(std::move(listener), limits, metrics, std::move(log), std::move(now)));
+  absl::StatusOr<UniqueFd> fd =
+      address.is_unix ? BindUnix(address.path, flag) : BindTcp(address, flag);
+  if (!fd.ok()) {
+    return fd.status();
+  }
+  gate->listen_fd_ = *std::move(fd);
+  if (address.is_unix) {
+    struct stat st {};
+    ::stat(address.path.c_str(), &st);
+    gate->unix_path_ = address.path;
+    gate->unix_inode_ = st.st_ino;
+  } else {
+    sockaddr_storage bound{};
+    socklen_t len = sizeof(bound);
+    ::getsockname(gate->listen_fd_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
+    gate->port_ = bound.ss_family == AF_INET6
+                      ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
+                      : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  }
+  gate->wake_fd_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  gate->epoll_fd_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!gate->wake_fd_.valid() || !gate->epoll_fd_.valid()) {
+    return absl::InternalError(
+        absl::StrCat(flag, ": cannot set up the listener: ", std::strerror(errno)));
+  }
+  return gate;
+}
+
+ConnectionGate::~ConnectionGate() { Stop(); }
+
+void ConnectionGate::Start(Handoff handoff) {
+  thread_ = std::thread([this, handoff = std::move(handoff)] { Run(handoff); });
+}
+
+void ConnectionGate::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) {
+      return;
+    }
+    stopped_ = true;
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_.get(), &one, sizeof(one));
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  listen_fd_.Close();
+  if (!unix_path_.empty()) {
+    struct stat st {};
+    // Only our own socket file: another process may have replaced it.
+    if (::lstat(unix_path_.c_str(), &st) == 0 && st.st_ino == unix_inode_) {
+      ::unlink(unix_path_.c_str());
+    }
+  }
+}
+
+void ConnectionGate::Run(Handoff handoff) {
+  pollfd fds[3] = {{listen_fd_.get(), POLLIN, 0},
+                   {wake_fd_.get(), POLLIN, 0},
+                   {epoll_fd_.get(), POLLIN, 0}};
+  while (true) {
+    if (::poll(fds, 3, -1) < 0 && errno != EINTR) {
+      log_->error("{} listener: poll failed: {}; no longer accepting", listener_,
+                  std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) {
+      return;
+    }
+    if (fds[2].revents != 0) {
+      epoll_event events[64];
+      int n = ::epoll_wait(epoll_fd_.get(), events, 64, 0);
+      for (int i = 0; i < n; ++i) {
+        Forget(events[i].data.fd);
+      }
+    }
+    if (fds[0].revents != 0) {
+      AcceptAll(handoff);
+    }
+  }
+}
+
+void ConnectionGate::AcceptAll(const Handoff& handoff) {
+  while (true) {
+    UniqueFd fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == EINTR || errno == ECONNABORTED) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // Out of descriptors, say: back off rather than spin.
+        log_->warn("{} listener: accept failed: {}", listener_, std::strerror(errno));
+        ::poll(nullptr, 0, 100);
+      }
+      return;
+    }
+    if (int admitted = Admit(std::move(fd)); admitted >= 0) {
+      handoff(admitted);
+    }
+  }
+}
+
+int ConnectionGate::Admit(UniqueFd fd) {
+  Connection c;
+  if (is_unix()) {
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+      return -1;
+    }
+    c.host = absl::StrCat("uid:", cred.uid);
+    c.key = absl::StrCat("fd:", fd.get());  // gRPC names fd-added channels so
+  } else {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return -1;  // already gone
+    }
+    c.key = SocketKey(addr, &c.host);
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  absl::MutexLock lock(&mu_);
+  int64_t now = now_();
+  if (auto ban = banned_until_.find(c.host); ban != banned_until_.end()) {
+    if (now < ban->second) {
+      Refuse("banned", c.host);
+      return -1;
+    }
+    banned_until_.erase(ban);
+  }
+  if (by_dup_.size() >= static_cast<size_t>(limits_.max_connections)) {
+    Refuse("listener_full", c.host);
+    return -1;
+  }
+  int& held = per_host_[c.host];
+  if (held >= limits_.max_per_host) {
+    Refuse("host_full", c.host);
+    return -1;
+  }
+  c.dup = UniqueFd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+  epoll_event ev{};
+  ev.events = 0;  // EPOLLHUP and EPOLLERR are always reported: the connection ended
+  ev.data.fd = c.dup.get();
+  if (!c.dup.valid() || ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, c.dup.get(), &ev) != 0) {
+    log_->warn("{} listener: cannot track a connection: {}", listener_, std::strerror(errno));
+    return -1;
+  }
+  ++held;
+  int dup_fd = c.dup.get();
+  dup_by_key_[c.key] = dup_fd;  // replaces an ended connection's reused fd number
+  by_dup_.emplace(dup_fd, std::move(c));
+  return fd.Release();
+}
+
+void ConnectionGate::Refuse(const char* reason, const std::string& host) {
+  if (metrics_ != nullptr) {
+    metrics_->GetCounter(kRefusedMetric, kRefusedHelp, {{"listener", listener_}, {"reason", reason}})
+        .Increment();
+  }
+  int64_t now = now_();
+  int64_t& last = logged_[reason];
+  if (last == 0 || now - last >= kLogEveryMicros) {
+    last = now;
+    log_->warn("{} listener: closed a new connection from {}: {} (logged at most every 10 s)",
+               listener_, Describe(host),
+               std::string_view(reason) == "banned" ? "the host is refused for a while after abuse"
+               : std::string_view(reason) == "host_full"
+                   ? "it holds limits.max_connections_per_host connections already"
+                   : "the listener holds limits.max_connections connections already");
+  }
+}
+
+std::string ConnectionGate::Describe(const std::string& host) const {
+  return absl::StartsWith(host, "uid:") ? absl::StrCat("a local process of ", host) : host;
+}
+
+void ConnectionGate::Forget(int dup_fd) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_dup_.find(dup_fd);
+  if (it == by_dup_.end()) {
+    return;
+  }
+  ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, dup_fd, nullptr);
+  if (auto k = dup_by_key_.find(it->second.key); k != dup_by_key_.end() && k->second == dup_fd) {
+    dup_by_key_.erase(k);
+  }
+  if (auto h = per_host_.find(it->second.host); h != per_host_.end() && --h->second <= 0) {
+    per_host_.erase(h);
+  }
+  by_dup_.erase(it);  // closes the duplicate
+}
+
+std::string ConnectionGate::ClientOf(absl::string_view grpc_peer) const {
+  if (!is_unix()) {
+    return PeerKey(grpc_peer, /*host_only=*/true);
+  }
+  absl::MutexLock lock(&mu_);
+  auto k = dup_by_key_.find(PeerKey(grpc_peer));
+  return k == dup_by_key_.end() ? "" : by_dup_.at(k->second).host;
+}
+
+bool ConnectionGate::CloseAndBan(absl::string_view grpc_peer) {
+  absl::MutexLock lock(&mu_);
+  auto k = dup_by_key_.find(PeerKey(grpc_peer));
+  if (k == dup_by_key_.end()) {
+    return false;
+  }
+  Connection& c = by_dup_.at(k->second);
+  if (c.closed) {
+    return false;
+  }
+  c.closed = true;
+  if (!is_unix()) {
+    // An abortive close (RST) that also drops what the socket has received
+    // and not yet read: shutdown(2) alone would let gRPC go on reading a
+    // flood already queued in the kernel. connect(AF_UNSPEC) disconnects a
+    // TCP socket whichever descriptor of it is used.
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    ::connect(c.dup.get(), &unspec, sizeof(unspec));
+  }
+  ::shutdown(c.dup.get(), SHUT_RDWR);
+  banned_until_[c.host] =
+      now_() + std::chrono::duration_cast<std::chrono::microseconds>(limits_.ban).count();
+  return true;
+}
+
+size_t ConnectionGate::connections() const {
+  absl::MutexLock lock(&mu_);
+  return by_dup_.size();
+}
+
+}  // namespace authnet

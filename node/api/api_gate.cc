@@ -1,0 +1,85 @@
+#include "node/api/api_gate.h"
+
+#include "node/admission/connection_gate.h"
+
+namespace authnet {
+namespace {
+
+// Clients counted by name; more than this share the "other" series, so a
+// local process cannot grow the metrics without bound.
+constexpr size_t kMaxCountedClients = 1000;
+
+}  // namespace
+
+absl::StatusOr<std::string> ApiGate::Admit(const grpc::ServerContextBase& ctx, ApiRole need,
+                                           double cost) const {
+  std::string client;
+  if (tokens_ != nullptr) {
+    absl::StatusOr<ApiCaller> caller = tokens_->Authenticate(ctx);
+    if (!caller.ok()) {
+      return caller.status();
+    }
+    if (need == ApiRole::kAdmin && caller->role != ApiRole::kAdmin) {
+      return absl::PermissionDeniedError(
+          "this call needs an admin token; the token given is a checkout token");
+    }
+    client = std::move(caller->name);
+  } else {
+    std::string peer = ctx.peer();
+    client = connections_ != nullptr ? connections_->ClientOf(peer) : "";
+    if (client.empty()) {
+      client = PeerKey(peer, /*host_only=*/true);
+    }
+    if (client.empty()) {
+      client = "local";
+    }
+  }
+  if (limiter_ != nullptr) {
+    if (absl::Status st = limiter_->Admit(client, cost); !st.ok()) {
+      return st;
+    }
+  }
+  return client;
+}
+
+ApiGate::ClientCounters ApiGate::CountersOf(const std::string& client) const {
+  if (metrics_ == nullptr) {
+    return {};
+  }
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = counters_.find(client); it != counters_.end()) {
+      return it->second;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  const std::string& name = counters_.size() < kMaxCountedClients ? client : "other";
+  auto [it, inserted] = counters_.try_emplace(name);
+  if (inserted) {
+    it->second.checks = &metrics_->GetCounter(
+        "authnet_api_checks_total",
+        "Checks answered on the api listener (a CheckBatch counts each of its checks), by "
+        "client: a token name, uid:N or a local address.",
+        {{"client", name}});
+    it->second.reports = &metrics_->GetCounter(
+        "authnet_api_reports_total",
+        "Reports accepted on the api listener, by client: a token name, uid:N or a local "
+        "address.",
+        {{"client", name}});
+  }
+  return it->second;
+}
+
+void ApiGate::CountChecks(const std::string& client, uint64_t n) const {
+  if (Counter* c = CountersOf(client).checks) {
+    c->Increment(n);
+  }
+}
+
+void ApiGate::CountReports(const std::string& client, uint64_t n) const {
+  if (Counter* c = CountersOf(client).reports) {
+    c->Increment(n);
+  }
+}
+
+}  // namespace authnet
