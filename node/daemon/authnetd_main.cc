@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
+  authnet::RouteProtobufLogs(authnet::MakeLogger("protobuf", *sink));
   authnet::SystemClock clock;
   absl::StatusOr<std::unique_ptr<authnet::Node>> node =
       authnet::Node::Create(options.node, clock, *sink);

@@ -1,12 +1,18 @@
 #include "node/daemon/log_setup.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <grpc/support/log.h>
 
 #include <chrono>
 #include <cstring>
 #include <ctime>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "node/core/clock.h"
 #include "spdlog/formatter.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -92,11 +98,62 @@ absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::stri
 
 namespace {
 
-// gpr_set_log_function takes a plain function; this is its only state, set
-// once before any gRPC object exists and never changed.
-std::shared_ptr<spdlog::logger>& GrpcLogger() {
-  static auto* logger = new std::shared_ptr<spdlog::logger>();
-  return *logger;
+// LibraryLog routes the log lines of a library (gRPC, protobuf) to a
+// logger, at most one line per call site (file:line) every 10 s, with the
+// number held back: a client must not be able to write a line per call
+// (a malformed protobuf, a failed TLS handshake). Thread-safe.
+class LibraryLog {
+ public:
+  void Set(std::shared_ptr<spdlog::logger> logger) {
+    absl::MutexLock lock(&mu_);
+    logger_ = std::move(logger);
+  }
+
+  void Log(spdlog::level::level_enum level, const char* file, int line, std::string_view text) {
+    std::shared_ptr<spdlog::logger> logger;
+    uint64_t held_back = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      if (logger_ == nullptr) {
+        return;
+      }
+      Site& site = sites_[absl::StrCat(file == nullptr ? "" : file, ":", line)];
+      int64_t now = SteadyMicros();
+      if (site.logged != 0 && now - site.logged < kEveryMicros) {
+        ++site.held_back;
+        return;
+      }
+      site.logged = now;
+      held_back = std::exchange(site.held_back, 0);
+      logger = logger_;
+    }
+    if (held_back == 0) {
+      logger->log(level, "{}", text);
+    } else {
+      logger->log(level, "{} ({} more like it in the last 10 s not logged)", text, held_back);
+    }
+  }
+
+ private:
+  static constexpr int64_t kEveryMicros = 10'000'000;
+  struct Site {
+    int64_t logged = 0;
+    uint64_t held_back = 0;
+  };
+  absl::Mutex mu_;
+  std::shared_ptr<spdlog::logger> logger_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Site> sites_ ABSL_GUARDED_BY(mu_);
+};
+
+// The libraries take plain functions: this is their only state, set once
+// at start-up; it is never destroyed, as library threads may still log.
+LibraryLog& GrpcLog() {
+  static auto* log = new LibraryLog();
+  return *log;
+}
+LibraryLog& ProtobufLog() {
+  static auto* log = new LibraryLog();
+  return *log;
 }
 
 void LogFromGrpc(gpr_log_func_args* args) {
@@ -107,14 +164,28 @@ void LogFromGrpc(gpr_log_func_args* args) {
                                     : args->severity == GPR_LOG_SEVERITY_INFO
                                         ? spdlog::level::info
                                         : spdlog::level::debug;
-  GrpcLogger()->log(level, "{}", args->message);
+  GrpcLog().Log(level, args->file, args->line, args->message);
+}
+
+void LogFromProtobuf(google::protobuf::LogLevel level, const char* file, int line,
+                     const std::string& message) {
+  spdlog::level::level_enum to = level >= google::protobuf::LOGLEVEL_ERROR ? spdlog::level::err
+                                 : level == google::protobuf::LOGLEVEL_WARNING
+                                     ? spdlog::level::warn
+                                     : spdlog::level::info;
+  ProtobufLog().Log(to, file, line, message);
 }
 
 }  // namespace
 
 void RouteGrpcLogs(std::shared_ptr<spdlog::logger> logger) {
-  GrpcLogger() = std::move(logger);
+  GrpcLog().Set(std::move(logger));
   gpr_set_log_function(&LogFromGrpc);
+}
+
+void RouteProtobufLogs(std::shared_ptr<spdlog::logger> logger) {
+  ProtobufLog().Set(std::move(logger));
+  google::protobuf::SetLogHandler(&LogFromProtobuf);
 }
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,

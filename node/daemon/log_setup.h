@@ -22,10 +22,17 @@ namespace authnet {
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink);
 
-// RouteGrpcLogs sends gRPC's own log lines to `logger` (call once, early),
-// so they share authnetd's format. gRPC's complaint that a peer's
+// RouteGrpcLogs sends gRPC's own log lines to `logger` (call early), so
+// they share authnetd's format; each line of gRPC's code is logged at most
+// every 10 s, with a count of those held back (a client could otherwise
+// write a line per failed handshake). gRPC's complaint that a peer's
 // certificate names no host is dropped: peers are identified by the member
 // id in their certificate, never by host name, so it is expected.
 void RouteGrpcLogs(std::shared_ptr<spdlog::logger> logger);
+
+// RouteProtobufLogs does the same for libprotobuf's lines (which would go
+// to stderr one per call: "String field ... contains invalid UTF-8" for
+// every malformed request).
+void RouteProtobufLogs(std::shared_ptr<spdlog::logger> logger);
 
 }  // namespace authnet
