@@ -209,7 +209,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     absl::StatusOr<ListenAddress> m =
         ParseListenAddress("--metrics-listen", options.metrics_listen);
     absl::StatusOr<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(
-        m->host, m->port, *node->metrics_, [h = node->health_.get()] { return h->serving(); });
+        *m, *node->metrics_, [h = node->health_.get()] { return h->serving(); });
     if (!server.ok()) {
       return server.status();
     }
@@ -435,6 +435,10 @@ void Node::AddGauges() {
                }
                return out;
              });
+  m.AddGauge("authnet_connections", "Connections open now, by listener.", [this] {
+    return Series{{{{"listener", "api"}}, static_cast<double>(api_listener_->connections().connections())},
+                  {{{"listener", "peer"}}, static_cast<double>(peer_listener_->connections().connections())}};
+  });
   m.AddGauge("authnet_roster_version", "Version of the roster this node follows.", [this] {
     return Series{{{}, static_cast<double>(roster_->Current()->version())}};
   });

@@ -1,7 +1,6 @@
 #include "node/sync/batch_verifier.h"
 
 #include "absl/strings/str_cat.h"
-#include "node/core/log_text.h"
 #include "node/crypto/ed25519_key.h"
 #include "node/store/report_writer.h"
 
@@ -73,9 +72,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
         "another key)");
   }
   if (body.network() != roster.network()) {
-    return absl::InvalidArgumentError(absl::StrCat("batch of ", body.origin(), " is for network \"",
-                                                   ForeignForLog(body.network()), "\", not \"",
-                                                   roster.network(), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch of ", body.origin(), " is for another network than ", roster.network()));
   }
   if (origin->status() != v1::MEMBER_STATUS_ACTIVE) {
     return absl::PermissionDeniedError(
