@@ -230,6 +230,9 @@ absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
     return absl::FailedPreconditionError(absl::StrCat(
         "admin dir ", dir.string(), " does not exist; create one with 'authnetctl network init'"));
   }
+  if (absl::Status s = CheckPrivateDirectory(dir); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("admin dir ", s.message()));
+  }
   for (const char* name : {kCaKeyFile, kAdminKeyFile, kNetworkKeysFile}) {
     absl::Status s = CheckSecretFileMode(dir / name);
     if (absl::IsNotFound(s)) {

@@ -36,6 +36,9 @@ absl::StatusOr<MemberBundle> MemberBundle::Load(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) {
     return Broken(dir, absl::StrCat("no such directory; ", kRecreate, " --out ", dir.string()));
   }
+  if (absl::Status s = CheckPrivateDirectory(dir); !s.ok()) {
+    return absl::FailedPreconditionError(s.message());
+  }
   for (const char* name : {kNodeKeyFile, kSigningKeyFile, kNetworkKeysFile}) {
     absl::Status s = CheckSecretFileMode(dir / name);
     if (absl::IsNotFound(s)) {

@@ -173,6 +173,30 @@ absl::Status CheckSecretFileMode(const std::filesystem::path& path) {
   return absl::OkStatus();
 }
 
+absl::Status CheckPrivateDirectory(const std::filesystem::path& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Errno("reading", dir, errno);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(dir.string(), " is not a directory"));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s belongs to uid %d, not to uid %d that this runs as, who must own it alone; chown it "
+        "or run as its owner",
+        dir.string(), st.st_uid, ::geteuid()));
+  }
+  mode_t perms = st.st_mode & 07777;
+  if ((perms & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s is writable by group or others (mode %04o), who could replace what is in it; chmod "
+        "go-w %s",
+        dir.string(), perms, dir.string()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> IsEmptyOrMissingDirectory(const std::filesystem::path& dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) {

@@ -44,6 +44,13 @@ inline constexpr mode_t kPublicFileMode = 0644;
 // group or others. NOT_FOUND if it does not exist.
 [[nodiscard]] absl::Status CheckSecretFileMode(const std::filesystem::path& path);
 
+// CheckPrivateDirectory fails with FAILED_PRECONDITION if `dir` is not a
+// directory, belongs to another user than the one running, or is writable
+// by group or others: whoever can write there can swap the keys, roster or
+// data in it. The message says what to run ("chmod go-w DIR"). NOT_FOUND if
+// it does not exist.
+[[nodiscard]] absl::Status CheckPrivateDirectory(const std::filesystem::path& dir);
+
 // IsEmptyOrMissingDirectory: true if `dir` does not exist or is an empty
 // directory; false if it is a non-empty directory; FAILED_PRECONDITION if it
 // is something other than a directory.

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
@@ -33,6 +34,21 @@ absl::Status RebuildModel(LogStore& store, Model& model, const std::string& netw
     }
     return model.ApplyBatch(body);
   });
+}
+
+// The store's meta key holding the highest roster version this node adopted.
+constexpr char kRosterFloorKey[] = "roster_floor";
+
+absl::StatusOr<uint64_t> RosterFloor(LogStore& store) {
+  absl::StatusOr<std::optional<std::string>> floor = store.GetMeta(kRosterFloorKey);
+  if (!floor.ok()) {
+    return floor.status();
+  }
+  uint64_t version = 0;
+  if (floor->has_value() && !absl::SimpleAtoi(**floor, &version)) {
+    return absl::DataLossError("the store's roster_floor is damaged");
+  }
+  return version;
 }
 
 // Room a Pull response keeps for everything but its batches.
@@ -236,12 +252,21 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
     return store.status();
   }
   store_ = *std::move(store);
+  absl::StatusOr<uint64_t> floor = RosterFloor(*store_);
+  if (!floor.ok()) {
+    return floor.status();
+  }
   absl::StatusOr<std::unique_ptr<RosterKeeper>> roster = RosterKeeper::Create(
-      b.roster(), b.admin_public_key(), options.data_dir, MakeLogger("roster", sink));
+      b.roster(), b.admin_public_key(), options.data_dir, *floor, MakeLogger("roster", sink));
   if (!roster.ok()) {
     return roster.status();
   }
   roster_ = *std::move(roster);
+  if (uint64_t now = roster_->Current()->version(); now > *floor) {
+    if (absl::Status st = store_->PutMeta(kRosterFloorKey, std::to_string(now)); !st.ok()) {
+      return st;
+    }
+  }
   auto started = std::chrono::steady_clock::now();
   alerts_ = std::make_unique<AlertHub>();
   model_ = std::make_unique<Model>(options.model, clock, b.member_id());
@@ -281,6 +306,10 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
   reader_ = *std::move(reader);
   feed_ = std::make_unique<SyncFeed>();
   writer_->SetCommitListener([feed = feed_.get()] { feed->Notify(); });
+  // Raise the floor with every adoption (RosterKeeper::Create).
+  roster_->AddListener([w = writer_.get()](const std::shared_ptr<const Roster>& r) {
+    w->SubmitMeta(kRosterFloorKey, std::to_string(r->version()));
+  });
   return absl::OkStatus();
 }
 

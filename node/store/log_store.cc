@@ -1,5 +1,7 @@
 #include "node/store/log_store.h"
 
+#include "node/bundle/secure_file.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -66,6 +68,9 @@ absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::filesystem::
     if (ec) {
       return Precondition(data_dir, absl::StrCat("cannot make it private: ", ec.message()));
     }
+  }
+  if (absl::Status st = CheckPrivateDirectory(data_dir); !st.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("data dir ", st.message()));
   }
   std::filesystem::path lock_path = data_dir / "authnetd.lock";
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -149,40 +154,53 @@ absl::Status LogStore::Migrate() {
 
 absl::Status LogStore::CheckIdentity(const std::string& network, const std::string& member_id,
                                      const std::filesystem::path& data_dir) {
-  absl::StatusOr<SqliteStatement> get = db_->Prepare("SELECT value FROM meta WHERE key = ?");
-  if (!get.ok()) {
-    return get.status();
-  }
   for (const auto& [key, want] : {std::pair<std::string, std::string>{"network", network},
                                   std::pair<std::string, std::string>{"member", member_id}}) {
-    get->Reset();
-    get->BindText(1, key);
-    absl::StatusOr<bool> row = get->Step();
-    if (!row.ok()) {
-      return row.status();
+    absl::StatusOr<std::optional<std::string>> have = GetMeta(key);
+    if (!have.ok()) {
+      return have.status();
     }
-    if (*row) {
-      std::string have = get->ColumnBlob(0);
-      if (have != want) {
-        return Precondition(
-            data_dir,
-            absl::StrCat("it belongs to ", key, " '", have, "' but the bundle is for ", key, " '",
-                         want, "'; use that member's bundle or another --data"));
+    if (!have->has_value()) {
+      if (absl::Status st = PutMeta(key, want); !st.ok()) {
+        return st;
       }
-      continue;
-    }
-    absl::StatusOr<SqliteStatement> put =
-        db_->Prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
-    if (!put.ok()) {
-      return put.status();
-    }
-    put->BindText(1, key);
-    put->BindText(2, want);
-    if (absl::StatusOr<bool> done = put->Step(); !done.ok()) {
-      return done.status();
+    } else if (**have != want) {
+      return Precondition(data_dir, absl::StrCat("it belongs to ", key, " '", **have,
+                                                 "' but the bundle is for ", key, " '", want,
+                                                 "'; use that member's bundle or another --data"));
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> LogStore::GetMeta(const std::string& key) {
+  absl::StatusOr<CachedStatement> get = db_->Cached("SELECT value FROM meta WHERE key = ?");
+  if (!get.ok()) {
+    return get.status();
+  }
+  (*get)->Reset();
+  (*get)->BindText(1, key);
+  absl::StatusOr<bool> row = (*get)->Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  return (*get)->ColumnBlob(0);
+}
+
+absl::Status LogStore::PutMeta(const std::string& key, const std::string& value) {
+  absl::StatusOr<CachedStatement> put =
+      db_->Cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  if (!put.ok()) {
+    return put.status();
+  }
+  (*put)->Reset();
+  (*put)->BindText(1, key);
+  (*put)->BindText(2, value);
+  absl::StatusOr<bool> done = (*put)->Step();
+  return done.status();
 }
 
 absl::Status LogStore::ForEachBatch(const std::function<absl::Status(const StoredBatch&)>& fn) {

@@ -78,6 +78,12 @@ class LogStore {
   [[nodiscard]] absl::Status Commit(const std::vector<StoredBatch>& batches,
                                     const std::vector<IdempotencyEntry>& entries);
 
+  // GetMeta returns the value stored under `key` in the meta table, or
+  // nullopt. PutMeta stores one, durably, in a transaction of its own.
+  // Keys this node uses: network, member, roster_floor.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key);
+  [[nodiscard]] absl::Status PutMeta(const std::string& key, const std::string& value);
+
   // Probe commits a small write (64 KiB to the meta table) to find out
   // whether the data dir takes writes again after a failed commit.
   [[nodiscard]] absl::Status Probe();

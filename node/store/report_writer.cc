@@ -140,6 +140,21 @@ void ReportWriter::ProbeIfUnhealthy() {
   Enqueue(std::move(w));
 }
 
+void ReportWriter::SubmitMeta(std::string key, std::string value) {
+  Write w;
+  w.kind = Write::Kind::kMeta;
+  w.meta_key = std::move(key);
+  w.meta_value = std::move(value);
+  w.done = [](absl::StatusOr<WriteResult>) {};
+  Enqueue(std::move(w));
+}
+
+void ReportWriter::WriteMeta(const Write& w) {
+  if (absl::Status st = store_.PutMeta(w.meta_key, w.meta_value); !st.ok()) {
+    log_->error("could not store {} in the data dir: {}", w.meta_key, std::string(st.message()));
+  }
+}
+
 void ReportWriter::Enqueue(Write write) {
   absl::MutexLock lock(&mu_);
   absl::Status refused;
@@ -153,6 +168,8 @@ void ReportWriter::Enqueue(Write write) {
     queue_.push_back(std::move(write));
   } else if (write.kind == Write::Kind::kProbe) {
     probe_queued_ = false;
+  } else if (write.kind == Write::Kind::kMeta) {
+    log_->error("could not store {}: {}", write.meta_key, std::string(refused.message()));
   } else if (write.kind == Write::Kind::kIngest) {
     std::move(write.ingest_done)(refused);
   } else {
@@ -163,6 +180,7 @@ void ReportWriter::Enqueue(Write write) {
 void ReportWriter::Run() {
   while (true) {
     std::vector<Write> group;
+    std::vector<Write> metas;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -175,6 +193,11 @@ void ReportWriter::Run() {
       size_t records = 0;
       while (!queue_.empty() && (group.empty() || records < options_.max_batch_records)) {
         const Write& w = queue_.front();
+        if (w.kind == Write::Kind::kMeta) {
+          metas.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          continue;
+        }
         probe_queued_ &= w.kind != Write::Kind::kProbe;
         records += w.kind == Write::Kind::kRetract  ? w.count
                    : w.kind == Write::Kind::kIngest ? w.ingest.size()
@@ -183,7 +206,12 @@ void ReportWriter::Run() {
         queue_.pop_front();
       }
     }
-    ProcessGroup(std::move(group));
+    for (const Write& m : metas) {
+      WriteMeta(m);
+    }
+    if (!group.empty()) {
+      ProcessGroup(std::move(group));
+    }
   }
 }
 

@@ -118,19 +118,26 @@ class ReportWriter {
   // if no report arrives. At most one probe waits at a time. Thread-safe.
   void ProbeIfUnhealthy() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // SubmitMeta stores `value` under `key` in the store's meta table (a
+  // transaction of its own, on the writer thread); a failure is logged.
+  // For state other threads decide, such as the roster floor. Thread-safe.
+  void SubmitMeta(std::string key, std::string value) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Write {
-    enum class Kind { kReport, kRetract, kIngest, kProbe } kind = Kind::kReport;
+    enum class Kind { kReport, kRetract, kIngest, kProbe, kMeta } kind = Kind::kReport;
     std::vector<v1::Record> records;  // report: the records to append
     std::string key_hash;
     std::string request_hash;
     uint64_t seq = 0;  // retract: first seq and count
     uint32_t count = 0;
     std::vector<VerifiedBatch> ingest;  // ingest: peers' batches
+    std::string meta_key;               // meta: what to store in the meta table
+    std::string meta_value;
     WriteCallback done;
     IngestCallback ingest_done;
   };
@@ -141,6 +148,7 @@ class ReportWriter {
   void Enqueue(Write write) ABSL_LOCKS_EXCLUDED(mu_);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   void ProcessGroup(std::vector<Write> group);
+  void WriteMeta(const Write& w);
   // Answer runs the queued answers (callbacks of committed groups) in order.
   void Answer() ABSL_LOCKS_EXCLUDED(answer_mu_);
   // Ingest decides which of `w.ingest` to store, appending them to `out`.

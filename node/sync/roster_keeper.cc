@@ -8,7 +8,7 @@ namespace authnet {
 
 absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
     const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
-    std::shared_ptr<spdlog::logger> log) {
+    uint64_t floor, std::shared_ptr<spdlog::logger> log) {
   auto roster = std::make_shared<const Roster>(bundle_roster);
   std::filesystem::path path = data_dir / kRosterFile;
   absl::StatusOr<std::string> stored = ReadFile(path);
@@ -33,6 +33,15 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
   } else if (!absl::IsNotFound(stored.status())) {
     return absl::FailedPreconditionError(
         absl::StrCat("reading ", path.string(), ": ", stored.status().message()));
+  }
+  if (roster->version() < floor) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this node adopted roster version ", floor, " before, but ", path.string(),
+        stored.ok() ? " is older" : " is missing", " and the bundle's roster is version ",
+        bundle_roster.version(),
+        ": going back to an older roster could re-admit a revoked member. Restore ",
+        path.string(), " from a backup, or copy the network's current roster (ADMIN_DIR/",
+        kRosterFile, ", from a network admin) into the bundle as ", kRosterFile));
   }
   return std::unique_ptr<RosterKeeper>(new RosterKeeper(
       std::move(roster), std::move(admin_public_key), std::move(data_dir), std::move(log)));

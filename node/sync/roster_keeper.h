@@ -31,9 +31,13 @@ class RosterKeeper {
 
   // Create reads DATA_DIR/roster.pb if present; a damaged or foreign one is
   // FAILED_PRECONDITION (restore it or delete it to fall back to the bundle's).
+  // `floor` is the highest roster version this node adopted before (kept in
+  // its store): starting from an older roster — DATA_DIR/roster.pb lost and
+  // an older one in the bundle — is FAILED_PRECONDITION saying how to get
+  // the current one, since an older roster may still list a revoked member.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RosterKeeper>> Create(
       const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
-      std::shared_ptr<spdlog::logger> log);
+      uint64_t floor, std::shared_ptr<spdlog::logger> log);
 
   // Current returns the roster in force.
   std::shared_ptr<const Roster> Current() const ABSL_LOCKS_EXCLUDED(mu_);
