@@ -9,8 +9,8 @@
 
 namespace authnet::testing {
 
-grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
-                          const std::filesystem::path& client_bundle, v1::GetRosterResponse* resp) {
+std::shared_ptr<grpc::Channel> PeerChannel(int port, const std::filesystem::path& ca_bundle,
+                                           const std::filesystem::path& client_bundle) {
   auto read = [](const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -30,9 +30,13 @@ grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
   tls.set_verify_server_certs(true);
   tls.set_check_call_host(false);
   tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::experimental::TlsCredentials(tls));
-  auto stub = v1::PeerService::NewStub(channel);
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                             grpc::experimental::TlsCredentials(tls));
+}
+
+grpc::Status CallPeerPort(int port, const std::filesystem::path& ca_bundle,
+                          const std::filesystem::path& client_bundle, v1::GetRosterResponse* resp) {
+  auto stub = v1::PeerService::NewStub(PeerChannel(port, ca_bundle, client_bundle));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return stub->GetRoster(&ctx, v1::GetRosterRequest(), resp);

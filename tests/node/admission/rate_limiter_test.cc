@@ -68,5 +68,34 @@ TEST_F(RateLimiterTest, ForgetsIdleClientsOnlyWhenThereAreMany) {
   EXPECT_EQ(limiter.clients(), 1u);
 }
 
+TEST_F(RateLimiterTest, ACallCostsTheWorkItAsksFor) {
+  RateLimiter limiter =
+      RateLimiter({.per_second = 10, .burst = 100, .unit = "checks"}, "api client", &refused_,
+                  nullptr, [this] { return now_.load(); });
+  EXPECT_TRUE(limiter.Admit("shop", 60).ok());
+  absl::Status over = limiter.Admit("shop", 60);  // 40 left
+  EXPECT_EQ(over.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(over.message(),
+            "rate limit: api client shop made more than 10 checks/s (burst 100); retry with "
+            "backoff");
+  EXPECT_TRUE(limiter.Admit("shop", 40).ok());  // a refused call took nothing
+  EXPECT_FALSE(limiter.Admit("shop", 1).ok());
+  Advance(1);
+  EXPECT_TRUE(limiter.Admit("shop", 10).ok());
+  EXPECT_EQ(refused_.value(), 2u);
+}
+
+TEST_F(RateLimiterTest, ACallLargerThanTheBurstSaysSo) {
+  RateLimiter limiter =
+      RateLimiter({.per_second = 10, .burst = 100, .unit = "checks"}, "api client", &refused_,
+                  nullptr, [this] { return now_.load(); });
+  absl::Status st = limiter.Admit("shop", 101);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(st.message(),
+            "rate limit: one call of 101 checks is more than api client shop may make at once "
+            "(burst 100); split it");
+  EXPECT_TRUE(limiter.Admit("shop", 100).ok());  // and it took nothing
+}
+
 }  // namespace
 }  // namespace authnet

@@ -17,39 +17,13 @@
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/node_fixture.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
 namespace {
 
-// CallRaw makes a unary call with a serialized request (the health and
-// reflection protos are not installed with Debian's gRPC) and returns the
-// serialized response.
-absl::StatusOr<std::string> CallRaw(const std::shared_ptr<grpc::Channel>& channel,
-                                    const std::string& method, const std::string& request) {
-  grpc::GenericStub stub(channel);
-  grpc::Slice slice(request);
-  grpc::ByteBuffer req(&slice, 1);
-  grpc::ByteBuffer resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &resp,
-                 [&done](grpc::Status st) { done.set_value(st); });
-  grpc::Status st = done.get_future().get();
-  if (!st.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
-  }
-  std::vector<grpc::Slice> slices;
-  if (!resp.Dump(&slices).ok()) {
-    return absl::InternalError("cannot read the response");
-  }
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return bytes;
-}
+using testing::CallRaw;
 
 // HealthCheckResponse{status: SERVING (1) or NOT_SERVING (2)}, serialized.
 const std::string kServing("\x08\x01", 2);

@@ -168,5 +168,23 @@ TEST_F(BatchVerifierTest, RefusesRecordsDatedAheadOrWithATtlOutOfRange) {
   EXPECT_EQ(Code(Sign(old, acme_)), absl::StatusCode::kOk);
 }
 
+TEST_F(BatchVerifierTest, NothingAnUnverifiedBatchSaysReachesTheMessage) {
+  // Signed by "gone" but claiming honest "acme": refused without naming acme
+  // (the message is logged, and operators act on log lines naming members).
+  absl::Status forged = VerifyBatch(Sign(Body("acme", 1, 1), revoked_), *roster_, kToday).status();
+  EXPECT_TRUE(absl::IsPermissionDenied(forged));
+  EXPECT_THAT(std::string(forged.message()), ::testing::Not(::testing::HasSubstr("acme")));
+  // An origin of its own invention, made to look like a log line.
+  v1::BatchBody body = Body("acme", 1, 1);
+  body.set_origin("x\n2026-11-30 error [store] ALERT: origin acme signed two different batches");
+  absl::Status made_up = VerifyBatch(Sign(body, acme_), *roster_, kToday).status();
+  EXPECT_TRUE(absl::IsPermissionDenied(made_up));
+  EXPECT_THAT(std::string(made_up.message()), ::testing::Not(::testing::HasSubstr("acme")));
+  EXPECT_THAT(std::string(made_up.message()), ::testing::Not(::testing::HasSubstr("\n")));
+  // A revoked origin's own, validly signed batch may be named: it is verified.
+  absl::Status revoked = VerifyBatch(Sign(Body("gone", 1, 1), revoked_), *roster_, kToday).status();
+  EXPECT_EQ(revoked.message(), "batch origin 'gone' is not an active member");
+}
+
 }  // namespace
 }  // namespace authnet

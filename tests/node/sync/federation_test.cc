@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -16,6 +17,7 @@
 #include "node/daemon/node.h"
 #include "absl/synchronization/mutex.h"
 #include "spdlog/sinks/null_sink.h"
+#include "spdlog/sinks/ringbuffer_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "tests/testing/manual_clock.h"
 #include "tests/testing/ports.h"
@@ -45,6 +47,9 @@ class FederationTest : public ::testing::Test {
     NodeOptions options;
     std::unique_ptr<Node> node;
     std::unique_ptr<Client> client;
+    // Where the node's log goes (default: nowhere, or stderr with
+    // AUTHNET_TEST_LOG=1).
+    std::shared_ptr<spdlog::sinks::sink> log;
   };
 
   FederationTest() : clock_(20400) {}
@@ -82,8 +87,9 @@ class FederationTest : public ::testing::Test {
   void Start(size_t i) {
     Member& m = members_[i];
     // AUTHNET_TEST_LOG=1 shows the nodes' logs when a test needs debugging.
-    std::shared_ptr<spdlog::sinks::sink> sink;
-    if (std::getenv("AUTHNET_TEST_LOG") != nullptr) {
+    std::shared_ptr<spdlog::sinks::sink> sink = m.log;
+    if (sink != nullptr) {
+    } else if (std::getenv("AUTHNET_TEST_LOG") != nullptr) {
       sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     } else {
       sink = std::make_shared<spdlog::sinks::null_sink_mt>();
@@ -387,6 +393,11 @@ class RoguePeer final : public v1::PeerService::Service {
                          grpc::ServerWriter<v1::SyncEvent>* writer) override {
     v1::SyncEvent event;
     (*event.mutable_heads())["mb0"] = 5;
+    // Origins no roster lists, each claiming much: they must neither grow
+    // the victim's memory nor its lag metric.
+    for (int i = 0; i < 50'000; ++i) {
+      (*event.mutable_heads())["fake-" + std::to_string(i)] = 1'000'000;
+    }
     writer->Write(event);
     while (!ctx->IsCancelled()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -399,20 +410,22 @@ class RoguePeer final : public v1::PeerService::Service {
 };
 
 TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
-  Enroll(2);
+  Enroll(3);  // mb0 the victim, mb1 the rogue, mb2 an honest member it smears
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  members_[0].log = log;
   Start(0);
   ASSERT_TRUE(PushRoster(0).adopted());  // mb0 learns of mb1
   auto read = [](const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   };
-  // mb1 is the rogue: it forges a batch "from mb0", signed with its own key.
+  // mb1 is the rogue: it forges a batch "from mb2", signed with its own key.
   std::filesystem::path rogue = members_[1].options.bundle_dir;
   auto rogue_key = crypto::Ed25519Key::FromPem(read(rogue / "signing.key"));
   ASSERT_TRUE(rogue_key.ok());
   v1::BatchBody body;
   body.set_network("fednet");
-  body.set_origin("mb0");
+  body.set_origin("mb2");
   body.set_first_seq(1);
   body.set_last_seq(1);
   v1::Record* r = body.add_records();
@@ -458,10 +471,25 @@ TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
       },
       std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // ... but stores nothing it was sent.
+  // ... but stores nothing it was sent,
   v1::StatusResponse s = Status(0);
   EXPECT_EQ(s.records(), 0u);
   EXPECT_EQ(s.version_vector_size(), 0);
+  // counts only roster members in the peer's lag,
+  for (const v1::PeerStatus& p : s.peers()) {
+    if (p.member() == "mb1") {
+      EXPECT_EQ(p.lag_records(), 5u);  // its claim about mb0, the made-up origins ignored
+    }
+  }
+  // and logs the refusals without repeating the forger's claims: no line
+  // names mb2, whom the forged batch pretends to come from.
+  std::vector<std::string> lines = log->last_formatted();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("refused a batch from peer mb1") != std::string::npos;
+  }));
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.find("mb2"), std::string::npos) << line;
+  }
   Stop(0);
   server->Shutdown(std::chrono::system_clock::now());
 }
