@@ -2,6 +2,7 @@
 // flags), wires a Node up and waits for SIGTERM or SIGINT, then drains
 // in-flight calls and exits 0.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -51,6 +52,34 @@ void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
   if (auto v = flags.Get("log-level")) o.log_level = *v;
   if (auto v = flags.Get("peers")) {
     o.node.peers = absl::StrSplit(*v, ',', absl::SkipEmpty());
+  }
+}
+
+// RaiseFileLimit lifts the soft limit on open files to the hard one and
+// warns if that is still short of what the connection limits allow (each
+// gRPC connection holds two descriptors: gRPC's and its gate's), so that the
+// limits, not the descriptors, refuse clients: gRPC 1.51 stops accepting for
+// good once accept() fails for lack of descriptors (CVE-2023-4785).
+void RaiseFileLimit(const authnet::NodeOptions& options, spdlog::logger& log) {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) {
+    return;
+  }
+  if (files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+    getrlimit(RLIMIT_NOFILE, &files);
+  }
+  const auto& l = options.limits;
+  rlim_t needed = 2 * static_cast<rlim_t>(l.api.connections.max_connections +
+                                          l.peer.connections.max_connections) +
+                  1024;  // the metrics listener, the store, peer links, spare
+  if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < needed) {
+    log.warn(
+        "open files are limited to {}, fewer than the {} the connection limits may need; raise "
+        "the limit (LimitNOFILE=, ulimit -n) or lower limits.api_max_connections and "
+        "limits.peer_max_connections",
+        files.rlim_cur, needed);
   }
 }
 
@@ -124,6 +153,7 @@ int main(int argc, char** argv) {
 
   authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
   authnet::RouteProtobufLogs(authnet::MakeLogger("protobuf", *sink));
+  RaiseFileLimit(options.node, *authnet::MakeLogger("node", *sink));
   authnet::SystemClock clock;
   absl::StatusOr<std::unique_ptr<authnet::Node>> node =
       authnet::Node::Create(options.node, clock, *sink);
