@@ -58,8 +58,9 @@ void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
 // RaiseFileLimit lifts the soft limit on open files to the hard one and
 // warns if that is still short of what the connection limits allow (each
 // gRPC connection holds two descriptors: gRPC's and its gate's), so that the
-// limits, not the descriptors, refuse clients: gRPC 1.51 stops accepting for
-// good once accept() fails for lack of descriptors (CVE-2023-4785).
+// limits refuse clients, not a failing accept(). (The gates accept again
+// once descriptors free up; gRPC 1.51's own accept loop, which they replace,
+// stopped for good: CVE-2023-4785.)
 void RaiseFileLimit(const authnet::NodeOptions& options, spdlog::logger& log) {
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) != 0) {
