@@ -18,8 +18,10 @@
 #   rss_before_mb, rss_max_mb, rss_growth_mb, checks_ok, checks_failed,
 #   check_max_ms, check_p50_ms, idle_after_s (time from the flood's end until
 #   the node used < 10% of a core over 0.5 s; -1 if not within 30 s), flood
-#   (the flood tool's own JSON), and for `peer` the metric and log line that
-#   name the flooding member.
+#   (the flood tool's own JSON), survived_bad_headers (h2_bad_headers.py, the
+#   published trigger of CVE-2023-1428, run after the flood, left the node
+#   serving), and for `peer` the metric and log line that name the flooding
+#   member.
 # --read and --with-message are passed to h2_flood.py (read the replies; send
 # each request whole before resetting it); --with-token floods the api with
 # the checkout token (a client that holds one).
@@ -27,7 +29,8 @@
 # --limit abuse_ban_seconds=0), to compare settings.
 # --assert exits 1 unless: RSS grew < 256 MB, at least one check answered in
 # every second of the flood and none failed, the node was idle within 5 s of
-# the flood's end (and, for `peer`, the metric and log line name the member).
+# the flood's end and survived h2_bad_headers.py (and, for `peer`, the metric
+# and log line name the member).
 set -euo pipefail
 
 BIN=${1:?usage: flood_bench.sh BIN_DIR [--listener api|peer] [--seconds N] [--read] [--assert]}
@@ -139,6 +142,11 @@ while [ $(( ($(date +%s%N) - FLOOD_END) / 1000000000 )) -lt 30 ]; do
   fi
 done
 RSS_END=$(rss_kb)
+# Then the published trigger of CVE-2023-1428 (an abort() in gRPC < 1.53).
+PROBE=(--target "${FLOOD[1]}")
+[ "$LISTENER" = peer ] && PROBE+=(--cert "$WORK/alpha/node.crt" --key "$WORK/alpha/node.key")
+if /usr/bin/python3 "$HERE/h2_bad_headers.py" "${PROBE[@]}" >"$WORK/probe.out" 2>&1 &&
+   kill -0 "$NODE_PID" 2>/dev/null; then SURVIVED=true; else SURVIVED=false; fi
 
 METRIC="" LOGLINE=""
 if [ "$LISTENER" = peer ]; then
@@ -148,9 +156,9 @@ if [ "$LISTENER" = peer ]; then
   LOGLINE=$(grep 'closed the connection of .*(member mallory)' "$WORK/node.log" | head -1 || true)
 fi
 
-python3 - "$WORK" "$RSS0" "$RSS_MAX" "$RSS_END" "$IDLE_AFTER" "$SECONDS_FLOOD" "$LISTENER" "$METRIC" "$LOGLINE" "$ASSERT" <<'PY'
+python3 - "$WORK" "$RSS0" "$RSS_MAX" "$RSS_END" "$IDLE_AFTER" "$SECONDS_FLOOD" "$LISTENER" "$METRIC" "$LOGLINE" "$ASSERT" "$SURVIVED" <<'PY'
 import json, statistics, sys
-work, rss0, rss_max, rss_end, idle, seconds, listener, metric, logline, want = sys.argv[1:]
+work, rss0, rss_max, rss_end, idle, seconds, listener, metric, logline, want, survived = sys.argv[1:]
 rss0, rss_max, rss_end, idle = int(rss0), int(rss_max), int(rss_end), float(idle)
 rows = [l.split() for l in open(f"{work}/checks") if l.strip()]
 ok = [int(r[1]) for r in rows if r[0] == "ok"]
@@ -165,7 +173,7 @@ out = {
     "rss_growth_mb": round((rss_max - rss0) / 1024, 1), "rss_end_mb": round(rss_end / 1024, 1),
     "checks_ok": len(ok), "checks_failed": len(failed), "seconds_without_answer": len(gaps),
     "check_p50_ms": statistics.median(ok) if ok else None, "check_max_ms": max(ok) if ok else None,
-    "idle_after_s": idle, "flood": flood,
+    "idle_after_s": idle, "survived_bad_headers": survived == "true", "flood": flood,
 }
 if listener == "peer":
     out["metric"], out["log_line"] = metric, logline
@@ -177,6 +185,8 @@ print(f"RSS: {out['rss_before_mb']} MB before, {out['rss_max_mb']} MB max (+{out
 print(f"checks during the flood: {len(ok)} ok, {len(failed)} failed, {len(gaps)} s without an answer, "
       f"p50 {out['check_p50_ms']} ms, max {out['check_max_ms']} ms", file=sys.stderr)
 print(f"idle {idle} s after the flood ended", file=sys.stderr)
+print(f"CVE-2023-1428 trigger (h2_bad_headers.py): node {'still serving' if survived == 'true' else 'GONE'}",
+      file=sys.stderr)
 if listener == "peer":
     print(f"metric: {metric or '(none)'}\nlog: {logline or '(none)'}", file=sys.stderr)
 print(json.dumps(out))
@@ -185,6 +195,7 @@ if want:
     if out["rss_growth_mb"] >= 256: problems.append("RSS grew by 256 MB or more")
     if failed or gaps or not ok: problems.append("legitimate checks failed or stalled")
     if idle < 0 or idle > 5: problems.append("the node was not idle within 5 s of the flood's end")
+    if survived != "true": problems.append("the node did not survive h2_bad_headers.py")
     if listener == "peer" and not (metric and logline):
         problems.append("no metric and log line name the flooding member")
     if problems:
