@@ -31,10 +31,10 @@ class GuardInterceptor final : public grpc::experimental::Interceptor {
       grpc::Status status = methods->GetSendStatus();
       if (no_request_ && status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
           status.error_message().empty()) {
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("request: not a valid request message for ", method_,
-                         " (malformed or truncated protobuf)")));
+        methods->ModifySendStatus(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                         absl::StrCat("request: not a valid request message for ", method_,
+                                      " (malformed or truncated protobuf)")));
       } else if (!no_request_ && (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                                   status.error_code() == grpc::StatusCode::PERMISSION_DENIED)) {
         guard_.OnAbusiveCall(ctx_, "calls refused for identity");
@@ -110,10 +110,9 @@ void CallGuard::OnAbusiveCall(const grpc::ServerContextBase& ctx, const char* wh
       "broken client); {}{}",
       listener_, client.empty() ? ForeignForLog(peer) : client,
       member.empty() ? "" : absl::StrCat(" (member ", member, ")"), what,
-      gate_.ban().count() > 0
-          ? absl::StrCat("refusing new connections from it for ", gate_.ban().count(),
-                         " s (limits.abuse_ban_seconds)")
-          : std::string("not refusing it (limits.abuse_ban_seconds = 0)"),
+      gate_.ban().count() > 0 ? absl::StrCat("refusing new connections from it for ",
+                                             gate_.ban().count(), " s (limits.abuse_ban_seconds)")
+                              : std::string("not refusing it (limits.abuse_ban_seconds = 0)"),
       unlogged == 0 ? "" : absl::StrCat(" (", unlogged, " more closed since the last such line)"));
 }
 

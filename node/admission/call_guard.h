@@ -8,8 +8,8 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-#include "node/admission/rate_limiter.h"
 #include "node/admission/connection_gate.h"
+#include "node/admission/rate_limiter.h"
 #include "node/metrics/metrics_registry.h"
 #include "spdlog/logger.h"
 

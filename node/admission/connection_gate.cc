@@ -147,9 +147,8 @@ void ConnectionGate::Stop() {
 }
 
 void ConnectionGate::Run(Handoff handoff) {
-  pollfd fds[3] = {{listen_fd_.get(), POLLIN, 0},
-                   {wake_fd_.get(), POLLIN, 0},
-                   {epoll_fd_.get(), POLLIN, 0}};
+  pollfd fds[3] = {
+      {listen_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}, {epoll_fd_.get(), POLLIN, 0}};
   while (true) {
     if (::poll(fds, 3, -1) < 0 && errno != EINTR) {
       log_->error("{} listener: poll failed: {}; no longer accepting", listener_,
@@ -247,7 +246,8 @@ int ConnectionGate::Admit(UniqueFd fd) {
 
 void ConnectionGate::Refuse(const char* reason, const std::string& host) {
   if (metrics_ != nullptr) {
-    metrics_->GetCounter(kRefusedMetric, kRefusedHelp, {{"listener", listener_}, {"reason", reason}})
+    metrics_
+        ->GetCounter(kRefusedMetric, kRefusedHelp, {{"listener", listener_}, {"reason", reason}})
         .Increment();
   }
   int64_t now = now_();

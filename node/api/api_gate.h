@@ -32,16 +32,16 @@ class ApiGate {
  public:
   // `tokens` is null on a local listener (no tokens); `connections`,
   // `limiter` and `metrics` may be null. All must outlive the gate.
-  ApiGate(const TokenAuthenticator* tokens, const ConnectionGate* connections,
-          RateLimiter* limiter, MetricsRegistry* metrics)
+  ApiGate(const TokenAuthenticator* tokens, const ConnectionGate* connections, RateLimiter* limiter,
+          MetricsRegistry* metrics)
       : tokens_(tokens), connections_(connections), limiter_(limiter), metrics_(metrics) {}
 
   // Admit returns the calling client's name once the call is allowed:
   // UNAUTHENTICATED without a valid token (remote listener),
   // PERMISSION_DENIED for a checkout token on an admin call,
   // RESOURCE_EXHAUSTED when `cost` is over the client's rate limit.
-  [[nodiscard]] absl::StatusOr<std::string> Admit(const grpc::ServerContextBase& ctx,
-                                                  ApiRole need, double cost = 1) const;
+  [[nodiscard]] absl::StatusOr<std::string> Admit(const grpc::ServerContextBase& ctx, ApiRole need,
+                                                  double cost = 1) const;
 
   // CountChecks and CountReports add `n` to the client's counter.
   void CountChecks(const std::string& client, uint64_t n) const ABSL_LOCKS_EXCLUDED(mu_);

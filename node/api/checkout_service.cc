@@ -149,17 +149,17 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
   }
   std::string request_hash = RequestHash(records);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  writer_.SubmitReport(std::move(records), std::move(key_hash), std::move(request_hash),
-                       [this, reactor, resp, client = *std::move(client)](
-                           absl::StatusOr<WriteResult> result) {
-                         if (result.ok()) {
-                           resp->set_accepted(result->count);
-                           resp->set_seq(result->first_seq);
-                           resp->set_replayed(result->replayed);
-                           gate_.CountReports(client, 1);
-                         }
-                         reactor->Finish(ToGrpcStatus(result.status()));
-                       });
+  writer_.SubmitReport(
+      std::move(records), std::move(key_hash), std::move(request_hash),
+      [this, reactor, resp, client = *std::move(client)](absl::StatusOr<WriteResult> result) {
+        if (result.ok()) {
+          resp->set_accepted(result->count);
+          resp->set_seq(result->first_seq);
+          resp->set_replayed(result->replayed);
+          gate_.CountReports(client, 1);
+        }
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
   return reactor;
 }
 

@@ -35,10 +35,9 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* ctx,
     }
   }
   if (!req->service().empty()) {
-    reactor->Finish(grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("service: \"", ForeignForLog(req->service()),
-                     "\" is not reported on; ask about \"\" (the node)")));
+    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                 absl::StrCat("service: \"", ForeignForLog(req->service()),
+                                              "\" is not reported on; ask about \"\" (the node)")));
     return reactor;
   }
   resp->set_status(StatusOf(serving()));

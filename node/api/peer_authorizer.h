@@ -23,6 +23,6 @@ namespace authnet {
 // without a certificate, PERMISSION_DENIED if it names no member of the
 // roster's network. Thread-safe.
 [[nodiscard]] absl::StatusOr<std::string> MemberOf(const grpc::AuthContext& auth,
-                                                        const Roster& roster);
+                                                   const Roster& roster);
 
 }  // namespace authnet

@@ -2,7 +2,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 
 namespace authnet {
 namespace {
@@ -16,23 +15,10 @@ TokenAuthenticator::TokenAuthenticator(std::filesystem::path data_dir,
                                        std::chrono::milliseconds interval)
     : data_dir_(std::move(data_dir)), log_(std::move(log)), tokens_(std::make_shared<TokenMap>()) {
   Reload();
-  thread_ = std::thread([this, interval] {
-    absl::MutexLock lock(&mu_);
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval))) {
-      mu_.Unlock();
-      Reload();
-      mu_.Lock();
-    }
-  });
+  reloader_ = std::make_unique<PeriodicThread>(interval, [this] { Reload(); });
 }
 
-TokenAuthenticator::~TokenAuthenticator() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  thread_.join();
-}
+TokenAuthenticator::~TokenAuthenticator() = default;
 
 void TokenAuthenticator::Reload() {
   absl::MutexLock reload_lock(&reload_mu_);

@@ -7,13 +7,13 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "node/bundle/api_tokens.h"
 #include "node/core/file_stamp.h"
+#include "node/core/periodic_thread.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -62,8 +62,7 @@ class TokenAuthenticator {
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicThread> reloader_;  // last: stopped first
 };
 
 }  // namespace authnet

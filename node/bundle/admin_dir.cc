@@ -411,15 +411,13 @@ absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
                                                        const fs::path& bundle_dir) {
   absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(bundle_dir);
   if (!bundle.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("--out must be member \"", id, "\"'s bundle directory: ",
-                     bundle.status().message()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--out must be member \"", id, "\"'s bundle directory: ", bundle.status().message()));
   }
   if (bundle->member_id() != id || bundle->network() != network_) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(bundle_dir.string(), " is the bundle of member \"", bundle->member_id(),
-                     "\" of network \"", bundle->network(), "\", not of \"", id, "\" of \"",
-                     network_, "\""));
+    return absl::FailedPreconditionError(absl::StrCat(
+        bundle_dir.string(), " is the bundle of member \"", bundle->member_id(), "\" of network \"",
+        bundle->network(), "\", not of \"", id, "\" of \"", network_, "\""));
   }
   absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {

@@ -55,8 +55,7 @@ absl::StatusOr<UniqueFd> BindTcp(const ListenAddress& address, const std::string
   // SO_REUSEADDR lets a restarted node bind past TIME_WAIT; unlike
   // SO_REUSEPORT (gRPC's default) it never lets two listeners share a port.
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(fd.get(), pick->ai_addr, pick->ai_addrlen) != 0 ||
-      ::listen(fd.get(), kBacklog) != 0) {
+  if (::bind(fd.get(), pick->ai_addr, pick->ai_addrlen) != 0 || ::listen(fd.get(), kBacklog) != 0) {
     return CannotListen(flag, what, errno);
   }
   return fd;
@@ -73,17 +72,17 @@ absl::StatusOr<UniqueFd> BindUnix(const std::string& path, const std::string& fl
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          flag, ": cannot listen on ", what, ": the path exists and is not a socket"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(flag, ": cannot listen on ", what, ": the path exists and is not a socket"));
     }
     // A socket file: in use if something answers on it, else left over from
     // a process that died, and safe to replace.
     UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (probe.valid() &&
         ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          flag, ": cannot listen on ", what,
-          ": another process is listening on it (another authnetd?)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(flag, ": cannot listen on ", what,
+                       ": another process is listening on it (another authnetd?)"));
     }
     ::unlink(path.c_str());
   }
@@ -95,8 +94,8 @@ absl::StatusOr<UniqueFd> BindUnix(const std::string& path, const std::string& fl
       ::listen(fd.get(), kBacklog) != 0) {
     int error = errno;
     return error == ENOENT
-               ? absl::FailedPreconditionError(absl::StrCat(
-                     flag, ": cannot listen on ", what, ": its directory does not exist"))
+               ? absl::FailedPreconditionError(absl::StrCat(flag, ": cannot listen on ", what,
+                                                            ": its directory does not exist"))
                : CannotListen(flag, what, error);
   }
   return fd;

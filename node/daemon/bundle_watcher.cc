@@ -1,6 +1,5 @@
 #include "node/daemon/bundle_watcher.h"
 
-#include "absl/time/time.h"
 #include "authnet/v1/records.pb.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
@@ -17,23 +16,10 @@ BundleWatcher::BundleWatcher(std::filesystem::path bundle_dir, RosterKeeper& ros
     absl::MutexLock lock(&mu_);
     seen_ = FileStamp::Of(roster_file_);  // the roster the node started from
   }
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) {
-      mu_.Unlock();
-      CheckNow();
-      mu_.Lock();
-    }
-  });
+  checker_ = std::make_unique<PeriodicThread>(interval_, [this] { CheckNow(); });
 }
 
-BundleWatcher::~BundleWatcher() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  thread_.join();
-}
+BundleWatcher::~BundleWatcher() = default;
 
 void BundleWatcher::CheckNow() {
   FileStamp stamp = FileStamp::Of(roster_file_);

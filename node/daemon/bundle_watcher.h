@@ -3,11 +3,11 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/file_stamp.h"
+#include "node/core/periodic_thread.h"
 #include "node/sync/roster_keeper.h"
 #include "spdlog/logger.h"
 
@@ -34,9 +34,8 @@ class BundleWatcher {
   std::shared_ptr<spdlog::logger> log_;
 
   absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   FileStamp seen_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;
+  std::unique_ptr<PeriodicThread> checker_;  // last: stopped first
 };
 
 }  // namespace authnet

@@ -1,7 +1,5 @@
 #include "node/daemon/health_monitor.h"
 
-#include "absl/time/time.h"
-
 namespace authnet {
 
 HealthMonitor::HealthMonitor(std::vector<Probe> probes, std::function<void(bool)> on_change,
@@ -12,23 +10,10 @@ HealthMonitor::HealthMonitor(std::vector<Probe> probes, std::function<void(bool)
       log_(std::move(log)),
       interval_(interval) {
   Evaluate();
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) {
-      mu_.Unlock();
-      Evaluate();
-      mu_.Lock();
-    }
-  });
+  evaluator_ = std::make_unique<PeriodicThread>(interval_, [this] { Evaluate(); });
 }
 
-HealthMonitor::~HealthMonitor() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  thread_.join();
-}
+HealthMonitor::~HealthMonitor() = default;
 
 bool HealthMonitor::serving() const {
   absl::MutexLock lock(&mu_);

@@ -4,12 +4,12 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "node/core/periodic_thread.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -45,9 +45,8 @@ class HealthMonitor {
 
   mutable absl::Mutex mu_;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Mutex evaluate_mu_;  // one evaluation at a time, in order
-  std::thread thread_;
+  absl::Mutex evaluate_mu_;                    // one evaluation at a time, in order
+  std::unique_ptr<PeriodicThread> evaluator_;  // last: stopped first
 };
 
 }  // namespace authnet

@@ -9,21 +9,22 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "node/api/admin_service.h"
-#include "node/api/api_gate.h"
-#include "node/api/alert_hub.h"
-#include "node/api/checkout_service.h"
-#include "node/api/peer_service.h"
-#include "node/api/token_authenticator.h"
 #include "node/admission/call_guard.h"
 #include "node/admission/connection_gate.h"
 #include "node/admission/rate_limiter.h"
+#include "node/api/admin_service.h"
+#include "node/api/alert_hub.h"
+#include "node/api/api_gate.h"
+#include "node/api/checkout_service.h"
+#include "node/api/peer_service.h"
+#include "node/api/token_authenticator.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/daemon/bundle_watcher.h"
 #include "node/daemon/grpc_listener.h"
 #include "node/daemon/health_monitor.h"
+#include "node/daemon/node_options.h"
 #include "node/metrics/metrics_registry.h"
 #include "node/metrics/metrics_server.h"
 #include "node/model/model.h"
@@ -36,58 +37,6 @@
 #include "spdlog/sinks/sink.h"
 
 namespace authnet {
-
-// ListenerLimits bound what one listener accepts.
-struct ListenerLimits {
-  // Largest request or response message, in bytes.
-  int max_message_bytes;
-  // Per client: an api token, uid or local address; a peer member.
-  RateLimiter::Options rate;
-  // Connections at once, in all and per client host.
-  ConnectionLimits connections;
-};
-
-// NodeLimits are the [limits] of a node's listeners (the write queue's are
-// ReportWriter::Options, CheckBatch's are CheckoutService::Options).
-struct NodeLimits {
-  ListenerLimits api{4 << 20, {50'000, 100'000, "checks and reported subjects"}, {1024, 64}};
-  ListenerLimits peer{16 << 20, {1'000, 2'000, "calls"}, {256, 8}};
-  // Concurrent calls on one connection.
-  int max_concurrent_streams = 100;
-  // Calls a connection may have reset before their request arrived, fail to
-  // parse, or have refused for identity, a second after a burst; one more
-  // closes it and refuses its host for abuse_ban (CallGuard).
-  CallGuard::Options abusive_calls{20, 100};
-  std::chrono::seconds abuse_ban{60};
-  // gRPC memory quota of each listener (soft in gRPC 1.51).
-  int memory_quota_mb = 256;
-  // Connections older than this are asked to reconnect.
-  std::chrono::seconds max_connection_age{3600};
-};
-
-// NodeOptions is everything authnetd is started with.
-struct NodeOptions {
-  std::filesystem::path bundle_dir;  // --bundle
-  std::filesystem::path data_dir;    // --data
-  std::string peer_listen;           // --peer-listen HOST:PORT (mutual TLS)
-  std::string api_listen;            // --api-listen unix:PATH or loopback HOST:PORT
-  std::vector<std::string> peers;    // --peers HOST:PORT,... (empty: the roster's endpoints)
-  // --metrics-listen HOST:PORT: Prometheus /metrics and /healthz over HTTP
-  // (empty: no metrics listener).
-  std::string metrics_listen;
-  // --api-tls-cert, --api-tls-key: PEM files the api listener serves TLS
-  // with; required (with bearer tokens) when api_listen is not local.
-  std::filesystem::path api_tls_cert;
-  std::filesystem::path api_tls_key;
-  // How often the bundle's certificate, key and roster files are checked
-  // for changes (certificate rotation without a restart).
-  std::chrono::seconds reload_interval{5};
-  ModelOptions model;
-  NodeLimits limits;
-  CheckoutService::Options checkout;
-  ReportWriter::Options writer;
-  PeerLinkOptions peer_links;
-};
 
 // Node is one running authnetd: bundle, store, roster, model, writer
 // thread, the two listeners and the outgoing peer links. main() only parses

@@ -33,8 +33,8 @@ MHD_Result Send(MHD_Connection* connection, unsigned status, const std::string& 
 // Access answers one request; libmicrohttpd calls it on its event-loop
 // thread once the request's headers are in (these requests have no body).
 MHD_Result Access(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                  const char* /*version*/, const char* /*upload_data*/,
-                  size_t* upload_data_size, void** /*req_cls*/) {
+                  const char* /*version*/, const char* /*upload_data*/, size_t* upload_data_size,
+                  void** /*req_cls*/) {
   const auto& handler = *static_cast<const MetricsServer::Handler*>(cls);
   if (*upload_data_size != 0) {
     *upload_data_size = 0;  // a body we ignore
@@ -58,9 +58,10 @@ MHD_Result Access(void* cls, MHD_Connection* connection, const char* url, const 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    const ListenAddress& address, const MetricsRegistry& metrics, std::function<bool()> healthy,
-    MetricsServerLimits limits) {
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const ListenAddress& address,
+                                                                    const MetricsRegistry& metrics,
+                                                                    std::function<bool()> healthy,
+                                                                    MetricsServerLimits limits) {
   absl::StatusOr<UniqueFd> socket = ListenOn(address, "--metrics-listen");
   if (!socket.ok()) {
     return socket.status();
@@ -78,9 +79,9 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
       MHD_OPTION_END);
   if (s->daemon_ == nullptr) {
     ::close(fd);
-    return absl::FailedPreconditionError(
-        absl::StrCat("--metrics-listen: cannot serve on ", address.GrpcUri(),
-                     " (libmicrohttpd would not start)"));
+    return absl::FailedPreconditionError(absl::StrCat("--metrics-listen: cannot serve on ",
+                                                      address.GrpcUri(),
+                                                      " (libmicrohttpd would not start)"));
   }
   return s;
 }

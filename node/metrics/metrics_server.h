@@ -40,8 +40,8 @@ class MetricsServer {
   // the server's thread. FAILED_PRECONDITION naming --metrics-listen if the
   // address cannot be bound (a port in use is refused, not shared).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      const ListenAddress& address, const MetricsRegistry& metrics,
-      std::function<bool()> healthy, MetricsServerLimits limits = {});
+      const ListenAddress& address, const MetricsRegistry& metrics, std::function<bool()> healthy,
+      MetricsServerLimits limits = {});
   ~MetricsServer();
 
   int port() const { return port_; }

@@ -1,7 +1,5 @@
 #include "node/store/log_store.h"
 
-#include "node/bundle/secure_file.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "node/bundle/secure_file.h"
 
 namespace authnet {
 namespace {
@@ -165,9 +164,9 @@ absl::Status LogStore::CheckIdentity(const std::string& network, const std::stri
         return st;
       }
     } else if (**have != want) {
-      return Precondition(data_dir, absl::StrCat("it belongs to ", key, " '", **have,
-                                                 "' but the bundle is for ", key, " '", want,
-                                                 "'; use that member's bundle or another --data"));
+      return Precondition(
+          data_dir, absl::StrCat("it belongs to ", key, " '", **have, "' but the bundle is for ",
+                                 key, " '", want, "'; use that member's bundle or another --data"));
     }
   }
   return absl::OkStatus();

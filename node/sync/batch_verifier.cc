@@ -62,8 +62,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
   // a line of its own, into this node's log.
   const v1::RosterMember* origin = roster.Find(body.origin());
   if (origin == nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "batch names an origin that is not in roster version ", roster.version()));
+    return absl::PermissionDeniedError(
+        absl::StrCat("batch names an origin that is not in roster version ", roster.version()));
   }
   if (!crypto::VerifyEd25519(origin->signing_public_key(), BatchSignedMessage(batch.body()),
                              batch.signature())) {
@@ -72,8 +72,8 @@ absl::StatusOr<v1::BatchBody> VerifyBatch(const v1::SignedBatch& batch, const Ro
         "another key)");
   }
   if (body.network() != roster.network()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch of ", body.origin(), " is for another network than ", roster.network()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", body.origin(), " is for another network than ", roster.network()));
   }
   if (origin->status() != v1::MEMBER_STATUS_ACTIVE) {
     return absl::PermissionDeniedError(

@@ -39,9 +39,9 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
         "this node adopted roster version ", floor, " before, but ", path.string(),
         stored.ok() ? " is older" : " is missing", " and the bundle's roster is version ",
         bundle_roster.version(),
-        ": going back to an older roster could re-admit a revoked member. Restore ",
-        path.string(), " from a backup, or copy the network's current roster (ADMIN_DIR/",
-        kRosterFile, ", from a network admin) into the bundle as ", kRosterFile));
+        ": going back to an older roster could re-admit a revoked member. Restore ", path.string(),
+        " from a backup, or copy the network's current roster (ADMIN_DIR/", kRosterFile,
+        ", from a network admin) into the bundle as ", kRosterFile));
   }
   return std::unique_ptr<RosterKeeper>(new RosterKeeper(
       std::move(roster), std::move(admin_public_key), std::move(data_dir), std::move(log)));
@@ -113,9 +113,8 @@ void RosterKeeper::RunOffers() {
     {
       absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
-          +[](RosterKeeper* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return self->stopping_ || !self->queue_.empty();
-          },
+          +[](RosterKeeper* self)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) {
         return;  // stopping, and every offer answered

@@ -143,8 +143,7 @@ TEST_F(ConnectionGateTest, AUnixSocketInUseIsRefusedAndALeftOverOneReplaced) {
   absl::StatusOr<ListenAddress> same = ParseListenAddress("--api-listen", "unix:" + path);
   auto second = ConnectionGate::Listen(*same, "--api-listen", "api", {}, nullptr, log_);
   ASSERT_FALSE(second.ok());
-  EXPECT_NE(second.status().message().find("another process is listening on it"),
-            std::string::npos)
+  EXPECT_NE(second.status().message().find("another process is listening on it"), std::string::npos)
       << second.status();
 
   // A socket file nobody listens on (a process that died) is replaced.
@@ -183,8 +182,7 @@ TEST_F(ConnectionGateTest, HostsOverTheirLimitAreClosedOnArrivalAndCounted) {
 }
 
 TEST_F(ConnectionGateTest, CloseAndBanCutsTheConnectionAndRefusesItsHostUntilTheBanEnds) {
-  std::unique_ptr<ConnectionGate> gate =
-      Listen("127.0.0.1:0", {.ban = std::chrono::seconds(60)});
+  std::unique_ptr<ConnectionGate> gate = Listen("127.0.0.1:0", {.ban = std::chrono::seconds(60)});
   Served served;
   gate->Start(served.Handoff());
   int client = DialTcp(gate->port());

@@ -16,6 +16,7 @@
 #include "node/bundle/secure_file.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
+#include "tests/testing/api_tls.h"
 #include "tests/testing/node_fixture.h"
 #include "tests/testing/raw_call.h"
 #include "tests/testing/temp_dir.h"
@@ -153,22 +154,8 @@ TEST_F(NodeOperationsTest, RenewedBundleRosterIsAdoptedWithoutRestart) {
 }
 
 TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {
-  // The operator's api certificate, for the address clients dial: here a
-  // self-signed one made with the openssl command (installed with the build
-  // dependencies).
-  std::string crt = (dir_.path() / "api.crt").string();
-  std::string key = (dir_.path() / "api.key").string();
-  ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                         "-days 2 -subj /CN=api-node -addext subjectAltName=DNS:api-node "
-                         "-keyout " +
-                         key + " -out " + crt + " 2>/dev/null")
-                            .c_str()),
-            0);
-  std::string ca_pem;
-  {
-    std::ifstream in(crt);
-    ca_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  // The operator's api certificate, for the name clients dial.
+  std::string ca_pem = testing::MakeApiCertificate(dir_.path(), "api-node");
   options_.api_listen = "0.0.0.0:0";
   options_.api_tls_cert = dir_.path() / "api.crt";
   options_.api_tls_key = dir_.path() / "api.key";

@@ -25,6 +25,7 @@
 #include "node/bundle/secure_file.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
+#include "tests/testing/api_tls.h"
 #include "tests/testing/node_fixture.h"
 #include "tests/testing/peer_client.h"
 #include "tests/testing/raw_call.h"
@@ -60,18 +61,10 @@ class NodeSecurityTest : public testing::OneNodeTest {
   // StartRemote starts the node with a TLS api listener that takes bearer
   // tokens: a checkout token "shop" and an admin token "ops".
   void StartRemote() {
-    std::string crt = (dir_.path() / "api.crt").string();
-    std::string key = (dir_.path() / "api.key").string();
-    ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                           "-days 2 -subj /CN=api-node -addext subjectAltName=DNS:api-node "
-                           "-keyout " +
-                           key + " -out " + crt + " 2>/dev/null")
-                              .c_str()),
-              0);
-    api_ca_ = ReadAll(crt);
+    api_ca_ = testing::MakeApiCertificate(dir_.path(), "api-node");
     options_.api_listen = "0.0.0.0:0";
-    options_.api_tls_cert = crt;
-    options_.api_tls_key = key;
+    options_.api_tls_cert = dir_.path() / "api.crt";
+    options_.api_tls_key = dir_.path() / "api.key";
     checkout_token_ = *ApiTokenFile::NewToken();
     admin_token_ = *ApiTokenFile::NewToken();
     WriteTokens({{"shop", ApiRole::kCheckout, ApiTokenFile::Hash(checkout_token_)},
@@ -184,18 +177,16 @@ TEST_F(NodeSecurityTest, PeerHealthAnswersOnlyEnrolledMembers) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + seconds(5));
     grpc::health::v1::HealthCheckResponse resp;
-    grpc::Status st =
-        grpc::health::v1::Health::NewStub(
-            testing::PeerChannel(node_->peer_port(), options_.bundle_dir, client))
-            ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp);
+    grpc::Status st = grpc::health::v1::Health::NewStub(
+                          testing::PeerChannel(node_->peer_port(), options_.bundle_dir, client))
+                          ->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp);
     return std::make_pair(st, resp.status());
   };
   auto [member_st, member_status] = health(options_.bundle_dir);
   ASSERT_TRUE(member_st.ok()) << member_st.error_message();
   EXPECT_EQ(member_status, grpc::health::v1::HealthCheckResponse::SERVING);
   auto [ghost_st, ghost_status] = health(dir_.path() / "ghost");
-  EXPECT_EQ(ghost_st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
-      << ghost_st.error_message();
+  EXPECT_EQ(ghost_st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << ghost_st.error_message();
   EXPECT_NE(ghost_st.error_message().find("member 'ghost' is not in roster"), std::string::npos);
 }
 
@@ -244,9 +235,8 @@ TEST_F(NodeSecurityTest, AMalformedRequestIsInvalidArgument) {
   Start();
   // CheckRequest{subjects{gtin: "\xff"}}: invalid UTF-8 in a string field,
   // which protobuf refuses to parse.
-  absl::StatusOr<std::string> resp =
-      CallRaw(LocalChannel(), "/authnet.v1.CheckoutService/Check",
-              std::string("\x0a\x03\x0a\x01\xff", 5));
+  absl::StatusOr<std::string> resp = CallRaw(LocalChannel(), "/authnet.v1.CheckoutService/Check",
+                                             std::string("\x0a\x03\x0a\x01\xff", 5));
   EXPECT_TRUE(absl::IsInvalidArgument(resp.status())) << resp.status();
   EXPECT_EQ(resp.status().message(),
             "request: not a valid request message for /authnet.v1.CheckoutService/Check "
@@ -285,8 +275,7 @@ TEST_F(NodeSecurityTest, ANodeDoesNotGoBackToAnOlderRosterWhenItsCopyIsLost) {
   *push.mutable_roster() = admin->roster().signed_roster();
   grpc::ClientContext ctx;
   v1::PushRosterResponse pushed;
-  ASSERT_TRUE(
-      v1::AdminService::NewStub(LocalChannel())->PushRoster(&ctx, push, &pushed).ok());
+  ASSERT_TRUE(v1::AdminService::NewStub(LocalChannel())->PushRoster(&ctx, push, &pushed).ok());
   ASSERT_TRUE(pushed.adopted());
   client_.reset();
   node_.reset();

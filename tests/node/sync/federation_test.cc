@@ -9,13 +9,13 @@
 #include <iterator>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "authnet/client.h"
 #include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
 #include "node/crypto/ed25519_key.h"
 #include "node/daemon/node.h"
-#include "absl/synchronization/mutex.h"
 #include "spdlog/sinks/null_sink.h"
 #include "spdlog/sinks/ringbuffer_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"

@@ -62,9 +62,8 @@ TEST_F(RosterKeeperTest, OffersBeyondWhatMayWaitAreRefusedAtOnce) {
     (*keeper)->OfferAsync(next_->signed_roster(), count);
   }
   absl::Status refused;
-  (*keeper)->OfferAsync(next_->signed_roster(), [&](absl::StatusOr<bool> r) {
-    refused = r.status();
-  });
+  (*keeper)->OfferAsync(next_->signed_roster(),
+                        [&](absl::StatusOr<bool> r) { refused = r.status(); });
   EXPECT_TRUE(absl::IsResourceExhausted(refused)) << refused;  // answered on this thread
   release.set_value();
   keeper->reset();  // answers every offer still waiting, then stops
