@@ -13,8 +13,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "authnet/v1/admin.grpc.pb.h"
@@ -39,10 +37,6 @@ using testing::CallRaw;
 
 constexpr char kGtin[] = "4006381333931";
 
-std::string ReadAll(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 template <typename F>
 bool WaitFor(F done, std::chrono::milliseconds limit = seconds(5)) {
