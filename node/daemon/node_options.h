@@ -30,7 +30,7 @@ struct ListenerLimits {
 // ReportWriter::Options, CheckBatch's are CheckoutService::Options).
 struct NodeLimits {
   ListenerLimits api{4 << 20, {50'000, 100'000, "checks and reported subjects"}, {1024, 64}};
-  ListenerLimits peer{16 << 20, {1'000, 2'000, "calls"}, {256, 8}};
+  ListenerLimits peer{16 << 20, {1'000, 2'000, "calls"}, {256, 32}};
   // Concurrent calls on one connection.
   int max_concurrent_streams = 100;
   // Calls a connection may have reset before their request arrived, fail to
