@@ -120,22 +120,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   }
   node->AddGauges();
   node->health_ = std::make_unique<HealthMonitor>(
-      node->HealthProbes(clock),
-      [n = node.get()](bool serving) {
-        n->api_listener_->health().SetServing(serving);
-        n->peer_listener_->health().SetServing(serving);
-      },
+      node->HealthProbes(clock), [n = node.get()](bool serving) { n->SetServing(serving); },
       MakeLogger("node", sink));
-  node->api_listener_->health().SetServing(node->health_->serving());
-  node->peer_listener_->health().SetServing(node->health_->serving());
-  node->admin_->SetServingProbe([h = node->health_.get()] { return h->serving(); });
+  node->SetServing(node->health_->serving());
   node->bundle_watcher_ = std::make_unique<BundleWatcher>(
       options.bundle_dir, *node->roster_, options.reload_interval, MakeLogger("roster", sink));
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<ListenAddress> m =
         ParseListenAddress("--metrics-listen", options.metrics_listen);
-    absl::StatusOr<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(
-        *m, *node->metrics_, [h = node->health_.get()] { return h->serving(); });
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+        MetricsServer::Start(*m, *node->metrics_, [n = node.get()] { return n->serving(); });
     if (!server.ok()) {
       return server.status();
     }
@@ -312,6 +306,7 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
                                                 *writer_, clock, MakeLogger("api", sink));
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
+  admin_->SetServingProbe([this] { return serving(); });
   if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
     return st;
   }
@@ -389,6 +384,12 @@ void Node::AddGauges() {
 }
 
 Node::~Node() { Shutdown(std::chrono::system_clock::now()); }
+
+void Node::SetServing(bool serving) {
+  serving_.store(serving);
+  api_listener_->health().SetServing(serving);
+  peer_listener_->health().SetServing(serving);
+}
 
 void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -77,7 +78,7 @@ class Node {
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   const MetricsRegistry& metrics() const { return *metrics_; }
   // serving is what grpc.health.v1 and /healthz report.
-  bool serving() const { return health_->serving(); }
+  bool serving() const { return serving_.load(); }
   // CheckHealthForTest re-runs the health probes now.
   void CheckHealthForTest() { health_->Evaluate(); }
   // CheckBundleForTest looks for a changed roster.pb in the bundle now.
@@ -99,6 +100,9 @@ class Node {
       const NodeOptions& options, const std::shared_ptr<spdlog::sinks::sink>& sink,
       std::shared_ptr<grpc::experimental::CertificateProviderInterface> peer_tls);
   std::vector<HealthMonitor::Probe> HealthProbes(const Clock& clock);
+  // SetServing publishes the health monitor's answer: serving(), /healthz,
+  // Status and both listeners' grpc.health.v1.
+  void SetServing(bool serving);
   // AddGauges registers the metrics read from the model, roster and peers.
   void AddGauges();
 
@@ -127,6 +131,9 @@ class Node {
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<BundleWatcher> bundle_watcher_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  // The health monitor's last answer, read by /healthz and Status without
+  // touching the monitor (which Shutdown stops first).
+  std::atomic<bool> serving_{true};
   bool shut_down_ = false;
 };
 
