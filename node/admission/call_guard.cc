@@ -38,6 +38,8 @@ class GuardInterceptor final : public grpc::experimental::Interceptor {
       } else if (!no_request_ && (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                                   status.error_code() == grpc::StatusCode::PERMISSION_DENIED)) {
         guard_.OnAbusiveCall(ctx_, "calls refused for identity");
+      } else if (!no_request_) {
+        guard_.OnServedCall(ctx_);
       }
     }
     methods->Proceed();
@@ -79,9 +81,14 @@ CallGuard::NewInterceptorFactory() {
   return std::make_unique<GuardFactory>(*this);
 }
 
+void CallGuard::OnServedCall(const grpc::ServerContextBase& ctx) { gate_.NoteServed(ctx.peer()); }
+
 void CallGuard::OnAbusiveCall(const grpc::ServerContextBase& ctx, const char* what) {
   std::string peer = ctx.peer();
-  if (marks_.Admit(peer).ok() || !gate_.CloseAndBan(peer)) {
+  // Marks go by connection, named so that a later connection that gRPC
+  // names alike ("fd:N" numbers are reused) starts afresh.
+  uint64_t id = gate_.IdOf(peer);
+  if (marks_.Admit(id == 0 ? peer : absl::StrCat("#", id)).ok() || !gate_.CloseAndBan(peer)) {
     return;  // within the limit, or closed already
   }
   std::string member = describe_ ? describe_(ctx) : "";

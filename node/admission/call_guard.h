@@ -26,8 +26,10 @@ namespace authnet {
 // the next one closes the connection and refuses its host for a while
 // (ConnectionGate::CloseAndBan), with one log line and a count in
 // authnet_abusive_connections_closed_total{listener, member}.
-// It also answers a request that does not parse INVALID_ARGUMENT, saying so
-// (gRPC 1.51 answers UNIMPLEMENTED with an empty message).
+// Every other call tells the gate its connection was served
+// (ConnectionGate::NoteServed), which keeps it from being evicted to make
+// room. It also answers a request that does not parse INVALID_ARGUMENT,
+// saying so (gRPC 1.51 answers UNIMPLEMENTED with an empty message).
 // Install its interceptors with NewInterceptorFactory. Thread-safe.
 class CallGuard {
  public:
@@ -52,6 +54,9 @@ class CallGuard {
   // OnAbusiveCall records one mark against the connection `ctx` came on,
   // `what` saying which; over the limit, it closes that connection.
   void OnAbusiveCall(const grpc::ServerContextBase& ctx, const char* what);
+  // OnServedCall tells the gate that the connection `ctx` came on was served
+  // a call (ConnectionGate::NoteServed).
+  void OnServedCall(const grpc::ServerContextBase& ctx);
 
  private:
   const std::string listener_;

@@ -23,6 +23,12 @@ namespace authnet {
 namespace {
 
 constexpr int64_t kLogEveryMicros = 10'000'000;
+// Bans remembered at once; expired ones are dropped beyond this.
+constexpr size_t kMaxBanned = 10'000;
+constexpr char kEvictedMetric[] = "authnet_connections_evicted_total";
+constexpr char kEvictedHelp[] =
+    "Connections that were never served (a handshake left hanging, an idle socket), closed to "
+    "make room for a new one when the listener or its client's host was at its limit.";
 constexpr char kRefusedMetric[] = "authnet_connections_refused_total";
 constexpr char kRefusedHelp[] =
     "Connections closed on arrival, by listener and reason (listener_full, host_full: over "
@@ -30,7 +36,8 @@ constexpr char kRefusedHelp[] =
     "abuse within [limits] abuse_ban_seconds).";
 
 // SocketKey is the key of a connected TCP socket's peer: "10.0.0.7:5501",
-// "[::1]:5501" (an IPv4-mapped IPv6 peer is written as IPv4, as gRPC does).
+// "[::1]:5501", "[fe80::1%2]:5501" (an IPv4-mapped IPv6 peer is written as
+// IPv4, and a zone as its number, as gRPC does).
 std::string SocketKey(const sockaddr_storage& addr, std::string* host) {
   char text[INET6_ADDRSTRLEN] = {};
   int port = 0;
@@ -47,6 +54,10 @@ std::string SocketKey(const sockaddr_storage& addr, std::string* host) {
     } else {
       inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof(text));
       v6 = true;
+      if (a.sin6_scope_id != 0) {  // link-local: with its zone, as gRPC writes it
+        *host = absl::StrCat(text, "%", a.sin6_scope_id);
+        return absl::StrCat("[", *host, "]:", port);
+      }
     }
   }
   *host = text;
@@ -180,7 +191,12 @@ void ConnectionGate::AcceptAll(const Handoff& handoff) {
       }
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         // Out of descriptors, say: back off rather than spin.
-        log_->warn("{} listener: accept failed: {}", listener_, std::strerror(errno));
+        int error = errno;
+        {
+          absl::MutexLock lock(&mu_);
+          LogThrottled("accept", absl::StrCat("accept failed: ", std::strerror(error),
+                                              "; retrying every 100 ms"));
+        }
         ::poll(nullptr, 0, 100);
       }
       return;
@@ -220,12 +236,14 @@ int ConnectionGate::Admit(UniqueFd fd) {
     }
     banned_until_.erase(ban);
   }
-  if (by_dup_.size() >= static_cast<size_t>(limits_.max_connections)) {
+  // Full: make room by evicting the oldest connection that was never served
+  // (a handshake left hanging, a connection that only holds a slot), so
+  // that idle sockets cannot lock real clients out; else refuse.
+  if (open_ >= static_cast<size_t>(limits_.max_connections) && !EvictIdleLocked(nullptr)) {
     Refuse("listener_full", c.host);
     return -1;
   }
-  int& held = per_host_[c.host];
-  if (held >= limits_.max_per_host) {
+  if (HostCountLocked(c.host) >= limits_.max_per_host && !EvictIdleLocked(&c.host)) {
     Refuse("host_full", c.host);
     return -1;
   }
@@ -234,14 +252,63 @@ int ConnectionGate::Admit(UniqueFd fd) {
   ev.events = 0;  // EPOLLHUP and EPOLLERR are always reported: the connection ended
   ev.data.fd = c.dup.get();
   if (!c.dup.valid() || ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, c.dup.get(), &ev) != 0) {
-    log_->warn("{} listener: cannot track a connection: {}", listener_, std::strerror(errno));
+    LogThrottled("track",
+                 absl::StrCat("cannot track a new connection, closed it: ", std::strerror(errno)));
     return -1;
   }
-  ++held;
+  c.id = ++next_id_;
+  c.opened = now;
+  ++per_host_[c.host];
+  ++open_;
   int dup_fd = c.dup.get();
   dup_by_key_[c.key] = dup_fd;  // replaces an ended connection's reused fd number
   by_dup_.emplace(dup_fd, std::move(c));
   return fd.Release();
+}
+
+int ConnectionGate::HostCountLocked(const std::string& host) const {
+  auto it = per_host_.find(host);
+  return it == per_host_.end() ? 0 : it->second;
+}
+
+bool ConnectionGate::EvictIdleLocked(const std::string* host) {
+  Connection* oldest = nullptr;
+  for (auto& [dup, c] : by_dup_) {
+    if (!c.served && !c.closed && (host == nullptr || c.host == *host) &&
+        (oldest == nullptr || c.opened < oldest->opened)) {
+      oldest = &c;
+    }
+  }
+  if (oldest == nullptr) {
+    return false;
+  }
+  AbortLocked(*oldest);
+  if (metrics_ != nullptr) {
+    metrics_->GetCounter(kEvictedMetric, kEvictedHelp, {{"listener", listener_}}).Increment();
+  }
+  return true;
+}
+
+void ConnectionGate::AbortLocked(Connection& c) {
+  c.closed = true;
+  if (!is_unix()) {
+    // An abortive close (RST) that also drops what the socket has received
+    // and not yet read: shutdown(2) alone would let gRPC go on reading a
+    // flood already queued in the kernel. connect(AF_UNSPEC) disconnects a
+    // TCP socket whichever descriptor of it is used. (A unix socket has no
+    // such disconnect: gRPC may still read what was queued, at most a
+    // socket buffer's worth, as the sender can write no more.)
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    ::connect(c.dup.get(), &unspec, sizeof(unspec));
+  }
+  ::shutdown(c.dup.get(), SHUT_RDWR);
+  // It no longer counts against the limits, though its descriptors live on
+  // until gRPC lets go of them (Forget).
+  if (auto h = per_host_.find(c.host); h != per_host_.end() && --h->second <= 0) {
+    per_host_.erase(h);
+  }
+  --open_;
 }
 
 void ConnectionGate::Refuse(const char* reason, const std::string& host) {
@@ -250,17 +317,22 @@ void ConnectionGate::Refuse(const char* reason, const std::string& host) {
         ->GetCounter(kRefusedMetric, kRefusedHelp, {{"listener", listener_}, {"reason", reason}})
         .Increment();
   }
+  LogThrottled(reason, absl::StrCat("closed a new connection from ", Describe(host), ": ",
+                                    std::string_view(reason) == "banned"
+                                        ? "the host is refused for a while after abuse"
+                                    : std::string_view(reason) == "host_full"
+                                        ? "it holds its limit of connections per host already"
+                                        : "the listener holds its limit of connections already"));
+}
+
+void ConnectionGate::LogThrottled(const char* what, const std::string& line) {
   int64_t now = now_();
-  int64_t& last = logged_[reason];
-  if (last == 0 || now - last >= kLogEveryMicros) {
-    last = now;
-    log_->warn("{} listener: closed a new connection from {}: {} (logged at most every 10 s)",
-               listener_, Describe(host),
-               std::string_view(reason) == "banned" ? "the host is refused for a while after abuse"
-               : std::string_view(reason) == "host_full"
-                   ? "it holds limits.max_connections_per_host connections already"
-                   : "the listener holds limits.max_connections connections already");
+  auto [it, first] = logged_.try_emplace(what, now);
+  if (!first && now - it->second < kLogEveryMicros) {
+    return;
   }
+  it->second = now;
+  log_->warn("{} listener: {} (logged at most every 10 s)", listener_, line);
 }
 
 std::string ConnectionGate::Describe(const std::string& host) const {
@@ -277,8 +349,11 @@ void ConnectionGate::Forget(int dup_fd) {
   if (auto k = dup_by_key_.find(it->second.key); k != dup_by_key_.end() && k->second == dup_fd) {
     dup_by_key_.erase(k);
   }
-  if (auto h = per_host_.find(it->second.host); h != per_host_.end() && --h->second <= 0) {
-    per_host_.erase(h);
+  if (!it->second.closed) {  // an aborted one was uncounted then
+    if (auto h = per_host_.find(it->second.host); h != per_host_.end() && --h->second <= 0) {
+      per_host_.erase(h);
+    }
+    --open_;
   }
   by_dup_.erase(it);  // closes the duplicate
 }
@@ -292,35 +367,43 @@ std::string ConnectionGate::ClientOf(absl::string_view grpc_peer) const {
   return k == dup_by_key_.end() ? "" : by_dup_.at(k->second).host;
 }
 
+ConnectionGate::Connection* ConnectionGate::FindLocked(absl::string_view grpc_peer) {
+  auto k = dup_by_key_.find(PeerKey(grpc_peer));
+  return k == dup_by_key_.end() ? nullptr : &by_dup_.at(k->second);
+}
+
 bool ConnectionGate::CloseAndBan(absl::string_view grpc_peer) {
   absl::MutexLock lock(&mu_);
-  auto k = dup_by_key_.find(PeerKey(grpc_peer));
-  if (k == dup_by_key_.end()) {
+  Connection* c = FindLocked(grpc_peer);
+  if (c == nullptr || c->closed) {
     return false;
   }
-  Connection& c = by_dup_.at(k->second);
-  if (c.closed) {
-    return false;
+  AbortLocked(*c);
+  int64_t now = now_();
+  if (banned_until_.size() >= kMaxBanned) {
+    absl::erase_if(banned_until_, [now](const auto& b) { return b.second <= now; });
   }
-  c.closed = true;
-  if (!is_unix()) {
-    // An abortive close (RST) that also drops what the socket has received
-    // and not yet read: shutdown(2) alone would let gRPC go on reading a
-    // flood already queued in the kernel. connect(AF_UNSPEC) disconnects a
-    // TCP socket whichever descriptor of it is used.
-    sockaddr unspec{};
-    unspec.sa_family = AF_UNSPEC;
-    ::connect(c.dup.get(), &unspec, sizeof(unspec));
-  }
-  ::shutdown(c.dup.get(), SHUT_RDWR);
-  banned_until_[c.host] =
-      now_() + std::chrono::duration_cast<std::chrono::microseconds>(limits_.ban).count();
+  banned_until_[c->host] =
+      now + std::chrono::duration_cast<std::chrono::microseconds>(limits_.ban).count();
   return true;
+}
+
+void ConnectionGate::NoteServed(absl::string_view grpc_peer) {
+  absl::MutexLock lock(&mu_);
+  if (Connection* c = FindLocked(grpc_peer)) {
+    c->served = true;
+  }
+}
+
+uint64_t ConnectionGate::IdOf(absl::string_view grpc_peer) {
+  absl::MutexLock lock(&mu_);
+  Connection* c = FindLocked(grpc_peer);
+  return c == nullptr ? 0 : c->id;
 }
 
 size_t ConnectionGate::connections() const {
   absl::MutexLock lock(&mu_);
-  return by_dup_.size();
+  return open_;
 }
 
 }  // namespace authnet

@@ -90,7 +90,18 @@ class ConnectionGate {
   // How long CloseAndBan refuses a host.
   std::chrono::seconds ban() const { return limits_.ban; }
 
-  // Connections handed to gRPC and not yet closed.
+  // NoteServed marks the connection `grpc_peer` as one that has been served
+  // a call (CallGuard calls it for every call not refused for identity).
+  // A connection never served is the first to go when the listener, or its
+  // client's host, is full and a new one arrives.
+  void NoteServed(absl::string_view grpc_peer) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // IdOf is a number naming the connection `grpc_peer` that no other
+  // connection of this gate ever had (gRPC's "fd:N" names are reused), or 0
+  // if the gate holds no such connection.
+  uint64_t IdOf(absl::string_view grpc_peer) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Connections handed to gRPC and not closed by the gate.
   size_t connections() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
@@ -98,7 +109,10 @@ class ConnectionGate {
     UniqueFd dup;      // our duplicate of the descriptor gRPC holds
     std::string key;   // as derived from gRPC's peer string
     std::string host;  // the client: an address, or uid:N
-    bool closed = false;
+    uint64_t id = 0;   // unique for the gate's life
+    int64_t opened = 0;
+    bool served = false;  // a call on it was not refused for identity
+    bool closed = false;  // aborted by the gate (no longer counted)
   };
 
   ConnectionGate(std::string listener, ConnectionLimits limits, MetricsRegistry* metrics,
@@ -111,6 +125,16 @@ class ConnectionGate {
   int Admit(UniqueFd fd) ABSL_LOCKS_EXCLUDED(mu_);
   // Refuse counts and (at most every 10 s per reason) logs a refusal.
   void Refuse(const char* reason, const std::string& host) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // LogThrottled logs `line` unless a line about `what` went out in the
+  // last 10 s.
+  void LogThrottled(const char* what, const std::string& line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int HostCountLocked(const std::string& host) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // EvictIdleLocked aborts the oldest open connection never served (of
+  // `host`, if given); false if there is none.
+  bool EvictIdleLocked(const std::string* host) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // AbortLocked cuts `c` (see CloseAndBan) and stops counting it.
+  void AbortLocked(Connection& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Connection* FindLocked(absl::string_view grpc_peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Forget drops the connection whose duplicate is `dup_fd` (it has ended).
   void Forget(int dup_fd) ABSL_LOCKS_EXCLUDED(mu_);
   // Describe names a client for log lines.
@@ -135,6 +159,8 @@ class ConnectionGate {
   absl::flat_hash_map<std::string, int> per_host_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> banned_until_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> logged_ ABSL_GUARDED_BY(mu_);  // by reason
+  size_t open_ ABSL_GUARDED_BY(mu_) = 0;  // connections counted against the limits
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -157,16 +157,27 @@ TEST_F(ConnectionGateTest, AUnixSocketInUseIsRefusedAndALeftOverOneReplaced) {
   EXPECT_NE(Listen("unix:" + stale), nullptr);
 }
 
-TEST_F(ConnectionGateTest, HostsOverTheirLimitAreClosedOnArrivalAndCounted) {
+// PeerOf is gRPC's name for the server side of `client`'s connection.
+std::string PeerOf(int client) {
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  ::getsockname(client, reinterpret_cast<sockaddr*>(&local), &len);
+  return "ipv4:127.0.0.1:" + std::to_string(ntohs(local.sin_port));
+}
+
+TEST_F(ConnectionGateTest, AHostOverItsLimitIsRefusedWhenAllItsConnectionsAreServed) {
   std::unique_ptr<ConnectionGate> gate = Listen("127.0.0.1:0", {.max_per_host = 2});
   Served served;
   gate->Start(served.Handoff());
   int a = DialTcp(gate->port());
   int b = DialTcp(gate->port());
   ASSERT_TRUE(WaitFor([&] { return served.size() == 2; }));
+  gate->NoteServed(PeerOf(a));
+  gate->NoteServed(PeerOf(b));
   int c = DialTcp(gate->port());
   EXPECT_TRUE(ClosedByServer(c));
   EXPECT_TRUE(Open(a));
+  EXPECT_TRUE(Open(b));
   EXPECT_EQ(served.size(), 2u);
   EXPECT_NE(metrics_.Render().find(
                 "authnet_connections_refused_total{listener=\"test\",reason=\"host_full\"} 1"),
@@ -181,16 +192,55 @@ TEST_F(ConnectionGateTest, HostsOverTheirLimitAreClosedOnArrivalAndCounted) {
   }
 }
 
+TEST_F(ConnectionGateTest, AFullListenerEvictsTheOldestConnectionNeverServed) {
+  std::unique_ptr<ConnectionGate> gate = Listen("127.0.0.1:0", {.max_connections = 2});
+  Served served;
+  gate->Start(served.Handoff());
+  int idle = DialTcp(gate->port());  // holds a slot, never makes a call
+  ASSERT_TRUE(WaitFor([&] { return served.size() == 1; }));
+  int busy = DialTcp(gate->port());
+  ASSERT_TRUE(WaitFor([&] { return served.size() == 2; }));
+  gate->NoteServed(PeerOf(busy));
+  int late = DialTcp(gate->port());
+  ASSERT_TRUE(WaitFor([&] { return served.size() == 3; }));  // admitted
+  EXPECT_TRUE(ClosedByServer(idle));                         // in place of the idle one
+  EXPECT_TRUE(Open(busy));
+  EXPECT_EQ(gate->connections(), 2u);
+  EXPECT_NE(metrics_.Render().find("authnet_connections_evicted_total{listener=\"test\"} 1"),
+            std::string::npos);
+  // With every connection served, a newcomer is refused instead.
+  gate->NoteServed(PeerOf(late));
+  int refused = DialTcp(gate->port());
+  EXPECT_TRUE(ClosedByServer(refused));
+  EXPECT_TRUE(Open(busy));
+  EXPECT_TRUE(Open(late));
+  for (int fd : {idle, busy, late, refused}) {
+    ::close(fd);
+  }
+}
+
+TEST_F(ConnectionGateTest, EachConnectionHasAnIdOfItsOwn) {
+  std::unique_ptr<ConnectionGate> gate = Listen("127.0.0.1:0");
+  Served served;
+  gate->Start(served.Handoff());
+  int a = DialTcp(gate->port());
+  int b = DialTcp(gate->port());
+  ASSERT_TRUE(WaitFor([&] { return served.size() == 2; }));
+  uint64_t id_a = gate->IdOf(PeerOf(a));
+  EXPECT_NE(id_a, 0u);
+  EXPECT_NE(id_a, gate->IdOf(PeerOf(b)));
+  EXPECT_EQ(gate->IdOf("ipv4:127.0.0.1:1"), 0u);
+  ::close(a);
+  ::close(b);
+}
+
 TEST_F(ConnectionGateTest, CloseAndBanCutsTheConnectionAndRefusesItsHostUntilTheBanEnds) {
   std::unique_ptr<ConnectionGate> gate = Listen("127.0.0.1:0", {.ban = std::chrono::seconds(60)});
   Served served;
   gate->Start(served.Handoff());
   int client = DialTcp(gate->port());
   ASSERT_TRUE(WaitFor([&] { return served.size() == 1; }));
-  sockaddr_in local{};
-  socklen_t len = sizeof(local);
-  ::getsockname(client, reinterpret_cast<sockaddr*>(&local), &len);
-  std::string peer = "ipv4:127.0.0.1:" + std::to_string(ntohs(local.sin_port));
+  std::string peer = PeerOf(client);
   EXPECT_EQ(gate->ClientOf(peer), "127.0.0.1");
 
   // What the client sent and the server has not read yet is dropped with
