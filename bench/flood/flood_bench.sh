@@ -20,8 +20,8 @@
 #   the node used < 10% of a core over 0.5 s; -1 if not within 30 s), flood
 #   (the flood tool's own JSON), survived_bad_headers (h2_bad_headers.py, the
 #   published trigger of CVE-2023-1428, run after the flood, left the node
-#   serving), and for `peer` the metric and log line that name the flooding
-#   member.
+#   serving), and the metric and log line saying the flooding connection was
+#   cut (on the peer listener, naming the member).
 # --read and --with-message are passed to h2_flood.py (read the replies; send
 # each request whole before resetting it); --with-token floods the api with
 # the checkout token (a client that holds one).
@@ -29,8 +29,9 @@
 # --limit abuse_ban_seconds=0), to compare settings.
 # --assert exits 1 unless: RSS grew < 256 MB, at least one check answered in
 # every second of the flood and none failed, the node was idle within 5 s of
-# the flood's end and survived h2_bad_headers.py (and, for `peer`, the metric
-# and log line name the member).
+# the flood's end and survived h2_bad_headers.py, the flood reached the node
+# and a metric and a log line say its connection was cut (for `peer`, naming
+# the member).
 set -euo pipefail
 
 BIN=${1:?usage: flood_bench.sh BIN_DIR [--listener api|peer] [--seconds N] [--read] [--assert]}
@@ -77,7 +78,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
   -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
 chmod 600 "$WORK/api.key"
 
-args=(--bundle "$WORK/alpha" --data "$WORK/data" --peer-listen "127.0.0.1:$PEER_PORT" --peers "127.0.0.1:1")
+args=(--bundle "$WORK/alpha" --data "$WORK/data" --peer-listen "127.0.0.1:$PEER_PORT" --peers "127.0.0.1:1"
+      --metrics-listen "127.0.0.1:$(free_port)")
 if [ "$LISTENER" = api ]; then
   args+=(--api-listen "0.0.0.0:$API_PORT" --api-tls-cert "$WORK/api.crt" --api-tls-key "$WORK/api.key")
   mkdir -m 700 "$WORK/data"
@@ -86,7 +88,7 @@ if [ "$LISTENER" = api ]; then
   FLOOD=(--target "127.0.0.1:$API_PORT" --path /authnet.v1.CheckoutService/Check)
   [ -n "$WITH_TOKEN" ] && FLOOD+=(--token "$(cat "$WORK/token")")
 else
-  args+=(--api-listen "unix:$WORK/api.sock" --metrics-listen "127.0.0.1:$(free_port)")
+  args+=(--api-listen "unix:$WORK/api.sock")
   CHECK=(--node "unix:$WORK/api.sock")
   FLOOD=(--target "127.0.0.1:$PEER_PORT" --path /authnet.v1.PeerService/Pull
          --cert "$WORK/mallory/node.crt" --key "$WORK/mallory/node.key")
@@ -148,12 +150,17 @@ PROBE=(--target "${FLOOD[1]}")
 if /usr/bin/python3 "$HERE/h2_bad_headers.py" "${PROBE[@]}" >"$WORK/probe.out" 2>&1 &&
    kill -0 "$NODE_PID" 2>/dev/null; then SURVIVED=true; else SURVIVED=false; fi
 
-METRIC="" LOGLINE=""
+# The metric (and, on the peer listener, the log line) that name who was cut
+# off. A flood that never reached the node leaves none: --assert fails then.
+MPORT=$(grep -o 'metrics listener on http://127.0.0.1:[0-9]*' "$WORK/node.log" | grep -o '[0-9]*$' || true)
+PAGE=""
+[ -n "$MPORT" ] && PAGE=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$MPORT/metrics').read().decode())" || true)
 if [ "$LISTENER" = peer ]; then
-  MPORT=$(grep -o 'metrics listener on http://127.0.0.1:[0-9]*' "$WORK/node.log" | grep -o '[0-9]*$')
-  METRIC=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$MPORT/metrics').read().decode())" |
-    grep '^authnet_abusive_connections_closed_total{.*member="mallory"' | head -1 || true)
+  METRIC=$(grep '^authnet_abusive_connections_closed_total{.*member="mallory"' <<<"$PAGE" | head -1 || true)
   LOGLINE=$(grep 'closed the connection of .*(member mallory)' "$WORK/node.log" | head -1 || true)
+else
+  METRIC=$(grep '^authnet_abusive_connections_closed_total{listener="api"}' <<<"$PAGE" | head -1 || true)
+  LOGLINE=$(grep 'api listener: closed the connection of 127.0.0.2' "$WORK/node.log" | head -1 || true)
 fi
 
 python3 - "$WORK" "$RSS0" "$RSS_MAX" "$RSS_END" "$IDLE_AFTER" "$SECONDS_FLOOD" "$LISTENER" "$METRIC" "$LOGLINE" "$ASSERT" "$SURVIVED" <<'PY'
@@ -175,8 +182,7 @@ out = {
     "check_p50_ms": statistics.median(ok) if ok else None, "check_max_ms": max(ok) if ok else None,
     "idle_after_s": idle, "survived_bad_headers": survived == "true", "flood": flood,
 }
-if listener == "peer":
-    out["metric"], out["log_line"] = metric, logline
+out["metric"], out["log_line"] = metric, logline
 print(f"flood: {flood.get('pairs', 0)} HEADERS+RST_STREAM pairs in {flood.get('seconds')} s "
       f"({flood.get('pairs_per_s')}/s) over {flood.get('connections')} connections "
       f"({flood.get('refused_connections')} refused); last: {flood.get('ended')}", file=sys.stderr)
@@ -187,8 +193,7 @@ print(f"checks during the flood: {len(ok)} ok, {len(failed)} failed, {len(gaps)}
 print(f"idle {idle} s after the flood ended", file=sys.stderr)
 print(f"CVE-2023-1428 trigger (h2_bad_headers.py): node {'still serving' if survived == 'true' else 'GONE'}",
       file=sys.stderr)
-if listener == "peer":
-    print(f"metric: {metric or '(none)'}\nlog: {logline or '(none)'}", file=sys.stderr)
+print(f"metric: {metric or '(none)'}\nlog: {logline or '(none)'}", file=sys.stderr)
 print(json.dumps(out))
 if want:
     problems = []
@@ -196,8 +201,11 @@ if want:
     if failed or gaps or not ok: problems.append("legitimate checks failed or stalled")
     if idle < 0 or idle > 5: problems.append("the node was not idle within 5 s of the flood's end")
     if survived != "true": problems.append("the node did not survive h2_bad_headers.py")
-    if listener == "peer" and not (metric and logline):
-        problems.append("no metric and log line name the flooding member")
+    if flood.get("pairs", 0) == 0 or flood.get("connections", 0) == 0:
+        problems.append("the flood never reached the node")
+    if not (metric and logline):
+        problems.append("no metric and log line say the flooding connection was cut" +
+                        (" and name the member" if listener == "peer" else ""))
     if problems:
         print("FAIL: " + "; ".join(problems), file=sys.stderr)
         sys.exit(1)

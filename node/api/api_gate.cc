@@ -13,7 +13,21 @@ constexpr size_t kMaxCountedClients = 1000;
 
 absl::StatusOr<std::string> ApiGate::Admit(const grpc::ServerContextBase& ctx, ApiRole need,
                                            double cost) const {
-  std::string client;
+  absl::StatusOr<std::string> client = Authenticate(ctx, need);
+  if (client.ok()) {
+    if (absl::Status st = Charge(*client, cost); !st.ok()) {
+      return st;
+    }
+  }
+  return client;
+}
+
+absl::Status ApiGate::Charge(const std::string& client, double cost) const {
+  return limiter_ == nullptr ? absl::OkStatus() : limiter_->Admit(client, cost);
+}
+
+absl::StatusOr<std::string> ApiGate::Authenticate(const grpc::ServerContextBase& ctx,
+                                                  ApiRole need) const {
   if (tokens_ != nullptr) {
     absl::StatusOr<ApiCaller> caller = tokens_->Authenticate(ctx);
     if (!caller.ok()) {
@@ -23,23 +37,14 @@ absl::StatusOr<std::string> ApiGate::Admit(const grpc::ServerContextBase& ctx, A
       return absl::PermissionDeniedError(
           "this call needs an admin token; the token given is a checkout token");
     }
-    client = std::move(caller->name);
-  } else {
-    std::string peer = ctx.peer();
-    client = connections_ != nullptr ? connections_->ClientOf(peer) : "";
-    if (client.empty()) {
-      client = PeerKey(peer, /*host_only=*/true);
-    }
-    if (client.empty()) {
-      client = "local";
-    }
+    return std::move(caller->name);
   }
-  if (limiter_ != nullptr) {
-    if (absl::Status st = limiter_->Admit(client, cost); !st.ok()) {
-      return st;
-    }
+  std::string peer = ctx.peer();
+  std::string client = connections_ != nullptr ? connections_->ClientOf(peer) : "";
+  if (client.empty()) {
+    client = PeerKey(peer, /*host_only=*/true);
   }
-  return client;
+  return client.empty() ? std::string("local") : client;
 }
 
 ApiGate::ClientCounters ApiGate::CountersOf(const std::string& client) const {

@@ -36,10 +36,14 @@ class ApiGate {
           MetricsRegistry* metrics)
       : tokens_(tokens), connections_(connections), limiter_(limiter), metrics_(metrics) {}
 
-  // Admit returns the calling client's name once the call is allowed:
-  // UNAUTHENTICATED without a valid token (remote listener),
-  // PERMISSION_DENIED for a checkout token on an admin call,
-  // RESOURCE_EXHAUSTED when `cost` is over the client's rate limit.
+  // Authenticate returns the calling client's name if it may make a call
+  // that needs `need`: UNAUTHENTICATED without a valid token (remote
+  // listener), PERMISSION_DENIED for a checkout token on an admin call.
+  [[nodiscard]] absl::StatusOr<std::string> Authenticate(const grpc::ServerContextBase& ctx,
+                                                         ApiRole need) const;
+  // Charge takes `cost` from `client`'s rate limit, or RESOURCE_EXHAUSTED.
+  [[nodiscard]] absl::Status Charge(const std::string& client, double cost) const;
+  // Admit is Authenticate, then Charge.
   [[nodiscard]] absl::StatusOr<std::string> Admit(const grpc::ServerContextBase& ctx, ApiRole need,
                                                   double cost = 1) const;
 

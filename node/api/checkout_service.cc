@@ -75,15 +75,17 @@ grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
                                                       const v1::CheckBatchRequest* req,
                                                       v1::CheckBatchResponse* resp) {
+  absl::StatusOr<std::string> client = gate_.Authenticate(*ctx, ApiRole::kCheckout);
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
+  }
   if (static_cast<size_t>(req->checks_size()) > options_.max_batch_checks) {
     return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
                               "checks: ", req->checks_size(), " in one call, at most ",
                               options_.max_batch_checks, " allowed (limits.max_batch_checks)")));
   }
-  absl::StatusOr<std::string> client =
-      gate_.Admit(*ctx, ApiRole::kCheckout, std::max(1, req->checks_size()));
-  if (!client.ok()) {
-    return FinishNow(ctx, client.status());
+  if (absl::Status st = gate_.Charge(*client, std::max(1, req->checks_size())); !st.ok()) {
+    return FinishNow(ctx, st);
   }
   std::vector<std::vector<SubjectDigest>> all;
   all.reserve(req->checks_size());
@@ -166,15 +168,18 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* CheckoutService::Retract(grpc::CallbackServerContext* ctx,
                                                    const v1::RetractRequest* req,
                                                    v1::RetractResponse* resp) {
+  absl::StatusOr<std::string> client = gate_.Authenticate(*ctx, ApiRole::kCheckout);
+  if (!client.ok()) {
+    return FinishNow(ctx, client.status());
+  }
   uint32_t count = req->count() == 0 ? 1 : req->count();
   if (count > options_.max_retract_count) {
     return FinishNow(ctx, absl::ResourceExhaustedError(absl::StrCat(
                               "count: ", count, " is more than ", options_.max_retract_count,
                               " records in one call (limits.max_retract_count)")));
   }
-  absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kCheckout, count);
-  if (!client.ok()) {
-    return FinishNow(ctx, client.status());
+  if (absl::Status st = gate_.Charge(*client, count); !st.ok()) {
+    return FinishNow(ctx, st);
   }
   if (req->seq() == 0) {
     return FinishNow(ctx, absl::InvalidArgumentError("seq: required (a ReportResponse.seq)"));

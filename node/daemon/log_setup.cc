@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/clock.h"
+#include "node/core/log_text.h"
 #include "spdlog/formatter.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -127,10 +128,12 @@ class LibraryLog {
       held_back = std::exchange(site.held_back, 0);
       logger = logger_;
     }
+    // Escaped: a library line may quote what a client sent.
+    std::string escaped = ForeignForLog(absl::string_view(text.data(), text.size()), 2048);
     if (held_back == 0) {
-      logger->log(level, "{}", text);
+      logger->log(level, "{}", escaped);
     } else {
-      logger->log(level, "{} ({} more like it in the last 10 s not logged)", text, held_back);
+      logger->log(level, "{} ({} more like it in the last 10 s not logged)", escaped, held_back);
     }
   }
 

@@ -160,7 +160,8 @@ void ReportWriter::Enqueue(Write write) {
   absl::Status refused;
   if (stopping_) {
     refused = absl::UnavailableError("node is shutting down; retry on another node or later");
-  } else if (queue_.size() >= options_.max_queued) {
+  } else if (queue_.size() >= options_.max_queued && write.kind != Write::Kind::kMeta) {
+    // (A meta write is rare and small, and must not be lost to a full queue.)
     refused = absl::ResourceExhaustedError(absl::StrCat(
         "write queue is full (", options_.max_queued, " waiting); retry with backoff"));
   }
@@ -169,7 +170,7 @@ void ReportWriter::Enqueue(Write write) {
   } else if (write.kind == Write::Kind::kProbe) {
     probe_queued_ = false;
   } else if (write.kind == Write::Kind::kMeta) {
-    log_->error("could not store {}: {}", write.meta_key, std::string(refused.message()));
+    // Only when stopping: the next start writes it from the roster held.
   } else if (write.kind == Write::Kind::kIngest) {
     std::move(write.ingest_done)(refused);
   } else {

@@ -51,13 +51,17 @@ TEST_F(RosterKeeperTest, OffersBeyondWhatMayWaitAreRefusedAtOnce) {
   auto keeper = Keeper();
   ASSERT_TRUE(keeper.ok()) << keeper.status();
   // The first adoption holds the keeper's thread in a listener.
+  std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  (*keeper)->AddListener([released](const std::shared_ptr<const Roster>&) { released.wait(); });
+  (*keeper)->AddListener([&entered, released](const std::shared_ptr<const Roster>&) {
+    entered.set_value();
+    released.wait();
+  });
   std::atomic<int> answers{0};
   auto count = [&](absl::StatusOr<bool>) { ++answers; };
   (*keeper)->OfferAsync(next_->signed_roster(), count);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // taken off the queue
+  entered.get_future().wait();  // taken off the queue: 16 places free
   for (int i = 0; i < 16; ++i) {
     (*keeper)->OfferAsync(next_->signed_roster(), count);
   }
