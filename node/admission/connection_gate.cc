@@ -76,7 +76,9 @@ std::string PeerKey(absl::string_view grpc_peer, bool host_only) {
   } else {
     return "";
   }
-  std::string text = absl::StrReplaceAll(rest, {{"%5B", "["}, {"%5D", "]"}, {"%25", "%"}});
+  std::string text = rest.find('%') == absl::string_view::npos
+                         ? std::string(rest)
+                         : absl::StrReplaceAll(rest, {{"%5B", "["}, {"%5D", "]"}, {"%25", "%"}});
   size_t colon = text.rfind(':');
   if (colon == std::string::npos) {
     return "";
