@@ -84,6 +84,18 @@ void RaiseFileLimit(const authnet::NodeOptions& options, spdlog::logger& log) {
   }
 }
 
+// BlockStopSignals blocks SIGTERM and SIGINT in every thread started after
+// it (main waits for them with sigwait) and ignores SIGPIPE.
+sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,13 +156,7 @@ int main(int argc, char** argv) {
   // Files are created private (0600) explicitly; the api socket is left
   // usable by authnetd's group, so checkout services can be given access.
   umask(007);
-  // Block the stop signals in every thread; main waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals = BlockStopSignals();
 
   authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
   authnet::RouteProtobufLogs(authnet::MakeLogger("protobuf", *sink));
