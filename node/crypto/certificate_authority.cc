@@ -51,15 +51,6 @@ absl::StatusOr<std::string> CertificateToPem(X509* cert) {
   return BioToString(bio.get());
 }
 
-absl::StatusOr<std::string> PrivateKeyToPem(EVP_PKEY* key) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return OpenSslError("writing a private key");
-  }
-  return BioToString(bio.get());
-}
-
 // SetRandomSerial gives `cert` a random positive 128-bit serial number.
 absl::Status SetRandomSerial(X509* cert) {
   unsigned char bytes[16];
@@ -222,8 +213,10 @@ absl::StatusOr<CertificateAuthority> CertificateAuthority::FromPem(absl::string_
                               std::string(cert_pem), std::string(key_pem), std::move(cn));
 }
 
-absl::StatusOr<IssuedCertificate> CertificateAuthority::IssueMemberCertificate(
-    absl::string_view network, absl::string_view member_id, int validity_days) const {
+absl::StatusOr<std::string> CertificateAuthority::IssueForKey(absl::string_view network,
+                                                              absl::string_view member_id,
+                                                              EVP_PKEY* key,
+                                                              int validity_days) const {
   if (!IsValidNetworkName(network)) {
     return Invalid("network: must match [a-z0-9][a-z0-9-]{2,31}");
   }
@@ -233,11 +226,7 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::IssueMemberCertificate(
   if (validity_days < 1 || validity_days > kMaxValidityDays) {
     return Invalid(absl::StrCat("validity: must be 1..", kMaxValidityDays, " days"));
   }
-  absl::StatusOr<EvpPkeyPtr> key = GenerateP256Key();
-  if (!key.ok()) {
-    return key.status();
-  }
-  absl::StatusOr<X509Ptr> cert = NewCertificate(cert_.get(), key->get(), member_id, validity_days);
+  absl::StatusOr<X509Ptr> cert = NewCertificate(cert_.get(), key, member_id, validity_days);
   if (!cert.ok()) {
     return cert.status();
   }
@@ -259,7 +248,16 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::IssueMemberCertificate(
   if (X509_sign(x, key_.get(), EVP_sha256()) <= 0) {
     return OpenSslError("signing a member certificate");
   }
-  absl::StatusOr<std::string> cert_pem = CertificateToPem(x);
+  return CertificateToPem(x);
+}
+
+absl::StatusOr<IssuedCertificate> CertificateAuthority::IssueMemberCertificate(
+    absl::string_view network, absl::string_view member_id, int validity_days) const {
+  absl::StatusOr<EvpPkeyPtr> key = GenerateP256Key();
+  if (!key.ok()) {
+    return key.status();
+  }
+  absl::StatusOr<std::string> cert_pem = IssueForKey(network, member_id, key->get(), validity_days);
   if (!cert_pem.ok()) {
     return cert_pem.status();
   }
@@ -268,6 +266,91 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::IssueMemberCertificate(
     return key_pem.status();
   }
   return IssuedCertificate{*std::move(cert_pem), *std::move(key_pem)};
+}
+
+absl::StatusOr<std::string> CertificateAuthority::IssueFromRequest(absl::string_view network,
+                                                                   absl::string_view member_id,
+                                                                   absl::string_view csr_der,
+                                                                   int validity_days) const {
+  absl::StatusOr<EvpPkeyPtr> key = CertificateRequestKey(csr_der);
+  if (!key.ok()) {
+    return key.status();
+  }
+  return IssueForKey(network, member_id, key->get(), validity_days);
+}
+
+absl::StatusOr<std::string> GenerateTlsKeyPem() {
+  absl::StatusOr<EvpPkeyPtr> key = GenerateP256Key();
+  if (!key.ok()) {
+    return key.status();
+  }
+  return PrivateKeyToPem(key->get());
+}
+
+absl::StatusOr<std::string> MakeCertificateRequest(absl::string_view key_pem,
+                                                   absl::string_view network,
+                                                   absl::string_view member_id) {
+  if (!IsValidNetworkName(network) || !IsValidMemberId(member_id)) {
+    return Invalid("network and member id must match [a-z0-9][a-z0-9-]{2,31}");
+  }
+  absl::StatusOr<EvpPkeyPtr> key = ParsePrivateKeyPem(key_pem);
+  if (!key.ok()) {
+    return key.status();
+  }
+  X509ReqPtr req(X509_REQ_new());
+  if (req == nullptr || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key->get()) != 1) {
+    return OpenSslError("making a certificate request");
+  }
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  if (name == nullptr ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(member_id.data()),
+                                 static_cast<int>(member_id.size()), -1, 0) != 1) {
+    return OpenSslError("naming a certificate request");
+  }
+  if (X509_REQ_sign(req.get(), key->get(), EVP_sha256()) <= 0) {
+    return OpenSslError("signing a certificate request");
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(req.get(), &der);
+  if (len <= 0 || der == nullptr) {
+    return OpenSslError("encoding a certificate request");
+  }
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+absl::StatusOr<EvpPkeyPtr> CertificateRequestKey(absl::string_view csr_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(csr_der.data());
+  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(csr_der.size())));
+  if (req == nullptr ||
+      p != reinterpret_cast<const unsigned char*>(csr_der.data()) + csr_der.size()) {
+    ERR_clear_error();
+    return Invalid("the certificate request is not a DER PKCS#10 request");
+  }
+  EvpPkeyPtr key(X509_REQ_get_pubkey(req.get()));
+  if (key == nullptr) {
+    ERR_clear_error();
+    return Invalid("the certificate request holds no usable public key");
+  }
+  // Proof of possession of the TLS key: the request is signed by it.
+  if (X509_REQ_verify(req.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return Invalid("the certificate request's signature does not verify under its own key");
+  }
+  if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_EC || !EVP_PKEY_is_a(key.get(), "EC")) {
+    return Invalid("the certificate request's key must be an ECDSA P-256 key");
+  }
+  char group[32] = {};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &group_len) != 1 ||
+      absl::string_view(group, group_len) != "prime256v1") {
+    ERR_clear_error();
+    return Invalid("the certificate request's key must be an ECDSA P-256 key");
+  }
+  return key;
 }
 
 absl::StatusOr<std::string> CertificateSha256(absl::string_view cert_pem) {

@@ -55,6 +55,15 @@ class CertificateAuthority {
       absl::string_view network, absl::string_view member_id,
       int validity_days = kDefaultMemberValidityDays) const;
 
+  // IssueFromRequest issues the certificate IssueMemberCertificate would,
+  // for the public key of the PKCS#10 request `csr_der` (DER), which must
+  // be an ECDSA P-256 key that signed the request. Only the key is taken
+  // from the request: names and extensions are the CA's. Returns the
+  // certificate PEM; INVALID_ARGUMENT naming what is wrong.
+  [[nodiscard]] absl::StatusOr<std::string> IssueFromRequest(
+      absl::string_view network, absl::string_view member_id, absl::string_view csr_der,
+      int validity_days = kDefaultMemberValidityDays) const;
+
   const std::string& cert_pem() const { return cert_pem_; }
   // key_pem is the CA's private key (unencrypted PKCS#8 PEM): store it 0600.
   const std::string& key_pem() const { return key_pem_; }
@@ -62,6 +71,9 @@ class CertificateAuthority {
   const std::string& common_name() const { return common_name_; }
 
  private:
+  absl::StatusOr<std::string> IssueForKey(absl::string_view network, absl::string_view member_id,
+                                          EVP_PKEY* key, int validity_days) const;
+
   CertificateAuthority(std::shared_ptr<X509> cert, std::shared_ptr<EVP_PKEY> key,
                        std::string cert_pem, std::string key_pem, std::string common_name)
       : cert_(std::move(cert)),
@@ -76,6 +88,21 @@ class CertificateAuthority {
   std::string key_pem_;
   std::string common_name_;
 };
+
+// GenerateTlsKeyPem returns a fresh ECDSA P-256 private key, unencrypted
+// PKCS#8 PEM: a member's TLS key (store it with mode 0600).
+[[nodiscard]] absl::StatusOr<std::string> GenerateTlsKeyPem();
+
+// MakeCertificateRequest returns a PKCS#10 request (DER) for the private key
+// `key_pem`, CN = member id, signed by that key.
+[[nodiscard]] absl::StatusOr<std::string> MakeCertificateRequest(absl::string_view key_pem,
+                                                                 absl::string_view network,
+                                                                 absl::string_view member_id);
+
+// CertificateRequestKey parses a DER PKCS#10 request, checks its signature
+// under its own key and that the key is ECDSA P-256, and returns the key.
+// INVALID_ARGUMENT otherwise. Thread-safe.
+[[nodiscard]] absl::StatusOr<EvpPkeyPtr> CertificateRequestKey(absl::string_view csr_der);
 
 // CaCommonName returns "authnet NETWORK root", the CN of a network's CA.
 std::string CaCommonName(absl::string_view network);

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace authnet::crypto {
 namespace {
 
@@ -32,8 +34,9 @@ absl::StatusOr<Ed25519Key> Ed25519Key::Generate() {
   return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), *std::move(pub));
 }
 
-absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
-  absl::StatusOr<EvpPkeyPtr> parsed = ParsePrivateKeyPem(pem);
+absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem,
+                                               const std::string* passphrase) {
+  absl::StatusOr<EvpPkeyPtr> parsed = ParsePrivateKeyPem(pem, passphrase);
   if (!parsed.ok()) {
     return parsed.status();
   }
@@ -48,13 +51,21 @@ absl::StatusOr<Ed25519Key> Ed25519Key::FromPem(absl::string_view pem) {
   return Ed25519Key(std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free), *std::move(pub));
 }
 
-absl::StatusOr<std::string> Ed25519Key::ToPem() const {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0,
-                                                 nullptr, nullptr) != 1) {
-    return OpenSslError("writing an Ed25519 key");
+absl::StatusOr<std::string> Ed25519Key::ToPem(const std::string* passphrase) const {
+  return PrivateKeyToPem(pkey_.get(), passphrase);
+}
+
+absl::StatusOr<std::string> Ed25519Key::DeriveSecret(absl::string_view label) const {
+  std::string raw(32, '\0');
+  size_t len = raw.size();
+  if (EVP_PKEY_get_raw_private_key(pkey_.get(), reinterpret_cast<unsigned char*>(raw.data()),
+                                   &len) != 1 ||
+      len != 32) {
+    return OpenSslError("reading an Ed25519 private key");
   }
-  return BioToString(bio.get());
+  absl::StatusOr<std::string> out = Hkdf(raw, "", absl::StrCat("authnet/v1/", label), 32);
+  OPENSSL_cleanse(raw.data(), raw.size());
+  return out;
 }
 
 absl::StatusOr<std::string> Ed25519Key::Sign(absl::string_view message) const {

@@ -19,13 +19,21 @@ class Ed25519Key {
  public:
   // Generate makes a fresh key from OpenSSL's CSPRNG.
   [[nodiscard]] static absl::StatusOr<Ed25519Key> Generate();
-  // FromPem parses a PKCS#8 PEM private key; fails unless it is Ed25519.
-  [[nodiscard]] static absl::StatusOr<Ed25519Key> FromPem(absl::string_view pem);
+  // FromPem parses a PKCS#8 PEM private key, encrypted ones with
+  // `passphrase`; fails unless it is Ed25519 (PERMISSION_DENIED for a
+  // missing or wrong passphrase, see ParsePrivateKeyPem).
+  [[nodiscard]] static absl::StatusOr<Ed25519Key> FromPem(absl::string_view pem,
+                                                          const std::string* passphrase = nullptr);
 
-  // ToPem returns the PKCS#8 PEM form (unencrypted: store it with mode 0600).
-  [[nodiscard]] absl::StatusOr<std::string> ToPem() const;
+  // ToPem returns the PKCS#8 PEM form: unencrypted (store it with mode
+  // 0600), or encrypted under a non-empty `passphrase` (PrivateKeyToPem).
+  [[nodiscard]] absl::StatusOr<std::string> ToPem(const std::string* passphrase = nullptr) const;
   // PublicKey returns the 32-byte raw public key.
   std::string PublicKey() const { return public_key_; }
+  // DeriveSecret returns 32 bytes of HKDF-SHA256 of the private key with
+  // info "authnet/v1/" + `label`: a local secret tied to this key (the
+  // node's idempotency MAC key), not usable to recover it.
+  [[nodiscard]] absl::StatusOr<std::string> DeriveSecret(absl::string_view label) const;
   // Sign returns the 64-byte signature of `message`.
   [[nodiscard]] absl::StatusOr<std::string> Sign(absl::string_view message) const;
 
