@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/file_names.h"
+#include "node/bundle/secure_file.h"
 #include "node/store/report_writer.h"
 #include "spdlog/sinks/null_sink.h"
 
@@ -88,7 +89,7 @@ absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(int members) 
     m.id = absl::StrFormat("m%03d", i);
     std::string endpoint = absl::StrCat("127.0.0.1:", PickLoopbackPort());
     m.options.bundle_dir = net->dir() / m.id;
-    if (absl::StatusOr<v1::RosterMember> added =
+    if (absl::StatusOr<Publication> added =
             admin->AddMember(m.id, endpoint, 1.0, m.options.bundle_dir);
         !added.ok()) {
       return added.status();
@@ -108,7 +109,8 @@ absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(int members) 
   // with the final one, which lists all members.
   for (const Member& m : net->members_) {
     std::error_code ec;
-    std::filesystem::copy_file(net->dir() / "admin" / kRosterFile, m.options.bundle_dir / kRosterFile,
+    std::filesystem::copy_file(net->dir() / "admin" / kRosterFile,
+                               m.options.bundle_dir / kRosterFile,
                                std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) {
       return absl::UnavailableError(
@@ -122,6 +124,28 @@ BenchNetwork::~BenchNetwork() {
   for (int i = 0; i < size(); ++i) {
     Stop(i);
   }
+}
+
+absl::Status BenchNetwork::RotateKeys(int times) {
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(dir() / "admin");
+  if (!admin.ok()) {
+    return admin.status();
+  }
+  for (int i = 0; i < times; ++i) {
+    if (absl::StatusOr<Publication> p = admin->RotateKey(); !p.ok()) {
+      return p.status();
+    }
+  }
+  std::string roster = admin->roster().signed_roster().SerializeAsString();
+  for (Member& m : members_) {
+    if (absl::Status st =
+            WriteFileAtomically(m.options.bundle_dir / "roster.pb", roster, kPublicFileMode);
+        !st.ok()) {
+      return st;
+    }
+    m.bundle.reset();
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<const MemberBundle*> BenchNetwork::bundle(int i) {

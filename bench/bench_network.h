@@ -59,12 +59,18 @@ class BenchNetwork {
 
   // SignBatches cuts records first_seq..first_seq+count-1 of member
   // `origin` into batches of at most `batch_records`, signed by its key.
-  [[nodiscard]] absl::StatusOr<std::vector<StoredBatch>> SignBatches(
-      int origin, uint64_t first_seq, uint64_t count, uint64_t batch_records,
-      const RecordMaker& make);
+  [[nodiscard]] absl::StatusOr<std::vector<StoredBatch>> SignBatches(int origin, uint64_t first_seq,
+                                                                     uint64_t count,
+                                                                     uint64_t batch_records,
+                                                                     const RecordMaker& make);
   // Preload commits `batches` into member `into`'s data dir (before its
   // node starts), in transactions of about `per_commit` batches.
   [[nodiscard]] absl::Status Preload(int into, const std::vector<StoredBatch>& batches);
+
+  // RotateKeys starts `times` new network key epochs (network rotate-key)
+  // and installs the roster sealing them into every member's bundle; call
+  // before bundle() or Start().
+  [[nodiscard]] absl::Status RotateKeys(int times);
 
   [[nodiscard]] absl::Status Start(int i);
   Node& node(int i) { return *members_[i].node; }

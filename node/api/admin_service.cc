@@ -22,6 +22,13 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
   resp->set_today(clock_.Today());
   resp->set_roster_expires_unix(roster->body().expires_unix());
   resp->set_serving(!serving_ || serving_());
+  if (keys_ != nullptr) {
+    std::shared_ptr<const Digester> digester = keys_->Current();
+    resp->set_key_epoch(digester->CurrentEpoch());
+    for (uint32_t epoch : model_.LiveEpochs(digester->Epochs())) {
+      resp->add_live_key_epochs(epoch);
+    }
+  }
   for (const auto& [origin, seq] : model_.VersionVector()) {
     (*resp->mutable_version_vector())[origin] = seq;
   }

@@ -7,6 +7,7 @@
 #include "node/api/alert_hub.h"
 #include "node/api/api_gate.h"
 #include "node/core/clock.h"
+#include "node/core/key_ring.h"
 #include "node/model/model.h"
 #include "node/sync/peer_manager.h"
 #include "node/sync/roster_keeper.h"
@@ -36,6 +37,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   // SetServingProbe tells Status what the node's health is (call before
   // the server starts; without it Status reports serving).
   void SetServingProbe(std::function<bool()> serving) { serving_ = std::move(serving); }
+  // SetKeyRing tells Status which network key epochs the node holds (call
+  // before the server starts; without it Status reports none).
+  void SetKeyRing(const KeyRing* keys) { keys_ = keys; }
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
@@ -55,6 +59,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   std::function<bool()> serving_;
+  const KeyRing* keys_ = nullptr;
 };
 
 }  // namespace authnet

@@ -19,14 +19,16 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl
   return reactor;
 }
 
-// Hash of what a report says, independent of its day, so a retry on another
-// day still matches its first attempt.
-std::string RequestHash(const std::vector<v1::Record>& records) {
+// Hash of what a report says, independent of its day and of the network key
+// epoch, so a retry on another day or after a key rotation still matches
+// its first attempt. Subjects enter as MACs under the node's own mac key.
+std::string RequestHash(const Digester& digester, const std::vector<NormalizedSubject>& subjects,
+                        int kind, uint32_t weight_milli) {
   std::string buf;
-  for (const v1::Record& r : records) {
-    absl::StrAppend(&buf, r.digest(), r.key_epoch(), ",", r.subject_type(), ",", r.kind(), ",",
-                    r.weight_milli(), ";");
+  for (const NormalizedSubject& s : subjects) {
+    absl::StrAppend(&buf, digester.Mac(SubjectTypeName(s.type), s.value), ",", s.type, ";");
   }
+  absl::StrAppend(&buf, kind, ",", weight_milli);
   return crypto::Sha256(buf);
 }
 
@@ -43,16 +45,27 @@ int SubjectCount(const v1::Subjects& s) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<SubjectDigest>> CheckoutService::DigestSubjects(
-    const v1::Subjects& subjects, absl::string_view field_prefix) const {
+absl::StatusOr<std::vector<NormalizedSubject>> CheckoutService::Normalize(
+    const v1::Subjects& subjects, absl::string_view field_prefix) {
   absl::StatusOr<std::vector<NormalizedSubject>> normalized = NormalizeSubjects(subjects);
   if (!normalized.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(field_prefix, normalized.status().message()));
   }
+  return normalized;
+}
+
+std::vector<SubjectDigest> CheckoutService::DigestForCheck(
+    const std::vector<NormalizedSubject>& subjects, const Digester& digester,
+    const std::vector<uint32_t>& live) {
   std::vector<SubjectDigest> out;
-  out.reserve(normalized->size());
-  for (const NormalizedSubject& s : *normalized) {
-    out.push_back({s.type, digester_.Make(s.type, s.value).bytes});
+  out.reserve(subjects.size());
+  for (const NormalizedSubject& s : subjects) {
+    SubjectDigest& d = out.emplace_back();
+    d.type = s.type;
+    d.digest = digester.Make(s.type, s.value).bytes;
+    for (size_t i = 0; i + 1 < live.size(); ++i) {
+      d.older_epochs.push_back(digester.MakeUnder(live[i], s.type, s.value));
+    }
   }
   return out;
 }
@@ -64,12 +77,13 @@ grpc::ServerUnaryReactor* CheckoutService::Check(grpc::CallbackServerContext* ct
   if (!client.ok()) {
     return FinishNow(ctx, client.status());
   }
-  absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "");
-  if (digests.ok()) {
-    model_.Check(*digests, resp);
+  absl::StatusOr<std::vector<NormalizedSubject>> subjects = Normalize(req->subjects(), "");
+  if (subjects.ok()) {
+    std::shared_ptr<const Digester> digester = keys_.Current();
+    model_.Check(DigestForCheck(*subjects, *digester, model_.LiveEpochs(digester->Epochs())), resp);
     gate_.CountChecks(*client, 1);
   }
-  return FinishNow(ctx, digests.status());
+  return FinishNow(ctx, subjects.status());
 }
 
 grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContext* ctx,
@@ -87,15 +101,17 @@ grpc::ServerUnaryReactor* CheckoutService::CheckBatch(grpc::CallbackServerContex
   if (absl::Status st = gate_.Charge(*client, std::max(1, req->checks_size())); !st.ok()) {
     return FinishNow(ctx, st);
   }
+  std::shared_ptr<const Digester> digester = keys_.Current();
+  const std::vector<uint32_t> live = model_.LiveEpochs(digester->Epochs());
   std::vector<std::vector<SubjectDigest>> all;
   all.reserve(req->checks_size());
   for (int i = 0; i < req->checks_size(); ++i) {
-    absl::StatusOr<std::vector<SubjectDigest>> digests =
-        DigestSubjects(req->checks(i).subjects(), absl::StrCat("checks[", i, "].subjects."));
-    if (!digests.ok()) {
-      return FinishNow(ctx, digests.status());
+    absl::StatusOr<std::vector<NormalizedSubject>> subjects =
+        Normalize(req->checks(i).subjects(), absl::StrCat("checks[", i, "].subjects."));
+    if (!subjects.ok()) {
+      return FinishNow(ctx, subjects.status());
     }
-    all.push_back(*std::move(digests));
+    all.push_back(DigestForCheck(*subjects, *digester, live));
   }
   for (const std::vector<SubjectDigest>& digests : all) {
     model_.Check(digests, resp->add_results());
@@ -128,18 +144,19 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
                               "idempotency_key: ", req->idempotency_key().size(),
                               " bytes, at most ", kMaxIdempotencyKeyBytes, " allowed")));
   }
-  absl::StatusOr<std::vector<SubjectDigest>> digests = DigestSubjects(req->subjects(), "subjects.");
-  if (!digests.ok()) {
-    return FinishNow(ctx, digests.status());
+  absl::StatusOr<std::vector<NormalizedSubject>> subjects = Normalize(req->subjects(), "subjects.");
+  if (!subjects.ok()) {
+    return FinishNow(ctx, subjects.status());
   }
+  std::shared_ptr<const Digester> digester = keys_.Current();
   uint32_t today = clock_.Today();
-  uint32_t epoch = digester_.CurrentEpoch();
   std::vector<v1::Record> records;
-  for (SubjectDigest& d : *digests) {
+  for (const NormalizedSubject& s : *subjects) {
+    Digest d = digester->Make(s.type, s.value);
     v1::Record& r = records.emplace_back();
-    r.set_digest(std::move(d.digest));
-    r.set_key_epoch(epoch);
-    r.set_subject_type(d.type);
+    r.set_digest(std::move(d.bytes));
+    r.set_key_epoch(d.epoch);
+    r.set_subject_type(s.type);
     r.set_kind(req->kind());
     r.set_weight_milli(static_cast<uint32_t>(std::lround(weight * 1000)));
     r.set_day(today);
@@ -147,9 +164,10 @@ grpc::ServerUnaryReactor* CheckoutService::Report(grpc::CallbackServerContext* c
   }
   std::string key_hash;
   if (!req->idempotency_key().empty()) {
-    key_hash = digester_.Mac("idempotency", req->idempotency_key());
+    key_hash = digester->Mac("idempotency", req->idempotency_key());
   }
-  std::string request_hash = RequestHash(records);
+  std::string request_hash = RequestHash(*digester, *subjects, req->kind(),
+                                         static_cast<uint32_t>(std::lround(weight * 1000)));
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   writer_.SubmitReport(
       std::move(records), std::move(key_hash), std::move(request_hash),

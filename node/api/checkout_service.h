@@ -8,7 +8,8 @@
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/api/api_gate.h"
 #include "node/core/clock.h"
-#include "node/core/digester.h"
+#include "node/core/key_ring.h"
+#include "node/core/subject_normalizer.h"
 #include "node/model/model.h"
 #include "node/store/report_writer.h"
 #include "spdlog/logger.h"
@@ -35,12 +36,11 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
 
   // All references must outlive the service. `gate` admits every call (a
   // token on a remote listener, the caller's rate limit).
-  CheckoutService(Options options, const ApiGate& gate, const Digester& digester,
-                  const Model& model, ReportWriter& writer, const Clock& clock,
-                  std::shared_ptr<spdlog::logger> log)
+  CheckoutService(Options options, const ApiGate& gate, const KeyRing& keys, const Model& model,
+                  ReportWriter& writer, const Clock& clock, std::shared_ptr<spdlog::logger> log)
       : options_(options),
         gate_(gate),
-        digester_(digester),
+        keys_(keys),
         model_(model),
         writer_(writer),
         clock_(clock),
@@ -57,14 +57,19 @@ class CheckoutService final : public v1::CheckoutService::CallbackService {
                                     v1::RetractResponse* resp) override;
 
  private:
-  // Digests the subjects of a check; INVALID_ARGUMENT names the field,
-  // prefixed with `field_prefix` (e.g. "checks[3].").
-  absl::StatusOr<std::vector<SubjectDigest>> DigestSubjects(const v1::Subjects& subjects,
-                                                            absl::string_view field_prefix) const;
+  // Normalize normalizes the subjects of a request; INVALID_ARGUMENT names
+  // the field, prefixed with `field_prefix` (e.g. "checks[3].").
+  static absl::StatusOr<std::vector<NormalizedSubject>> Normalize(const v1::Subjects& subjects,
+                                                                  absl::string_view field_prefix);
+  // DigestForCheck digests each subject under the newest epoch and every
+  // older one in `live`.
+  static std::vector<SubjectDigest> DigestForCheck(const std::vector<NormalizedSubject>& subjects,
+                                                   const Digester& digester,
+                                                   const std::vector<uint32_t>& live);
 
   const Options options_;
   const ApiGate& gate_;
-  const Digester& digester_;
+  const KeyRing& keys_;
   const Model& model_;
   ReportWriter& writer_;
   const Clock& clock_;

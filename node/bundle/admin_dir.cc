@@ -3,12 +3,18 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <set>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "node/bundle/directory_lock.h"
+#include "node/bundle/enrollment.h"
 #include "node/bundle/file_names.h"
-#include "node/bundle/member_bundle.h"
+#include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/host_port.h"
 
@@ -17,47 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kNetworkFiles[] = {kCaCertFile,   kCaKeyFile,       kAdminKeyFile,
-                                         kAdminPubFile, kNetworkKeysFile, kRosterFile};
-
-// FileSpec is one file to write: its name, contents and mode.
-struct FileSpec {
-  const char* name;
-  const std::string* data;
-  mode_t mode;
-};
-
-// FileWriter writes files and, unless Commit() is called, removes them again
-// when destroyed: a failed Init or AddMember leaves nothing half-made.
-class FileWriter {
- public:
-  explicit FileWriter(fs::path dir) : dir_(std::move(dir)) {}
-  FileWriter(const FileWriter&) = delete;
-  FileWriter& operator=(const FileWriter&) = delete;
-  ~FileWriter() {
-    if (committed_) {
-      return;
-    }
-    for (const fs::path& p : written_) {
-      ::unlink(p.c_str());
-    }
-  }
-
-  absl::Status Write(const char* name, absl::string_view data, mode_t mode) {
-    fs::path path = dir_ / name;
-    if (absl::Status s = WriteFileAtomically(path, data, mode); !s.ok()) {
-      return s;
-    }
-    written_.push_back(std::move(path));
-    return absl::OkStatus();
-  }
-  void Commit() { committed_ = true; }
-
- private:
-  fs::path dir_;
-  std::vector<fs::path> written_;
-  bool committed_ = false;
-};
+constexpr int kMaxAdmins = 32;
 
 absl::Status Broken(const fs::path& dir, absl::string_view file, absl::string_view what) {
   return absl::FailedPreconditionError(
@@ -77,60 +43,72 @@ absl::StatusOr<std::string> ReadAdminFile(const fs::path& dir, const char* name)
   return data;
 }
 
-absl::StatusOr<Roster> ReadRoster(const fs::path& dir, absl::string_view admin_public_key,
-                                  absl::string_view network) {
+// ReadRoster reads roster.pb and verifies it against its own admin set (the
+// admin directory is the root of trust: what it holds was verified when
+// written).
+absl::StatusOr<Roster> ReadRoster(const fs::path& dir) {
   absl::StatusOr<std::string> data = ReadAdminFile(dir, kRosterFile);
   if (!data.ok()) {
     return data.status();
   }
   v1::SignedRoster signed_roster;
-  if (!signed_roster.ParseFromString(*data)) {
+  v1::RosterBody body;
+  if (!signed_roster.ParseFromString(*data) || !body.ParseFromString(signed_roster.body())) {
     return Broken(dir, kRosterFile, "is not a signed roster");
   }
-  absl::StatusOr<Roster> roster = Roster::Verify(signed_roster, admin_public_key, network);
+  absl::StatusOr<Roster> roster = Roster::VerifySelf(signed_roster, body.network());
   if (!roster.ok()) {
     return Broken(dir, kRosterFile, roster.status().message());
   }
   return roster;
 }
 
-absl::StatusOr<std::string> SerializeRoster(const v1::SignedRoster& roster) {
+absl::StatusOr<NetworkKeys> ReadNetworkKeys(const fs::path& dir) {
+  absl::StatusOr<std::string> text = ReadAdminFile(dir, kNetworkKeysFile);
+  if (!text.ok()) {
+    return text.status();
+  }
+  absl::StatusOr<NetworkKeys> keys = NetworkKeys::Parse(*text);
+  if (!keys.ok()) {
+    return Broken(dir, kNetworkKeysFile, keys.status().message());
+  }
+  return keys;
+}
+
+std::string AdminKeyFileName(int index) {
+  return absl::StrCat(kAdminKeyPrefix, index, kAdminKeySuffix);
+}
+
+// AdminKeyFiles lists the admin-N.key files in `dir`, by N.
+std::vector<fs::path> AdminKeyFiles(const fs::path& dir) {
+  std::map<int, fs::path> found;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    int index = 0;
+    if (absl::StartsWith(name, kAdminKeyPrefix) && absl::EndsWith(name, kAdminKeySuffix) &&
+        absl::SimpleAtoi(absl::string_view(name).substr(
+                             strlen(kAdminKeyPrefix),
+                             name.size() - strlen(kAdminKeyPrefix) - strlen(kAdminKeySuffix)),
+                         &index)) {
+      found.emplace(index, e.path());
+    }
+  }
+  std::vector<fs::path> out;
+  for (auto& [index, path] : found) {
+    out.push_back(std::move(path));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Serialize(const google::protobuf::Message& m) {
   std::string out;
-  if (!roster.SerializeToString(&out)) {
+  if (!m.SerializeToString(&out)) {
     return absl::InternalError("cannot serialize the roster");
   }
   return out;
 }
 
-// SignedRosterFile is a freshly signed roster, verified as a node would,
-// and its bytes as written to roster.pb.
-struct SignedRosterFile {
-  Roster roster;
-  std::string bytes;
-};
-
-// SignRoster signs `body` with a fresh expiry, `validity` from now.
-absl::StatusOr<SignedRosterFile> SignRoster(v1::RosterBody body,
-                                            const crypto::Ed25519Key& admin_key,
-                                            absl::string_view network,
-                                            absl::Duration validity = kRosterValidity) {
-  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + validity));
-  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, admin_key);
-  if (!signed_roster.ok()) {
-    return signed_roster.status();
-  }
-  absl::StatusOr<Roster> roster = Roster::Verify(*signed_roster, admin_key.PublicKey(), network);
-  if (!roster.ok()) {
-    return roster.status();
-  }
-  absl::StatusOr<std::string> bytes = SerializeRoster(*signed_roster);
-  if (!bytes.ok()) {
-    return bytes.status();
-  }
-  return SignedRosterFile{*std::move(roster), *std::move(bytes)};
-}
-
-// FindMember returns `id`'s entry in `body`, or NOT_FOUND.
 absl::StatusOr<v1::RosterMember*> FindMember(v1::RosterBody& body, absl::string_view id) {
   for (v1::RosterMember& m : *body.mutable_members()) {
     if (m.id() == id) {
@@ -140,29 +118,42 @@ absl::StatusOr<v1::RosterMember*> FindMember(v1::RosterBody& body, absl::string_
   return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
 }
 
-}  // namespace
-
-absl::Status AdminDir::AdoptRoster(Roster roster, absl::string_view bytes) {
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, bytes, kPublicFileMode); !s.ok()) {
-    return s;
+absl::Status CheckTrust(double trust) {
+  if (!std::isfinite(trust) || trust < 0.0 || trust > 1.0) {
+    return absl::InvalidArgumentError("trust: must be a number from 0 to 1");
   }
-  roster_ = std::move(roster);
   return absl::OkStatus();
 }
 
-absl::Status AdminDir::PublishNext(v1::RosterBody body, absl::Duration validity) {
-  body.set_version(roster_.version() + 1);
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_, validity);
-  if (!next.ok()) {
-    return next.status();
+absl::Status CheckOutDir(const fs::path& out_dir) {
+  absl::StatusOr<bool> free = IsEmptyOrMissingDirectory(out_dir);
+  if (!free.ok()) {
+    return free.status();
   }
-  return AdoptRoster(std::move(next->roster), next->bytes);
+  if (!*free) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--out ", out_dir.string(),
+                     " is not empty; give a new or empty directory (nothing is ever overwritten)"));
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network) {
+}  // namespace
+
+absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network,
+                                        const AdminInit& init) {
   if (!IsValidNetworkName(network)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("network: \"", (network), "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+        absl::StrCat("network: \"", network, "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+  }
+  if (init.admins < 1 || init.admins > kMaxAdmins) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--admins: must be 1 to ", kMaxAdmins, ", not ", init.admins));
+  }
+  if (init.threshold < 1 || init.threshold > init.admins) {
+    return absl::InvalidArgumentError(absl::StrCat("--threshold: must be 1 to ", init.admins,
+                                                   " (the number of admins), not ",
+                                                   init.threshold));
   }
   if (absl::Status s = CreatePrivateDirectory(dir); !s.ok()) {
     return s;
@@ -171,7 +162,9 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   if (!lock.ok()) {
     return lock.status();
   }
-  for (const char* name : kNetworkFiles) {
+  std::vector<std::string> existing = {kCaCertFile, kCaKeyFile, kNetworkKeysFile, kRosterFile,
+                                       AdminKeyFileName(1)};
+  for (const std::string& name : existing) {
     std::error_code ec;
     if (fs::exists(dir / name, ec) || ec) {
       return absl::AlreadyExistsError(absl::StrCat(dir.string(), " already holds a network (", name,
@@ -182,46 +175,77 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   if (!ca.ok()) {
     return ca.status();
   }
-  absl::StatusOr<crypto::Ed25519Key> admin_key = crypto::Ed25519Key::Generate();
-  if (!admin_key.ok()) {
-    return admin_key.status();
-  }
-  absl::StatusOr<std::string> admin_key_pem = admin_key->ToPem();
-  if (!admin_key_pem.ok()) {
-    return admin_key_pem.status();
-  }
-  absl::StatusOr<std::string> admin_pub_pem = crypto::Ed25519PublicKeyToPem(admin_key->PublicKey());
-  if (!admin_pub_pem.ok()) {
-    return admin_pub_pem.status();
-  }
   absl::StatusOr<NetworkKeys> keys = NetworkKeys::Generate();
   if (!keys.ok()) {
     return keys.status();
   }
+  std::vector<crypto::Ed25519Key> admins;
+  std::vector<std::string> admin_pems;
   v1::RosterBody body;
   body.set_network(std::string(network));
   body.set_version(1);
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, *admin_key, network);
-  if (!next.ok()) {
-    return next.status();
+  body.set_admin_threshold(static_cast<uint32_t>(init.threshold));
+  v1::KeyEpoch* epoch = body.add_key_epochs();
+  epoch->set_epoch(keys->CurrentEpoch());
+  epoch->set_created_unix(absl::ToUnixSeconds(absl::Now()));
+  for (int i = 0; i < init.admins; ++i) {
+    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
+    if (!key.ok()) {
+      return key.status();
+    }
+    absl::StatusOr<std::string> passphrase =
+        init.passphrase ? init.passphrase(i + 1) : absl::StatusOr<std::string>("");
+    if (!passphrase.ok()) {
+      return passphrase.status();
+    }
+    absl::StatusOr<std::string> pem = key->ToPem(&*passphrase);
+    if (!pem.ok()) {
+      return pem.status();
+    }
+    body.add_admin_keys(key->PublicKey());
+    admins.push_back(*std::move(key));
+    admin_pems.push_back(*std::move(pem));
   }
-
-  const std::string keys_text = keys->Serialize();
-  const FileSpec files[] = {{kCaKeyFile, &ca->key_pem(), kSecretFileMode},
-                            {kAdminKeyFile, &*admin_key_pem, kSecretFileMode},
-                            {kNetworkKeysFile, &keys_text, kSecretFileMode},
-                            {kCaCertFile, &ca->cert_pem(), kPublicFileMode},
-                            {kAdminPubFile, &*admin_pub_pem, kPublicFileMode},
-                            {kRosterFile, &next->bytes, kPublicFileMode}};
+  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + kRosterValidity));
+  std::vector<const crypto::Ed25519Key*> signers;
+  for (const crypto::Ed25519Key& key : admins) {
+    signers.push_back(&key);
+  }
+  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, signers);
+  if (!signed_roster.ok()) {
+    return signed_roster.status();
+  }
+  absl::StatusOr<Roster> roster = Roster::VerifySelf(*signed_roster, network);
+  if (!roster.ok()) {
+    return roster.status();
+  }
+  absl::StatusOr<std::string> roster_bytes = Serialize(*signed_roster);
+  if (!roster_bytes.ok()) {
+    return roster_bytes.status();
+  }
+  AdminDir out(dir, std::string(network), *std::move(ca), *std::move(keys), *std::move(roster));
+  for (crypto::Ed25519Key& key : admins) {
+    out.signers_.push_back(std::move(key));
+  }
   FileWriter writer(dir);
-  for (const FileSpec& f : files) {
-    if (absl::Status s = writer.Write(f.name, *f.data, f.mode); !s.ok()) {
+  const std::string keys_text = out.network_keys_.Serialize();
+  for (auto [name, data, mode] :
+       {std::tuple{kCaKeyFile, &out.ca_.key_pem(), kSecretFileMode},
+        std::tuple{kNetworkKeysFile, &keys_text, kSecretFileMode},
+        std::tuple{kCaCertFile, &out.ca_.cert_pem(), kPublicFileMode},
+        std::tuple{kRosterFile, &std::as_const(*roster_bytes), kPublicFileMode}}) {
+    if (absl::Status s = writer.Write(name, *data, mode); !s.ok()) {
+      return s;
+    }
+  }
+  for (size_t i = 0; i < admin_pems.size(); ++i) {
+    std::string name = AdminKeyFileName(static_cast<int>(i) + 1);
+    if (absl::Status s = writer.Write(name.c_str(), admin_pems[i], kSecretFileMode); !s.ok()) {
       return s;
     }
   }
   writer.Commit();
-  return AdminDir(dir, std::string(network), *std::move(ca), *std::move(admin_key),
-                  *std::move(admin_pub_pem), *std::move(keys), std::move(next->roster));
+  return out;
 }
 
 absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
@@ -233,7 +257,11 @@ absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
   if (absl::Status s = CheckPrivateDirectory(dir); !s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("admin dir ", s.message()));
   }
-  for (const char* name : {kCaKeyFile, kAdminKeyFile, kNetworkKeysFile}) {
+  std::vector<std::string> secrets = {kCaKeyFile, kNetworkKeysFile};
+  for (const fs::path& p : AdminKeyFiles(dir)) {
+    secrets.push_back(p.filename().string());
+  }
+  for (const std::string& name : secrets) {
     absl::Status s = CheckSecretFileMode(dir / name);
     if (absl::IsNotFound(s)) {
       return Broken(dir, name, "is missing");
@@ -244,150 +272,309 @@ absl::StatusOr<AdminDir> AdminDir::Open(const fs::path& dir) {
     }
   }
   absl::StatusOr<std::string> ca_pem = ReadAdminFile(dir, kCaCertFile);
+  if (!ca_pem.ok()) {
+    return ca_pem.status();
+  }
   absl::StatusOr<std::string> ca_key_pem = ReadAdminFile(dir, kCaKeyFile);
-  absl::StatusOr<std::string> admin_key_pem = ReadAdminFile(dir, kAdminKeyFile);
-  absl::StatusOr<std::string> admin_pub_pem = ReadAdminFile(dir, kAdminPubFile);
-  absl::StatusOr<std::string> keys_text = ReadAdminFile(dir, kNetworkKeysFile);
-  for (const auto* data : {&ca_pem, &ca_key_pem, &admin_key_pem, &admin_pub_pem, &keys_text}) {
-    if (!data->ok()) {
-      return data->status();
-    }
+  if (!ca_key_pem.ok()) {
+    return ca_key_pem.status();
   }
   absl::StatusOr<crypto::CertificateAuthority> ca =
       crypto::CertificateAuthority::FromPem(*ca_pem, *ca_key_pem);
   if (!ca.ok()) {
     return Broken(dir, "ca.crt/ca.key", ca.status().message());
   }
-  absl::StatusOr<crypto::Ed25519Key> admin_key = crypto::Ed25519Key::FromPem(*admin_key_pem);
-  if (!admin_key.ok()) {
-    return Broken(dir, kAdminKeyFile, admin_key.status().message());
-  }
-  absl::StatusOr<std::string> admin_pub = crypto::Ed25519PublicKeyFromPem(*admin_pub_pem);
-  if (!admin_pub.ok()) {
-    return Broken(dir, kAdminPubFile, admin_pub.status().message());
-  }
-  if (*admin_pub != admin_key->PublicKey()) {
-    return Broken(dir, kAdminPubFile, "is not the public key of admin.key");
-  }
-  absl::StatusOr<NetworkKeys> keys = NetworkKeys::Parse(*keys_text);
+  absl::StatusOr<NetworkKeys> keys = ReadNetworkKeys(dir);
   if (!keys.ok()) {
-    return Broken(dir, kNetworkKeysFile, keys.status().message());
+    return keys.status();
   }
-  // The network's name is the one the admin key signed into the roster; the
-  // CA must have been made for the same network.
-  absl::StatusOr<std::string> roster_bytes = ReadAdminFile(dir, kRosterFile);
-  if (!roster_bytes.ok()) {
-    return roster_bytes.status();
-  }
-  v1::SignedRoster unverified;
-  v1::RosterBody unverified_body;
-  if (!unverified.ParseFromString(*roster_bytes) ||
-      !unverified_body.ParseFromString(unverified.body())) {
-    return Broken(dir, kRosterFile, "is not a signed roster");
-  }
-  std::string network = unverified_body.network();
-  absl::StatusOr<Roster> roster = ReadRoster(dir, admin_key->PublicKey(), network);
+  absl::StatusOr<Roster> roster = ReadRoster(dir);
   if (!roster.ok()) {
     return roster.status();
   }
-  if (ca->common_name() != crypto::CaCommonName(network)) {
+  if (ca->common_name() != crypto::CaCommonName(roster->network())) {
     return Broken(dir, kCaCertFile,
-                  absl::StrCat("is not the CA of network \"", network, "\" (its CN is \"",
+                  absl::StrCat("is not the CA of network \"", roster->network(), "\" (its CN is \"",
                                ca->common_name(), "\")"));
   }
-  return AdminDir(dir, std::move(network), *std::move(ca), *std::move(admin_key),
-                  *std::move(admin_pub_pem), *std::move(keys), *std::move(roster));
+  std::string network = roster->network();
+  AdminDir admin(dir, std::move(network), *std::move(ca), *std::move(keys), *std::move(roster));
+  // Unencrypted admin keys are at hand at once; encrypted ones once
+  // LoadSigningKeys has their passphrase.
+  if (absl::StatusOr<int> loaded = admin.LoadSigningKeys(nullptr, /*encrypted=*/false);
+      !loaded.ok()) {
+    return loaded.status();
+  }
+  return admin;
 }
 
-absl::StatusOr<v1::RosterMember> AdminDir::AddMember(absl::string_view id,
-                                                     absl::string_view endpoint, double trust,
-                                                     const fs::path& out_dir) {
-  if (!IsValidMemberId(id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("id: \"", (id), "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+absl::StatusOr<int> AdminDir::LoadSigningKeys(const PassphraseFn& passphrase, bool encrypted) {
+  AdminSet admins = roster_.admins();
+  for (const fs::path& path : AdminKeyFiles(dir_)) {
+    absl::StatusOr<std::string> pem = ReadFile(path);
+    if (!pem.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path.string(), ": ", pem.status().message()));
+    }
+    std::string secret;
+    if (crypto::IsEncryptedPrivateKeyPem(*pem)) {
+      if (!encrypted) {
+        continue;
+      }
+      absl::StatusOr<std::string> given =
+          passphrase ? passphrase(path)
+                     : absl::StatusOr<std::string>(absl::PermissionDeniedError(
+                           "it is encrypted; give --passphrase-file or run on a terminal"));
+      if (!given.ok()) {
+        return absl::Status(given.status().code(),
+                            absl::StrCat(path.filename().string(), ": ", given.status().message()));
+      }
+      secret = *std::move(given);
+    }
+    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::FromPem(*pem, &secret);
+    if (!key.ok()) {
+      return absl::Status(key.status().code(),
+                          absl::StrCat(path.filename().string(), ": ", key.status().message()));
+    }
+    bool held = std::any_of(signers_.begin(), signers_.end(), [&](const crypto::Ed25519Key& k) {
+      return k.PublicKey() == key->PublicKey();
+    });
+    if (admins.Contains(key->PublicKey()) && !held) {
+      signers_.push_back(*std::move(key));
+    }
   }
-  if (absl::StatusOr<HostPort> hp = ParseHostPort("endpoint", endpoint); !hp.ok()) {
-    return hp.status();
+  return static_cast<int>(signers_.size());
+}
+
+fs::path AdminDir::NextAdminKeyFile() const {
+  for (int i = 1;; ++i) {
+    fs::path path = dir_ / AdminKeyFileName(i);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      return path;
+    }
   }
-  if (!std::isfinite(trust) || trust < 0.0 || trust > 1.0) {
-    return absl::InvalidArgumentError("trust: must be a number from 0 to 1");
+}
+
+std::vector<const crypto::Ed25519Key*> AdminDir::Signers() const {
+  std::vector<const crypto::Ed25519Key*> out;
+  for (const crypto::Ed25519Key& key : signers_) {
+    out.push_back(&key);
   }
-  absl::StatusOr<bool> out_free = IsEmptyOrMissingDirectory(out_dir);
-  if (!out_free.ok()) {
-    return out_free.status();
+  return out;
+}
+
+absl::StatusOr<Publication> AdminDir::Publish(v1::RosterBody body, absl::Duration validity) {
+  std::error_code ec;
+  if (fs::exists(dir_ / kRosterProposalFile, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "roster version ", roster_.version() + 1, " waits for admin signatures in ",
+        (dir_ / kRosterProposalFile).string(),
+        ": sign it first ('authnetctl roster sign'), or delete that file to abandon it"));
   }
-  if (!*out_free) {
+  body.set_version(roster_.version() + 1);
+  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + validity));
+  AdminSet current = roster_.admins();
+  AdminSet next = AdminSet::Of(body);
+  std::vector<const crypto::Ed25519Key*> keys;
+  for (const crypto::Ed25519Key* key : Signers()) {
+    if (current.Contains(key->PublicKey()) || next.Contains(key->PublicKey())) {
+      keys.push_back(key);
+    }
+  }
+  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, keys);
+  if (!signed_roster.ok()) {
+    return signed_roster.status();
+  }
+  return Finish(*signed_roster);
+}
+
+absl::StatusOr<Publication> AdminDir::Finish(const v1::SignedRoster& signed_roster) {
+  AdminSet current = roster_.admins();
+  Publication out;
+  out.needed = current.threshold;
+  out.signatures = Roster::CountSignatures(signed_roster, current);
+  absl::StatusOr<std::string> bytes = Serialize(signed_roster);
+  if (!bytes.ok()) {
+    return bytes.status();
+  }
+  absl::StatusOr<Roster> verified = Roster::Verify(signed_roster, current, network_);
+  if (!verified.ok()) {
+    v1::RosterBody body;
+    body.ParseFromString(signed_roster.body());
+    out.version = body.version();
+    if (absl::Status s = WriteFileAtomically(dir_ / kRosterProposalFile, *bytes, kPublicFileMode);
+        !s.ok()) {
+      return s;
+    }
+    return out;
+  }
+  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, *bytes, kPublicFileMode); !s.ok()) {
+    return s;
+  }
+  std::error_code ec;
+  fs::remove(dir_ / kRosterProposalFile, ec);
+  roster_ = *std::move(verified);
+  out.version = roster_.version();
+  out.complete = true;
+  return out;
+}
+
+absl::Status AdminDir::SealAll(v1::RosterMember& member, const v1::RosterBody& body) const {
+  member.clear_network_keys();
+  for (const v1::KeyEpoch& e : body.key_epochs()) {
+    if (!network_keys_.Has(e.epoch())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("admin dir ", dir_.string(), ": network.keys lacks epoch ", e.epoch(),
+                       " that the roster lists; restore network.keys from a backup"));
+    }
+    absl::StatusOr<v1::SealedNetworkKey> sealed =
+        SealNetworkKey(network_, member, e.epoch(), network_keys_.Key(e.epoch()));
+    if (!sealed.ok()) {
+      return sealed.status();
+    }
+    *member.add_network_keys() = *std::move(sealed);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminDir::WriteEnrollment(const fs::path& out_dir, const std::string& cert_pem,
+                                       bool new_dir) const {
+  absl::StatusOr<std::string> admin_pub = AdminKeysPem(roster_.admins().keys);
+  if (!admin_pub.ok()) {
+    return admin_pub.status();
+  }
+  if (new_dir) {
+    if (absl::Status s = CreatePrivateDirectory(out_dir); !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& [name, data] :
+       {std::pair{kAdminPubFile, &std::as_const(*admin_pub)},
+        std::pair{kCaCertFile, &ca_.cert_pem()}, std::pair{kNodeCertFile, &cert_pem}}) {
+    if (absl::Status s = WriteFileAtomically(out_dir / name, *data, kPublicFileMode); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Publication> AdminDir::PublishEnrollment(v1::RosterBody body,
+                                                        const fs::path& out_dir) {
+  absl::StatusOr<Publication> published = Publish(std::move(body));
+  if (!published.ok() || !published->complete) {
+    return published;
+  }
+  if (absl::Status s = WriteFileAtomically(
+          out_dir / kRosterFile, roster_.signed_roster().SerializeAsString(), kPublicFileMode);
+      !s.ok()) {
+    return absl::Status(
+        s.code(),
+        absl::StrCat("roster version ", published->version, " is published, but copying it to ",
+                     out_dir.string(), " failed (copy ADMIN_DIR/roster.pb there): ", s.message()));
+  }
+  return published;
+}
+
+absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::string_view endpoint,
+                                                double trust, const fs::path& out_dir) {
+  if (absl::Status s = CheckTrust(trust); !s.ok()) {
+    return s;
+  }
+  AdminSet admins = roster_.admins();
+  uint32_t at_hand = 0;
+  for (const crypto::Ed25519Key& key : signers_) {
+    at_hand += admins.Contains(key.PublicKey()) ? 1 : 0;
+  }
+  if (at_hand < admins.threshold) {
     return absl::FailedPreconditionError(
-        absl::StrCat("bundle directory ", out_dir.string(),
-                     " is not empty; give a new or empty directory (bundles are never "
-                     "overwritten)"));
+        absl::StrCat("the one-step 'member add --endpoint' is for demos: it needs ",
+                     admins.threshold, " admin keys at hand and ", at_hand,
+                     " are; enroll with 'member keygen' / 'member add --request' instead"));
+  }
+  if (roster_.Find(id) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("member \"", id, "\" is already in the roster"));
+  }
+  absl::StatusOr<v1::EnrollRequest> request = GenerateMemberKeys(out_dir, network_, id, endpoint);
+  if (!request.ok()) {
+    return request.status();
+  }
+  absl::StatusOr<Publication> published = AddMemberFromRequest(id, *request, trust, out_dir);
+  if (!published.ok() || !published->complete) {
+    // out_dir was empty: remove what the enrollment wrote, keep the directory.
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(out_dir, ec)) {
+      fs::remove(e.path(), ec);
+    }
+    return published.ok() ? absl::InternalError("the roster was not completed")
+                          : published.status();
+  }
+  std::error_code ec;
+  fs::remove(out_dir / kEnrollRequestFile, ec);
+  return published;
+}
+
+absl::StatusOr<Publication> AdminDir::AddMemberFromRequest(absl::string_view id,
+                                                           const v1::EnrollRequest& request,
+                                                           double trust, const fs::path& out_dir) {
+  if (absl::Status s = CheckTrust(trust); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<v1::EnrollRequestBody> req = VerifyEnrollRequest(request);
+  if (!req.ok()) {
+    return req.status();
+  }
+  if (req->member_id() != id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request is from member \"", req->member_id(), "\", not \"", id, "\""));
+  }
+  if (req->network() != network_) {
+    return absl::InvalidArgumentError(absl::StrCat("the request is for network \"", req->network(),
+                                                   "\", this is \"", network_, "\""));
+  }
+  // Public files only; the bundle of the one-step path is the exception.
+  const bool new_dir = !fs::exists(out_dir / kSigningKeyFile);
+  if (new_dir) {
+    if (absl::Status s = CheckOutDir(out_dir); !s.ok()) {
+      return s;
+    }
   }
   absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {
     return lock.status();
   }
   if (roster_.Find(id) != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat("member \"", (id), "\" is already in the roster"));
+    return absl::AlreadyExistsError(absl::StrCat("member \"", id, "\" is already in the roster"));
   }
-
-  absl::StatusOr<crypto::IssuedCertificate> tls = ca_.IssueMemberCertificate(network_, id);
-  if (!tls.ok()) {
-    return tls.status();
+  absl::StatusOr<std::string> cert_pem = ca_.IssueFromRequest(network_, id, req->csr_der());
+  if (!cert_pem.ok()) {
+    return cert_pem.status();
   }
-  absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(tls->cert_pem);
+  absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(*cert_pem);
   if (!fingerprint.ok()) {
     return fingerprint.status();
   }
-  absl::StatusOr<crypto::Ed25519Key> signing_key = crypto::Ed25519Key::Generate();
-  if (!signing_key.ok()) {
-    return signing_key.status();
-  }
   v1::RosterBody body = roster_.body();
-  body.set_version(body.version() + 1);
   v1::RosterMember* member = body.add_members();
   member->set_id(std::string(id));
   member->set_status(v1::MEMBER_STATUS_ACTIVE);
-  member->set_endpoint(std::string(endpoint));
+  member->set_endpoint(req->endpoint());
   member->set_trust_milli(static_cast<uint32_t>(std::lround(trust * 1000.0)));
   member->set_cert_sha256(*fingerprint);
-  member->set_signing_public_key(signing_key->PublicKey());
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
-  if (!next.ok()) {
-    return next.status();
-  }
-
-  if (absl::Status s = CreatePrivateDirectory(out_dir); !s.ok()) {
+  member->set_signing_public_key(req->signing_public_key());
+  member->set_sealing_public_key(req->sealing_public_key());
+  if (absl::Status s = SealAll(*member, body); !s.ok()) {
     return s;
   }
-  absl::StatusOr<std::string> signing_pem = signing_key->ToPem();
-  if (!signing_pem.ok()) {
-    return signing_pem.status();
-  }
-  const std::string keys_text = network_keys_.Serialize();
-  const FileSpec files[] = {{kNodeKeyFile, &tls->key_pem, kSecretFileMode},
-                            {kSigningKeyFile, &*signing_pem, kSecretFileMode},
-                            {kNetworkKeysFile, &keys_text, kSecretFileMode},
-                            {kCaCertFile, &ca_.cert_pem(), kPublicFileMode},
-                            {kNodeCertFile, &tls->cert_pem, kPublicFileMode},
-                            {kAdminPubFile, &admin_pub_pem_, kPublicFileMode},
-                            {kRosterFile, &next->bytes, kPublicFileMode}};
-  FileWriter bundle(out_dir);
-  for (const FileSpec& f : files) {
-    if (absl::Status s = bundle.Write(f.name, *f.data, f.mode); !s.ok()) {
-      return s;
-    }
-  }
-  // The bundle is complete: only now does the admin's roster change.
-  if (absl::Status s = WriteFileAtomically(dir_ / kRosterFile, next->bytes, kPublicFileMode);
-      !s.ok()) {
+  // The public files first: if one cannot be written, the roster is unchanged.
+  if (absl::Status s = WriteEnrollment(out_dir, *cert_pem, new_dir); !s.ok()) {
     return s;
   }
-  bundle.Commit();
-  roster_ = std::move(next->roster);
-  return *roster_.Find(id);
+  return PublishEnrollment(std::move(body), out_dir);
 }
 
-absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
+absl::StatusOr<std::optional<Publication>> AdminDir::RevokeMember(absl::string_view id,
+                                                                  bool rotate) {
   absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {
     return lock.status();
@@ -398,26 +585,78 @@ absl::StatusOr<bool> AdminDir::RevokeMember(absl::string_view id) {
     return member.status();
   }
   if ((*member)->status() == v1::MEMBER_STATUS_REVOKED) {
-    return false;
+    return std::nullopt;
   }
   (*member)->set_status(v1::MEMBER_STATUS_REVOKED);
-  if (absl::Status s = PublishNext(std::move(body), kRosterValidity); !s.ok()) {
-    return s;
+  (*member)->clear_network_keys();
+  if (rotate) {
+    if (absl::Status s = StartEpoch(body); !s.ok()) {
+      return s;
+    }
   }
-  return true;
+  return Publish(std::move(body));
 }
 
-absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
-                                                       const fs::path& bundle_dir) {
-  absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(bundle_dir);
-  if (!bundle.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--out must be member \"", id, "\"'s bundle directory: ", bundle.status().message()));
+absl::Status AdminDir::StartEpoch(v1::RosterBody& body) {
+  std::error_code ec;
+  if (fs::exists(dir_ / kRosterProposalFile, ec)) {
+    return Publish(body).status();  // refuses, saying why
   }
-  if (bundle->member_id() != id || bundle->network() != network_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        bundle_dir.string(), " is the bundle of member \"", bundle->member_id(), "\" of network \"",
-        bundle->network(), "\", not of \"", id, "\" of \"", network_, "\""));
+  absl::StatusOr<NetworkKeys> rotated = network_keys_.Rotate();
+  if (!rotated.ok()) {
+    return rotated.status();
+  }
+  // The new key is kept before any roster names it: a roster never lists
+  // an epoch the admin directory lost.
+  if (absl::Status s =
+          WriteFileAtomically(dir_ / kNetworkKeysFile, rotated->Serialize(), kSecretFileMode);
+      !s.ok()) {
+    return s;
+  }
+  network_keys_ = *std::move(rotated);
+  uint32_t epoch = network_keys_.CurrentEpoch();
+  v1::KeyEpoch* e = body.add_key_epochs();
+  e->set_epoch(epoch);
+  e->set_created_unix(absl::ToUnixSeconds(absl::Now()));
+  for (v1::RosterMember& m : *body.mutable_members()) {
+    if (m.status() != v1::MEMBER_STATUS_REVOKED && !m.sealing_public_key().empty()) {
+      absl::StatusOr<v1::SealedNetworkKey> sealed =
+          SealNetworkKey(network_, m, epoch, network_keys_.Key(epoch));
+      if (!sealed.ok()) {
+        return sealed.status();
+      }
+      *m.add_network_keys() = *std::move(sealed);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Publication> AdminDir::RotateKey() {
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  v1::RosterBody body = roster_.body();
+  if (absl::Status s = StartEpoch(body); !s.ok()) {
+    return s;
+  }
+  return Publish(std::move(body));
+}
+
+absl::StatusOr<Publication> AdminDir::RenewMember(absl::string_view id,
+                                                  const v1::EnrollRequest& request,
+                                                  const fs::path& out_dir, bool revoke_previous) {
+  absl::StatusOr<v1::EnrollRequestBody> req = VerifyEnrollRequest(request);
+  if (!req.ok()) {
+    return req.status();
+  }
+  if (req->member_id() != id || req->network() != network_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request is from member \"", req->member_id(), "\" of network \"",
+                     req->network(), "\", not \"", id, "\" of \"", network_, "\""));
+  }
+  if (absl::Status s = CheckOutDir(out_dir); !s.ok()) {
+    return s;
   }
   absl::StatusOr<DirectoryLock> lock = LockAndReload();
   if (!lock.ok()) {
@@ -432,40 +671,38 @@ absl::StatusOr<v1::RosterMember> AdminDir::RenewMember(absl::string_view id,
     return absl::FailedPreconditionError(
         absl::StrCat("member \"", id, "\" is revoked; a revoked member cannot be renewed"));
   }
-  absl::StatusOr<crypto::IssuedCertificate> tls = ca_.IssueMemberCertificate(network_, id);
-  if (!tls.ok()) {
-    return tls.status();
+  if ((*member)->signing_public_key() != req->signing_public_key()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the request is signed by another signing key than member \"", id,
+        "\" enrolled: a renewal keeps the signing key (the member's records stay verifiable "
+        "by it); make the request with 'authnetctl member keygen ",
+        id, " --renew' in the member's bundle"));
   }
-  absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(tls->cert_pem);
+  absl::StatusOr<std::string> cert_pem = ca_.IssueFromRequest(network_, id, req->csr_der());
+  if (!cert_pem.ok()) {
+    return cert_pem.status();
+  }
+  absl::StatusOr<std::string> fingerprint = crypto::CertificateSha256(*cert_pem);
   if (!fingerprint.ok()) {
     return fingerprint.status();
   }
-  (*member)->set_previous_cert_sha256((*member)->cert_sha256());
-  (*member)->set_cert_sha256(*fingerprint);
-  body.set_version(body.version() + 1);
-  absl::StatusOr<SignedRosterFile> next = SignRoster(body, admin_key_, network_);
-  if (!next.ok()) {
-    return next.status();
-  }
-  // The roster first: it accepts both certificates, so a node that reloads
-  // its files at any point in between still presents an enrolled one. The
-  // key before the certificate: a watcher that reads the pair in between
-  // sees a mismatch and keeps the old pair until the next check.
-  const FileSpec files[] = {{kRosterFile, &next->bytes, kPublicFileMode},
-                            {kNodeKeyFile, &tls->key_pem, kSecretFileMode},
-                            {kNodeCertFile, &tls->cert_pem, kPublicFileMode}};
-  for (const FileSpec& f : files) {
-    if (absl::Status s = WriteFileAtomically(bundle_dir / f.name, *f.data, f.mode); !s.ok()) {
+  v1::RosterMember& m = **member;
+  m.set_previous_cert_sha256(revoke_previous ? "" : m.cert_sha256());
+  m.set_cert_sha256(*fingerprint);
+  m.set_endpoint(req->endpoint());
+  if (m.sealing_public_key() != req->sealing_public_key()) {
+    m.set_sealing_public_key(req->sealing_public_key());
+    if (absl::Status s = SealAll(m, body); !s.ok()) {
       return s;
     }
   }
-  if (absl::Status s = AdoptRoster(std::move(next->roster), next->bytes); !s.ok()) {
+  if (absl::Status s = WriteEnrollment(out_dir, *cert_pem, true); !s.ok()) {
     return s;
   }
-  return *roster_.Find(id);
+  return PublishEnrollment(std::move(body), out_dir);
 }
 
-absl::StatusOr<uint64_t> AdminDir::RefreshRoster(absl::Duration validity) {
+absl::StatusOr<Publication> AdminDir::RefreshRoster(absl::Duration validity) {
   if (validity < absl::Hours(1) || validity > absl::Hours(24 * 3650)) {
     return absl::InvalidArgumentError("--valid-days: must be from 1 to 3650 days");
   }
@@ -473,10 +710,98 @@ absl::StatusOr<uint64_t> AdminDir::RefreshRoster(absl::Duration validity) {
   if (!lock.ok()) {
     return lock.status();
   }
-  if (absl::Status s = PublishNext(roster_.body(), validity); !s.ok()) {
-    return s;
+  return Publish(roster_.body(), validity);
+}
+
+absl::StatusOr<Publication> AdminDir::ChangeAdmins(const std::vector<std::string>& add,
+                                                   const std::vector<std::string>& remove,
+                                                   uint32_t threshold) {
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
   }
-  return roster_.version();
+  v1::RosterBody body = roster_.body();
+  std::vector<std::string> keys(body.admin_keys().begin(), body.admin_keys().end());
+  for (const std::string& fp : remove) {
+    auto it = std::find_if(keys.begin(), keys.end(),
+                           [&](const std::string& k) { return KeyFingerprint(k) == fp; });
+    if (it == keys.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--remove: no admin key has fingerprint ", fp,
+                       " ('authnetctl network admins --dir DIR' lists them)"));
+    }
+    keys.erase(it);
+  }
+  for (const std::string& key : add) {
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--add: admin key ", KeyFingerprint(key), " is in the admin set already"));
+    }
+    keys.push_back(key);
+  }
+  body.clear_admin_keys();
+  for (const std::string& key : keys) {
+    body.add_admin_keys(key);
+  }
+  if (threshold != 0) {
+    body.set_admin_threshold(threshold);
+  }
+  if (keys.empty() || body.admin_threshold() > keys.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the admin set would have ", keys.size(), " keys and threshold ",
+                     body.admin_threshold(), ": the threshold must be 1 to the number of keys"));
+  }
+  return Publish(std::move(body));
+}
+
+absl::StatusOr<Publication> AdminDir::SignProposal() {
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  absl::StatusOr<std::string> data = ReadFile(dir_ / kRosterProposalFile);
+  if (absl::IsNotFound(data.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no roster waits for signatures in ", dir_.string(), " (no ",
+                     kRosterProposalFile, "); the roster is version ", roster_.version()));
+  }
+  if (!data.ok()) {
+    return data.status();
+  }
+  v1::SignedRoster proposal;
+  v1::RosterBody body;
+  if (!proposal.ParseFromString(*data) || !body.ParseFromString(proposal.body())) {
+    return Broken(dir_, kRosterProposalFile, "is not a signed roster");
+  }
+  if (absl::Status s = Roster::ValidateBody(body); !s.ok()) {
+    return Broken(dir_, kRosterProposalFile, s.message());
+  }
+  if (body.network() != network_ || body.version() != roster_.version() + 1) {
+    return Broken(dir_, kRosterProposalFile,
+                  absl::StrCat("is version ", body.version(), " of network \"", body.network(),
+                               "\", not the next version (", roster_.version() + 1, ") of \"",
+                               network_, "\"; delete it and make the change again"));
+  }
+  AdminSet current = roster_.admins();
+  AdminSet next = AdminSet::Of(body);
+  int added = 0;
+  for (const crypto::Ed25519Key* key : Signers()) {
+    if (!current.Contains(key->PublicKey()) && !next.Contains(key->PublicKey())) {
+      continue;
+    }
+    absl::Status s = Roster::AddSignature(proposal, *key);
+    if (s.ok()) {
+      ++added;
+    } else if (!absl::IsAlreadyExists(s)) {
+      return s;
+    }
+  }
+  if (added == 0) {
+    return absl::FailedPreconditionError(
+        "no admin key at hand may add a signature: each has signed it already, or is not in the "
+        "roster's admin set");
+  }
+  return Finish(proposal);
 }
 
 absl::StatusOr<DirectoryLock> AdminDir::LockAndReload() {
@@ -485,11 +810,16 @@ absl::StatusOr<DirectoryLock> AdminDir::LockAndReload() {
     return lock.status();
   }
   // Another process may have changed the roster since Open: start from disk.
-  absl::StatusOr<Roster> current = ReadRoster(dir_, admin_key_.PublicKey(), network_);
+  absl::StatusOr<Roster> current = ReadRoster(dir_);
   if (!current.ok()) {
     return current.status();
   }
+  absl::StatusOr<NetworkKeys> keys = ReadNetworkKeys(dir_);
+  if (!keys.ok()) {
+    return keys.status();
+  }
   roster_ = *std::move(current);
+  network_keys_ = *std::move(keys);
   return lock;
 }
 

@@ -1,5 +1,6 @@
 #include "node/bundle/roster.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/status/status.h"
@@ -11,6 +12,7 @@ namespace {
 
 constexpr absl::string_view kSignatureDomain("authnet/v1/roster\0", 18);
 constexpr uint32_t kMaxTrustMilli = 1000;
+constexpr int kMaxAdmins = 32;
 
 std::string SignedMessage(absl::string_view body) { return absl::StrCat(kSignatureDomain, body); }
 
@@ -19,7 +21,74 @@ absl::Status InvalidMember(int index, absl::string_view id, absl::string_view wh
       absl::StrCat("roster member #", index, " (\"", id, "\"): ", what));
 }
 
+absl::Status ValidateAdmins(const v1::RosterBody& body) {
+  if (body.admin_keys_size() < 1 || body.admin_keys_size() > kMaxAdmins) {
+    return absl::InvalidArgumentError(absl::StrCat("roster: must name 1 to ", kMaxAdmins,
+                                                   " admin keys, names ", body.admin_keys_size()));
+  }
+  std::set<absl::string_view> keys;
+  for (const std::string& key : body.admin_keys()) {
+    if (key.size() != 32) {
+      return absl::InvalidArgumentError("roster: an admin key is not 32 bytes");
+    }
+    if (!keys.insert(key).second) {
+      return absl::InvalidArgumentError("roster: an admin key appears twice");
+    }
+  }
+  if (body.admin_threshold() < 1 ||
+      body.admin_threshold() > static_cast<uint32_t>(body.admin_keys_size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("roster: admin threshold is ", body.admin_threshold(), ", must be 1 to ",
+                     body.admin_keys_size(), " (the number of admin keys)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEpochs(const v1::RosterBody& body) {
+  uint32_t last = 0;
+  for (const v1::KeyEpoch& e : body.key_epochs()) {
+    if (e.epoch() <= last) {
+      return absl::InvalidArgumentError(
+          "roster: key epochs must be at least 1, distinct and ascending");
+    }
+    last = e.epoch();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSealedKeys(int index, const v1::RosterMember& m, const v1::RosterBody& body) {
+  if (!m.sealing_public_key().empty() && m.sealing_public_key().size() != 32) {
+    return InvalidMember(index, m.id(), "sealing_public_key must be empty or 32 bytes");
+  }
+  if (m.network_keys_size() > 0 && m.sealing_public_key().empty()) {
+    return InvalidMember(index, m.id(), "has sealed network keys but no sealing_public_key");
+  }
+  std::set<uint32_t> seen;
+  for (const v1::SealedNetworkKey& k : m.network_keys()) {
+    bool listed = std::any_of(body.key_epochs().begin(), body.key_epochs().end(),
+                              [&](const v1::KeyEpoch& e) { return e.epoch() == k.epoch(); });
+    if (!listed) {
+      return InvalidMember(index, m.id(),
+                           absl::StrCat("network key of epoch ", k.epoch(),
+                                        " is not one of the roster's key epochs"));
+    }
+    if (!seen.insert(k.epoch()).second) {
+      return InvalidMember(index, m.id(),
+                           absl::StrCat("network key of epoch ", k.epoch(), " appears twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+AdminSet AdminSet::Of(const v1::RosterBody& body) {
+  return AdminSet{{body.admin_keys().begin(), body.admin_keys().end()}, body.admin_threshold()};
+}
+
+bool AdminSet::Contains(absl::string_view key) const {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
 
 absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
   if (!IsValidNetworkName(body.network())) {
@@ -28,6 +97,12 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
   }
   if (body.version() < 1) {
     return absl::InvalidArgumentError("roster: version must be at least 1");
+  }
+  if (absl::Status s = ValidateAdmins(body); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateEpochs(body); !s.ok()) {
+    return s;
   }
   std::set<absl::string_view> seen;
   for (int i = 0; i < body.members_size(); ++i) {
@@ -59,16 +134,35 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
     if (absl::StatusOr<HostPort> hp = ParseHostPort("endpoint", m.endpoint()); !hp.ok()) {
       return InvalidMember(i, m.id(), hp.status().message());
     }
+    if (absl::Status s = ValidateSealedKeys(i, m, body); !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }
 
+uint32_t Roster::CountSignatures(const v1::SignedRoster& signed_roster, const AdminSet& admins) {
+  const std::string message = SignedMessage(signed_roster.body());
+  std::set<absl::string_view> counted;
+  for (const v1::RosterSignature& sig : signed_roster.signatures()) {
+    if (counted.contains(sig.public_key()) || !admins.Contains(sig.public_key())) {
+      continue;
+    }
+    if (crypto::VerifyEd25519(sig.public_key(), message, sig.signature())) {
+      counted.insert(sig.public_key());
+    }
+  }
+  return static_cast<uint32_t>(counted.size());
+}
+
 absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
-                                      absl::string_view admin_public_key,
-                                      absl::string_view network) {
-  if (!crypto::VerifyEd25519(admin_public_key, SignedMessage(signed_roster.body()),
-                             signed_roster.signature())) {
-    return absl::InvalidArgumentError("roster: signature is not valid for the admin key");
+                                      const AdminSet& trusted, absl::string_view network) {
+  // The signatures first: nothing an unsigned body says is looked at (or
+  // repeated in an error) before enough admins vouched for it.
+  if (uint32_t have = CountSignatures(signed_roster, trusted); have < trusted.threshold) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "roster: has ", have, " valid signature", have == 1 ? "" : "s", " from the ",
+        trusted.keys.size(), " admin keys this node trusts, needs ", trusted.threshold));
   }
   v1::RosterBody body;
   if (!body.ParseFromString(signed_roster.body())) {
@@ -76,16 +170,39 @@ absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
   }
   if (body.network() != network) {
     return absl::InvalidArgumentError(absl::StrCat("roster: is for network \"", body.network(),
-                                                   "\", expected \"", (network), "\""));
+                                                   "\", expected \"", network, "\""));
   }
   if (absl::Status s = ValidateBody(body); !s.ok()) {
     return s;
   }
+  AdminSet own = AdminSet::Of(body);
+  if (own != trusted) {
+    if (uint32_t have = CountSignatures(signed_roster, own); have < own.threshold) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("roster: changes the admin set but has ", have, " valid signature",
+                       have == 1 ? "" : "s", " from its new admin keys, needs ", own.threshold));
+    }
+  }
   return Roster(signed_roster, std::move(body));
 }
 
-absl::StatusOr<v1::SignedRoster> Roster::Sign(const v1::RosterBody& body,
-                                              const crypto::Ed25519Key& admin_key) {
+absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
+                                      absl::string_view admin_public_key,
+                                      absl::string_view network) {
+  return Verify(signed_roster, AdminSet{{std::string(admin_public_key)}, 1}, network);
+}
+
+absl::StatusOr<Roster> Roster::VerifySelf(const v1::SignedRoster& signed_roster,
+                                          absl::string_view network) {
+  v1::RosterBody body;
+  if (!body.ParseFromString(signed_roster.body())) {
+    return absl::InvalidArgumentError("roster: body does not parse");
+  }
+  return Verify(signed_roster, AdminSet::Of(body), network);
+}
+
+absl::StatusOr<v1::SignedRoster> Roster::Sign(
+    const v1::RosterBody& body, const std::vector<const crypto::Ed25519Key*>& admin_keys) {
   if (absl::Status s = ValidateBody(body); !s.ok()) {
     return s;
   }
@@ -93,12 +210,38 @@ absl::StatusOr<v1::SignedRoster> Roster::Sign(const v1::RosterBody& body,
   if (!body.SerializeToString(out.mutable_body())) {
     return absl::InternalError("roster: cannot serialize the body");
   }
-  absl::StatusOr<std::string> signature = admin_key.Sign(SignedMessage(out.body()));
+  for (const crypto::Ed25519Key* key : admin_keys) {
+    if (absl::Status s = AddSignature(out, *key); !s.ok() && !absl::IsAlreadyExists(s)) {
+      return s;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<v1::SignedRoster> Roster::Sign(const v1::RosterBody& body,
+                                              const crypto::Ed25519Key& admin_key) {
+  return Sign(body, std::vector<const crypto::Ed25519Key*>{&admin_key});
+}
+
+absl::Status Roster::AddSignature(v1::SignedRoster& signed_roster,
+                                  const crypto::Ed25519Key& admin_key) {
+  for (const v1::RosterSignature& sig : signed_roster.signatures()) {
+    if (sig.public_key() == admin_key.PublicKey()) {
+      return absl::AlreadyExistsError("this admin key has signed the roster already");
+    }
+  }
+  absl::StatusOr<std::string> signature = admin_key.Sign(SignedMessage(signed_roster.body()));
   if (!signature.ok()) {
     return signature.status();
   }
-  out.set_signature(*std::move(signature));
-  return out;
+  v1::RosterSignature* sig = signed_roster.add_signatures();
+  sig->set_public_key(admin_key.PublicKey());
+  sig->set_signature(*std::move(signature));
+  return absl::OkStatus();
+}
+
+uint32_t Roster::NewestEpoch() const {
+  return body_.key_epochs().empty() ? 0 : body_.key_epochs().rbegin()->epoch();
 }
 
 const v1::RosterMember* Roster::Find(absl::string_view id) const {

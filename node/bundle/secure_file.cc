@@ -224,4 +224,22 @@ absl::StatusOr<bool> IsEmptyOrMissingDirectory(const std::filesystem::path& dir)
   return true;
 }
 
+FileWriter::~FileWriter() {
+  if (committed_) {
+    return;
+  }
+  for (const std::filesystem::path& p : written_) {
+    ::unlink(p.c_str());
+  }
+}
+
+absl::Status FileWriter::Write(const char* name, absl::string_view data, mode_t mode) {
+  std::filesystem::path path = dir_ / name;
+  if (absl::Status s = WriteFileAtomically(path, data, mode); !s.ok()) {
+    return s;
+  }
+  written_.push_back(std::move(path));
+  return absl::OkStatus();
+}
+
 }  // namespace authnet

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,5 +56,24 @@ inline constexpr mode_t kPublicFileMode = 0644;
 // directory; false if it is a non-empty directory; FAILED_PRECONDITION if it
 // is something other than a directory.
 [[nodiscard]] absl::StatusOr<bool> IsEmptyOrMissingDirectory(const std::filesystem::path& dir);
+
+// FileWriter writes files into one directory (WriteFileAtomically each)
+// and, unless Commit() is called, removes the ones it wrote when destroyed:
+// a failed multi-file operation leaves nothing half-made. Not thread-safe.
+class FileWriter {
+ public:
+  explicit FileWriter(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+  ~FileWriter();
+
+  [[nodiscard]] absl::Status Write(const char* name, absl::string_view data, mode_t mode);
+  void Commit() { committed_ = true; }
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::filesystem::path> written_;
+  bool committed_ = false;
+};
 
 }  // namespace authnet

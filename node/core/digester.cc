@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -9,34 +10,50 @@
 
 namespace authnet {
 
-Digester::Digester(NetworkKeys keys) : keys_(std::move(keys)) {
-  const NetworkKey& key = keys_.Key(keys_.CurrentEpoch());
-  static_assert(sizeof(NetworkKey) <= SHA256_CBLOCK);
+Digester::Pads Digester::PadsOf(const uint8_t* key, size_t size) {
   unsigned char ipad[SHA256_CBLOCK];
   unsigned char opad[SHA256_CBLOCK];
   for (size_t i = 0; i < SHA256_CBLOCK; ++i) {
-    unsigned char k = i < key.size() ? key[i] : 0;
+    unsigned char k = i < size ? key[i] : 0;
     ipad[i] = k ^ 0x36;
     opad[i] = k ^ 0x5c;
   }
-  SHA256_Init(&inner_);
-  SHA256_Update(&inner_, ipad, sizeof(ipad));
-  SHA256_Init(&outer_);
-  SHA256_Update(&outer_, opad, sizeof(opad));
+  Pads pads;
+  SHA256_Init(&pads.inner);
+  SHA256_Update(&pads.inner, ipad, sizeof(ipad));
+  SHA256_Init(&pads.outer);
+  SHA256_Update(&pads.outer, opad, sizeof(opad));
   OPENSSL_cleanse(ipad, sizeof(ipad));
   OPENSSL_cleanse(opad, sizeof(opad));
+  return pads;
 }
 
-std::string Digester::Hmac(absl::string_view domain, absl::string_view value) const {
+Digester::Digester(NetworkKeys keys, std::string mac_key) : keys_(std::move(keys)) {
+  static_assert(sizeof(NetworkKey) <= SHA256_CBLOCK);
+  epochs_ = keys_.Epochs();
+  for (uint32_t epoch : epochs_) {
+    const NetworkKey& key = keys_.Key(epoch);
+    pads_.push_back(PadsOf(key.data(), key.size()));
+  }
+  if (mac_key.empty()) {
+    mac_ = pads_.back();
+  } else {
+    mac_ = PadsOf(reinterpret_cast<const uint8_t*>(mac_key.data()),
+                  std::min<size_t>(mac_key.size(), SHA256_CBLOCK));
+    OPENSSL_cleanse(mac_key.data(), mac_key.size());
+  }
+}
+
+std::string Digester::Hmac(const Pads& pads, absl::string_view domain, absl::string_view value) {
   static constexpr absl::string_view kPrefix = "authnet/v1/";
-  SHA256_CTX ctx = inner_;
+  SHA256_CTX ctx = pads.inner;
   SHA256_Update(&ctx, kPrefix.data(), kPrefix.size());
   SHA256_Update(&ctx, domain.data(), domain.size());
   SHA256_Update(&ctx, "\0", 1);
   SHA256_Update(&ctx, value.data(), value.size());
   unsigned char inner_hash[SHA256_DIGEST_LENGTH];
   SHA256_Final(inner_hash, &ctx);
-  ctx = outer_;
+  ctx = pads.outer;
   SHA256_Update(&ctx, inner_hash, sizeof(inner_hash));
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
@@ -44,12 +61,25 @@ std::string Digester::Hmac(absl::string_view domain, absl::string_view value) co
   return out;
 }
 
+const Digester::Pads& Digester::PadsFor(uint32_t epoch) const {
+  auto it = std::lower_bound(epochs_.begin(), epochs_.end(), epoch);
+  if (it == epochs_.end() || *it != epoch) {
+    std::abort();  // a caller bug: MakeUnder's epoch must be one of Epochs()
+  }
+  return pads_[static_cast<size_t>(it - epochs_.begin())];
+}
+
 Digest Digester::Make(v1::SubjectType type, absl::string_view normalized_value) const {
-  return {Hmac(SubjectTypeName(type), normalized_value), keys_.CurrentEpoch()};
+  return {Hmac(pads_.back(), SubjectTypeName(type), normalized_value), epochs_.back()};
+}
+
+std::string Digester::MakeUnder(uint32_t epoch, v1::SubjectType type,
+                                absl::string_view normalized_value) const {
+  return Hmac(PadsFor(epoch), SubjectTypeName(type), normalized_value);
 }
 
 std::string Digester::Mac(absl::string_view domain, absl::string_view value) const {
-  return Hmac(domain, value);
+  return Hmac(mac_, domain, value);
 }
 
 }  // namespace authnet

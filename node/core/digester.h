@@ -6,6 +6,8 @@
 #include <openssl/sha.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "authnet/v1/types.pb.h"
@@ -21,33 +23,48 @@ struct Digest {
 };
 
 // Digester turns normalized identifiers into keyed digests:
-//   HMAC-SHA256(network_key[epoch], "authnet/v1/" + type + "\0" + value).
-// Immutable; thread-safe.
+//   HMAC-SHA256(network_key[epoch], "authnet/v1/" + type + "\0" + value)
+// under the newest epoch it holds (reports) or any of them (checks look
+// under every live epoch). Immutable; thread-safe.
 class Digester {
  public:
-  explicit Digester(NetworkKeys keys);
+  // `mac_key` keys Mac; empty: Mac uses the newest network key.
+  explicit Digester(NetworkKeys keys, std::string mac_key = "");
 
-  // Make digests `value` of `type` under the current epoch.
+  // Make digests `value` of `type` under the newest epoch.
   Digest Make(v1::SubjectType type, absl::string_view normalized_value) const;
+  // MakeUnder digests under `epoch`, which must be one of Epochs().
+  std::string MakeUnder(uint32_t epoch, v1::SubjectType type,
+                        absl::string_view normalized_value) const;
 
-  // Mac returns HMAC-SHA256(current network key, "authnet/v1/" + domain +
-  // "\0" + value): a keyed hash for secrets that are not subjects, such as
-  // idempotency keys, so low-entropy values cannot be guessed back from disk.
+  // Mac returns HMAC-SHA256(mac key, "authnet/v1/" + domain + "\0" + value):
+  // a keyed hash for secrets that are not subjects, such as idempotency
+  // keys, so low-entropy values cannot be guessed back from disk. The mac
+  // key does not change when the network keys rotate.
   std::string Mac(absl::string_view domain, absl::string_view value) const;
 
-  // CurrentEpoch is the epoch Make digests under.
+  // CurrentEpoch is the epoch Make digests under: the newest held.
   uint32_t CurrentEpoch() const { return keys_.CurrentEpoch(); }
+  // Epochs lists the epochs held, ascending.
+  const std::vector<uint32_t>& Epochs() const { return epochs_; }
+  const NetworkKeys& keys() const { return keys_; }
 
  private:
-  // Hmac is HMAC-SHA256 under the current key of "authnet/v1/" + domain +
-  // "\0" + value, from the key's precomputed pad states (a check digests
-  // several subjects; re-deriving the pads for each is most of the cost).
-  std::string Hmac(absl::string_view domain, absl::string_view value) const;
+  // Pads are SHA-256 states after absorbing key^ipad and key^opad (HMAC,
+  // RFC 2104): a check digests several subjects, and re-deriving the pads
+  // for each is most of the cost.
+  struct Pads {
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+  };
+  static Pads PadsOf(const uint8_t* key, size_t size);
+  static std::string Hmac(const Pads& pads, absl::string_view domain, absl::string_view value);
+  const Pads& PadsFor(uint32_t epoch) const;
 
   NetworkKeys keys_;
-  // SHA-256 states after absorbing key^ipad and key^opad (HMAC, RFC 2104).
-  SHA256_CTX inner_;
-  SHA256_CTX outer_;
+  std::vector<uint32_t> epochs_;
+  std::vector<Pads> pads_;  // parallel to epochs_
+  Pads mac_;
 };
 
 }  // namespace authnet

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -53,6 +54,37 @@ absl::StatusOr<NetworkKeys> NetworkKeys::Generate() {
     return absl::InternalError("generating a network key: OpenSSL's random generator failed");
   }
   return NetworkKeys({{1, key}});
+}
+
+absl::StatusOr<NetworkKeys> NetworkKeys::FromMap(std::map<uint32_t, NetworkKey> keys) {
+  if (keys.empty()) {
+    return absl::InvalidArgumentError("no network keys");
+  }
+  if (keys.begin()->first == 0) {
+    return absl::InvalidArgumentError("network key epoch 0 is not valid");
+  }
+  return NetworkKeys(std::move(keys));
+}
+
+absl::StatusOr<NetworkKeys> NetworkKeys::Rotate() const {
+  if (CurrentEpoch() == std::numeric_limits<uint32_t>::max()) {
+    return absl::OutOfRangeError("no network key epoch is left");
+  }
+  NetworkKey key;
+  if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+    return absl::InternalError("generating a network key: OpenSSL's random generator failed");
+  }
+  std::map<uint32_t, NetworkKey> keys = keys_;
+  keys.emplace(CurrentEpoch() + 1, key);
+  return NetworkKeys(std::move(keys));
+}
+
+std::vector<uint32_t> NetworkKeys::Epochs() const {
+  std::vector<uint32_t> out;
+  for (const auto& [epoch, key] : keys_) {
+    out.push_back(epoch);
+  }
+  return out;
 }
 
 std::string NetworkKeys::Serialize() const {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -13,43 +15,28 @@
 #include "absl/strings/str_join.h"
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/enrollment.h"
+#include "node/bundle/file_names.h"
+#include "node/bundle/sealed_keys.h"
+#include "node/bundle/secure_file.h"
 #include "node/core/flag_parser.h"
 #include "node/core/hex.h"
 #include "node/core/json.h"
+#include "node/ctl/cli_output.h"
 #include "node/ctl/node_channel.h"
+#include "node/ctl/passphrase.h"
 
 namespace authnet {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-int Usage(absl::string_view command, absl::string_view what) {
-  std::string line = absl::StrCat("authnetctl ", command, ": ", what, "\n");
-  std::fputs(line.c_str(), stderr);
-  return kExitUsage;
-}
-
-int Failure(absl::string_view command, absl::string_view what, const absl::Status& why) {
-  std::string line = absl::StrCat("authnetctl ", command, ": ", what, ": ", why.message(), "\n");
-  std::fputs(line.c_str(), stderr);
-  return kExitFailure;
-}
-
-void Print(absl::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-// RequiredFlag returns --name's value, or nullopt after printing the usage
-// error.
-std::optional<std::string> RequiredFlag(absl::string_view command, const ParsedFlags& flags,
-                                        const std::string& name) {
-  std::optional<std::string> value = flags.Get(name);
-  if (!value || value->empty()) {
-    Usage(command, absl::StrCat("--", name, " is required"));
-    return std::nullopt;
-  }
-  return value;
-}
+using cli::Failure;
+using cli::FailureOrUsage;
+using cli::kExitFailure;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::Print;
+using cli::RequiredFlag;
+using cli::Usage;
 
 absl::string_view StatusName(v1::MemberStatus status) {
   switch (status) {
@@ -74,70 +61,146 @@ std::string TrustText(uint32_t trust_milli) {
   return text;
 }
 
-// Exit code for a failed admin operation: a value the user typed that fails
-// validation is bad usage, anything else an operational failure.
-int FailureOrUsage(absl::string_view command, absl::string_view what, const absl::Status& why) {
-  if (absl::IsInvalidArgument(why)) {
-    return Usage(command, why.message());
+// OpenForSigning opens the admin directory and loads the admin keys found
+// in it (--passphrase-file, or a prompt, for encrypted ones). Returns the
+// exit status on failure after printing why.
+std::variant<AdminDir, int> OpenForSigning(absl::string_view command, const std::string& dir,
+                                           const ParsedFlags& flags) {
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(dir);
+  if (!admin.ok()) {
+    return Failure(command, "opening the admin directory", admin.status());
   }
-  return Failure(command, what, why);
+  absl::StatusOr<int> keys =
+      admin->LoadSigningKeys(cli::PassphraseSource(flags.Get("passphrase-file")));
+  if (!keys.ok()) {
+    return Failure(command, "reading the admin keys", keys.status());
+  }
+  return *std::move(admin);
 }
+
+// Published says what a roster change produced and what to run next.
+std::string Published(const Publication& p, const std::string& dir) {
+  if (p.complete) {
+    return absl::StrCat("roster version ", p.version, " in ", dir, "/roster.pb (", p.signatures,
+                        " of ", p.needed, " admin signatures needed)\n",
+                        "next: authnetctl roster push --dir ", dir,
+                        " --node API_ADDR (one node is enough; it passes the roster on)\n");
+  }
+  return absl::StrCat("roster version ", p.version, " waits for admin signatures: it has ",
+                      p.signatures, " of the ", p.needed, " needed (", dir, "/",
+                      kRosterProposalFile, ")\n",
+                      "next: each other admin runs: authnetctl roster sign --dir ", dir,
+                      " --key admin-N.key; nodes refuse it until then\n");
+}
+
+// Switches and value flags every signing command takes.
+const std::set<std::string> kSigningFlags = {"dir", "passphrase-file"};
 
 }  // namespace
 
 int RunNetworkInit(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "network init";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"network", "dir"}, {});
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(args, {"network", "dir", "admins", "threshold", "passphrase-file"}, {});
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
   std::optional<std::string> network = RequiredFlag(kCommand, *flags, "network");
-  if (!network) {
+  std::optional<std::string> dir = network ? RequiredFlag(kCommand, *flags, "dir") : std::nullopt;
+  if (!network || !dir) {
     return kExitUsage;
   }
-  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
-  if (!dir) {
-    return kExitUsage;
+  AdminInit init;
+  if (auto v = flags->Get("admins"); v && !absl::SimpleAtoi(*v, &init.admins)) {
+    return Usage(kCommand, absl::StrCat("--admins: \"", *v, "\" is not a whole number"));
   }
-  absl::StatusOr<AdminDir> admin = AdminDir::Init(*dir, *network);
+  if (auto v = flags->Get("threshold"); v && !absl::SimpleAtoi(*v, &init.threshold)) {
+    return Usage(kCommand, absl::StrCat("--threshold: \"", *v, "\" is not a whole number"));
+  }
+  if (flags->Get("admins").has_value() != flags->Get("threshold").has_value()) {
+    return Usage(kCommand, "give --admins N and --threshold M together (M of N admins sign)");
+  }
+  bool encrypted = false;
+  bool prompted = false;
+  std::optional<std::string> passphrase_file = flags->Get("passphrase-file");
+  if (passphrase_file) {
+    absl::StatusOr<std::string> passphrase = cli::ReadPassphraseFile(*passphrase_file);
+    if (!passphrase.ok()) {
+      return FailureOrUsage(kCommand, "reading the passphrase", passphrase.status());
+    }
+    encrypted = true;
+    init.passphrase = [p = *passphrase](int) { return p; };
+  } else {
+    init.passphrase = [&](int index) -> absl::StatusOr<std::string> {
+      absl::StatusOr<std::string> answer = cli::PromptPassphrase(
+          absl::StrCat("passphrase for admin-", index, ".key (empty: unencrypted): "), true);
+      if (absl::IsNotFound(answer.status())) {
+        return std::string();
+      }
+      prompted = true;
+      encrypted = encrypted || (answer.ok() && !answer->empty());
+      return answer;
+    };
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Init(*dir, *network, init);
   if (!admin.ok()) {
     return FailureOrUsage(kCommand, absl::StrCat("creating network in ", *dir), admin.status());
   }
+  std::string key_files;
+  for (int i = 1; i <= init.admins; ++i) {
+    absl::StrAppend(&key_files, "  admin-", i, ".key", i < 10 ? "   " : "  ", "admin key ",
+                    KeyFingerprint(admin->roster().admins().keys[i - 1]), " (secret, mode 0600)\n");
+  }
+  std::string encryption =
+      encrypted
+          ? "admin keys are encrypted with the passphrase given.\n"
+          : absl::StrCat("admin keys are NOT encrypted (no passphrase", prompted ? "" : " given",
+                         "): fine for a demo; in production use --passphrase-file or run "
+                         "on a terminal.\n");
   Print(absl::StrCat(
       "created network \"", admin->network(), "\" in ", *dir, ":\n",
       "  ca.crt        network CA certificate\n",
-      "  ca.key        CA private key (secret, mode 0600)\n",
-      "  admin.key     roster signing key (secret, mode 0600)\n",
-      "  admin.pub     roster verification key\n",
-      "  network.keys  network HMAC keys (secret, mode 0600)\n",
-      "  roster.pb     signed roster, version ", admin->roster().version(), ", no members\n",
+      "  ca.key        CA private key (secret, mode 0600)\n", key_files,
+      "  network.keys  network HMAC keys, epoch 1 (secret, mode 0600)\n",
+      "  roster.pb     signed roster, version ", admin->roster().version(), ", no members; ",
+      init.threshold, " of ", init.admins, " admin signatures make a roster valid\n", encryption,
+      init.admins > 1 ? "move each admin-N.key to its holder; a holder signs with "
+                        "'authnetctl roster sign --dir ADMIN_DIR --key admin-N.key'.\n"
+                      : "",
       "keep ", *dir, " private and backed up: it is the network's root of trust.\n",
-      "next: authnetctl member add ID --dir ", *dir, " --endpoint HOST:PORT --out BUNDLE_DIR\n"));
+      "next (production): the member runs 'authnetctl member keygen ID --network ",
+      admin->network(), " --endpoint HOST:PORT --out BUNDLE_DIR'\n",
+      "  and sends BUNDLE_DIR/enroll-request.pb; then: authnetctl member add ID --dir ", *dir,
+      " --request FILE --out ENROLL_DIR\n", "next (demo): authnetctl member add ID --dir ", *dir,
+      " --endpoint HOST:PORT --out BUNDLE_DIR\n"));
   return kExitOk;
 }
 
 int RunMemberAdd(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member add";
   absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(args, {"dir", "endpoint", "out", "trust"}, {}, /*max_positional=*/1);
+      ParseFlags(args, {"dir", "endpoint", "request", "out", "trust", "passphrase-file"}, {},
+                 /*max_positional=*/1);
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
   if (flags->positional.empty()) {
-    return Usage(kCommand, "member ID is required (authnetctl member add ID --dir ...)");
+    return Usage(kCommand,
+                 "member ID is required (authnetctl member add ID --dir ADMIN_DIR --request FILE "
+                 "--out ENROLL_DIR)");
   }
   const std::string& id = flags->positional[0];
   std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
-  if (!dir) {
+  std::optional<std::string> out = dir ? RequiredFlag(kCommand, *flags, "out") : std::nullopt;
+  if (!dir || !out) {
     return kExitUsage;
   }
-  std::optional<std::string> endpoint = RequiredFlag(kCommand, *flags, "endpoint");
-  if (!endpoint) {
-    return kExitUsage;
-  }
-  std::optional<std::string> out = RequiredFlag(kCommand, *flags, "out");
-  if (!out) {
-    return kExitUsage;
+  std::optional<std::string> request_file = flags->Get("request");
+  std::optional<std::string> endpoint = flags->Get("endpoint");
+  if (request_file.has_value() == endpoint.has_value()) {
+    return Usage(kCommand,
+                 "give --request FILE (the member's enroll-request.pb, production) or --endpoint "
+                 "HOST:PORT (demo: the admin generates the member's keys), not both");
   }
   double trust = 1.0;
   if (std::optional<std::string> text = flags->Get("trust")) {
@@ -145,23 +208,53 @@ int RunMemberAdd(const std::vector<std::string>& args) {
       return Usage(kCommand, absl::StrCat("--trust: \"", *text, "\" is not a number from 0 to 1"));
     }
   }
-  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
-  if (!admin.ok()) {
-    return Failure(kCommand, "opening the admin directory", admin.status());
+  std::optional<v1::EnrollRequest> request;
+  if (request_file) {
+    absl::StatusOr<v1::EnrollRequest> read = ReadEnrollRequest(*request_file);
+    if (!read.ok()) {
+      return Failure(kCommand, "reading the request", read.status());
+    }
+    request = *std::move(read);
   }
-  absl::StatusOr<v1::RosterMember> member = admin->AddMember(id, *endpoint, trust, *out);
-  if (!member.ok()) {
-    return FailureOrUsage(kCommand, absl::StrCat("adding member \"", id, "\""), member.status());
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
   }
-  Print(absl::StrCat("added member \"", member->id(), "\" to network \"", admin->network(),
-                     "\" (roster version ", admin->roster().version(), ", trust ",
-                     TrustText(member->trust_milli()), ")\n", "wrote its bundle to ", *out,
-                     ": ca.crt node.crt node.key signing.key network.keys admin.pub roster.pb\n",
-                     "it holds secrets: copy it to the member's host over a private channel.\n",
-                     "start the node: authnetd --bundle ", *out, " --data DATA_DIR --peer-listen ",
-                     *endpoint, " --api-listen unix:/run/authnet/api.sock\n",
-                     "running members learn of \"", member->id(), "\" from roster version ",
-                     admin->roster().version(), " in ", *dir, "/roster.pb\n"));
+  AdminDir& admin = std::get<AdminDir>(opened);
+  absl::StatusOr<Publication> published =
+      request ? admin.AddMemberFromRequest(id, *request, trust, *out)
+              : admin.AddMember(id, *endpoint, trust, *out);
+  if (!published.ok()) {
+    return FailureOrUsage(kCommand, absl::StrCat("adding member \"", id, "\""), published.status());
+  }
+  const v1::RosterMember* member = nullptr;
+  if (published->complete) {
+    member = admin.roster().Find(id);
+  }
+  std::string trust_text = TrustText(static_cast<uint32_t>(std::lround(trust * 1000)));
+  if (!request) {
+    Print(absl::StrCat(
+        "added member \"", id, "\" to network \"", admin.network(), "\" (trust ", trust_text,
+        ") -- demo enrollment: the admin generated the member's private keys\n",
+        "wrote its bundle to ", *out,
+        ": ca.crt node.crt node.key signing.key sealing.key admin.pub roster.pb\n",
+        "it holds secrets: copy it to the member's host over a private channel (production: "
+        "'member keygen' on the member's host, then 'member add --request').\n",
+        "start the node: authnetd --bundle ", *out, " --data DATA_DIR --peer-listen ", *endpoint,
+        " --api-listen unix:/run/authnet/api.sock\n", Published(*published, *dir)));
+    return kExitOk;
+  }
+  Print(absl::StrCat(
+      "enrolled member \"", id, "\" of network \"", admin.network(), "\" from ", *request_file,
+      " (trust ", trust_text, ", endpoint ",
+      member != nullptr ? member->endpoint() : std::string("as requested"), ")\n", "wrote ", *out,
+      ": ", published->complete ? "roster.pb " : "", "node.crt ca.crt admin.pub ",
+      "(public material only: send it to the member)\n",
+      published->complete ? ""
+                          : "roster.pb follows once the roster has its signatures: send "
+                            "ADMIN_DIR/roster.pb then\n",
+      "the member completes its bundle: authnetctl member install --bundle BUNDLE_DIR --from ",
+      *out, "\n", Published(*published, *dir)));
   return kExitOk;
 }
 
@@ -221,7 +314,7 @@ int RunMemberList(const std::vector<std::string>& args) {
 
 int RunMemberRevoke(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member revoke";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir"}, {}, 1);
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, kSigningFlags, {"no-rotate"}, 1);
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
@@ -234,25 +327,206 @@ int RunMemberRevoke(const std::vector<std::string>& args) {
   if (!dir) {
     return kExitUsage;
   }
-  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
-  if (!admin.ok()) {
-    return Failure(kCommand, "opening the admin directory", admin.status());
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
   }
-  absl::StatusOr<bool> revoked = admin->RevokeMember(id);
+  AdminDir& admin = std::get<AdminDir>(opened);
+  const bool rotate = !flags->Has("no-rotate");
+  absl::StatusOr<std::optional<Publication>> revoked = admin.RevokeMember(id, rotate);
   if (!revoked.ok()) {
     if (absl::IsNotFound(revoked.status())) {
       return Usage(kCommand, revoked.status().message());
     }
     return Failure(kCommand, absl::StrCat("revoking ", id), revoked.status());
   }
-  if (!*revoked) {
+  if (!revoked->has_value()) {
     Print(absl::StrCat("member \"", id, "\" was already revoked (roster version ",
-                       admin->roster().version(), ")\n"));
+                       admin.roster().version(), ")\n"));
     return kExitOk;
   }
-  Print(absl::StrCat("revoked member \"", id, "\": roster version ", admin->roster().version(),
-                     " in ", *dir, "/roster.pb\n", "next: authnetctl roster push --dir ", *dir,
-                     " --node API_ADDR (one node is enough; it passes the roster on)\n"));
+  Print(absl::StrCat(
+      "revoked member \"", id, "\"",
+      rotate
+          ? absl::StrCat("; started network key epoch ",
+                         admin.roster().NewestEpoch() + ((*revoked)->complete ? 0 : 1),
+                         ", sealed to the other members only (", id, " keeps the keys of its time)")
+          : " (no key rotation: --no-rotate)",
+      "\n", Published(**revoked, *dir)));
+  return kExitOk;
+}
+
+int RunNetworkRotateKey(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "network rotate-key";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, kSigningFlags, {});
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  if (!dir) {
+    return kExitUsage;
+  }
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
+  }
+  AdminDir& admin = std::get<AdminDir>(opened);
+  absl::StatusOr<Publication> published = admin.RotateKey();
+  if (!published.ok()) {
+    return Failure(kCommand, "rotating the network key", published.status());
+  }
+  Print(absl::StrCat("started network key epoch ",
+                     admin.roster().NewestEpoch() + (published->complete ? 0 : 1),
+                     ", sealed to every member not revoked; nodes digest new reports under it "
+                     "once they adopt the roster, and keep checking older epochs while evidence "
+                     "under them counts\n",
+                     Published(*published, *dir)));
+  return kExitOk;
+}
+
+int RunRosterSign(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "roster sign";
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "key", "passphrase-file"}, {});
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  std::optional<std::string> key_file = dir ? RequiredFlag(kCommand, *flags, "key") : std::nullopt;
+  if (!dir || !key_file) {
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> pem = ReadFile(*key_file);
+  if (!pem.ok()) {
+    return Failure(kCommand, absl::StrCat("reading ", *key_file), pem.status());
+  }
+  std::string passphrase;
+  if (crypto::IsEncryptedPrivateKeyPem(*pem)) {
+    absl::StatusOr<std::string> given =
+        cli::PassphraseSource(flags->Get("passphrase-file"))(*key_file);
+    if (!given.ok()) {
+      return Failure(kCommand, absl::StrCat("reading ", *key_file), given.status());
+    }
+    passphrase = *std::move(given);
+  }
+  absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::FromPem(*pem, &passphrase);
+  if (!key.ok()) {
+    return Failure(kCommand, absl::StrCat("reading ", *key_file), key.status());
+  }
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+  if (!admin.ok()) {
+    return Failure(kCommand, "opening the admin directory", admin.status());
+  }
+  std::string fingerprint = KeyFingerprint(key->PublicKey());
+  admin->AddSigningKey(*std::move(key));
+  absl::StatusOr<Publication> published = admin->SignProposal();
+  if (!published.ok()) {
+    return Failure(kCommand, absl::StrCat("signing with admin key ", fingerprint),
+                   published.status());
+  }
+  Print(absl::StrCat("signed roster version ", published->version, " with admin key ", fingerprint,
+                     "\n", Published(*published, *dir)));
+  return kExitOk;
+}
+
+int RunNetworkAdmins(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "network admins";
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(args, {"dir", "remove", "threshold", "passphrase-file", "add-key"}, {"add"});
+  if (!flags.ok()) {
+    return Usage(kCommand, flags.status().message());
+  }
+  std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
+  if (!dir) {
+    return kExitUsage;
+  }
+  uint32_t threshold = 0;
+  if (auto v = flags->Get("threshold");
+      v && (!absl::SimpleAtoi(*v, &threshold) || threshold == 0)) {
+    return Usage(kCommand, "--threshold: must be a whole number of at least 1");
+  }
+  const bool change = flags->Has("add") || flags->Get("add-key").has_value() ||
+                      flags->Get("remove").has_value() || threshold != 0;
+  if (!change) {
+    absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
+    if (!admin.ok()) {
+      return Failure(kCommand, "opening the admin directory", admin.status());
+    }
+    AdminSet set = admin->roster().admins();
+    std::string out =
+        absl::StrCat("roster version ", admin->roster().version(), ": ", set.threshold, " of ",
+                     set.keys.size(), " admin keys must sign the next roster\n");
+    for (const std::string& key : set.keys) {
+      absl::StrAppend(&out, "  ", KeyFingerprint(key), "\n");
+    }
+    Print(out);
+    return kExitOk;
+  }
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
+  }
+  AdminDir& admin = std::get<AdminDir>(opened);
+  std::vector<std::string> add;
+  std::string new_key_note;
+  if (std::optional<std::string> file = flags->Get("add-key")) {
+    absl::StatusOr<std::string> pem = ReadFile(*file);
+    absl::StatusOr<std::string> pub = pem.ok() ? crypto::Ed25519PublicKeyFromPem(*pem)
+                                               : absl::StatusOr<std::string>(pem.status());
+    if (!pub.ok()) {
+      return Usage(kCommand, absl::StrCat("--add-key ", *file, ": ", pub.status().message()));
+    }
+    add.push_back(*pub);
+  }
+  std::optional<crypto::Ed25519Key> generated;
+  std::filesystem::path generated_path;
+  if (flags->Has("add")) {
+    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
+    if (!key.ok()) {
+      return Failure(kCommand, "generating an admin key", key.status());
+    }
+    generated = *std::move(key);
+    add.push_back(generated->PublicKey());
+    generated_path = admin.NextAdminKeyFile();
+    admin.AddSigningKey(*generated);  // it joins the new set: its signature counts there
+  }
+  std::vector<std::string> remove;
+  if (std::optional<std::string> fp = flags->Get("remove")) {
+    remove.push_back(*fp);
+  }
+  if (generated) {
+    // Written before the roster names it, so a roster never trusts a key
+    // that was lost on the way.
+    std::string passphrase;
+    if (auto file = flags->Get("passphrase-file")) {
+      absl::StatusOr<std::string> p = cli::ReadPassphraseFile(*file);
+      if (!p.ok()) {
+        return Failure(kCommand, "reading the passphrase", p.status());
+      }
+      passphrase = *std::move(p);
+    }
+    absl::StatusOr<std::string> pem = generated->ToPem(&passphrase);
+    if (!pem.ok()) {
+      return Failure(kCommand, "writing the new admin key", pem.status());
+    }
+    if (absl::Status st = WriteFileAtomically(generated_path, *pem, kSecretFileMode); !st.ok()) {
+      return Failure(kCommand, "writing the new admin key", st);
+    }
+    new_key_note = absl::StrCat(
+        "new admin key ", KeyFingerprint(generated->PublicKey()), " in ", generated_path.string(),
+        passphrase.empty() ? " (NOT encrypted)" : " (encrypted)", ": move it to its holder\n");
+  }
+  absl::StatusOr<Publication> published = admin.ChangeAdmins(add, remove, threshold);
+  if (!published.ok()) {
+    if (generated) {
+      std::error_code ec;
+      std::filesystem::remove(generated_path, ec);
+    }
+    return FailureOrUsage(kCommand, "changing the admin set", published.status());
+  }
+  Print(absl::StrCat(new_key_note,
+                     "admin set changed in the next roster (it needs the current "
+                     "set's threshold and the new set's)\n",
+                     Published(*published, *dir)));
   return kExitOk;
 }
 
@@ -260,6 +534,7 @@ int RunRosterPush(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "roster push";
   std::set<std::string> value_flags = kNodeFlags;
   value_flags.insert("dir");
+  value_flags.insert("roster");
   absl::StatusOr<ParsedFlags> flags = ParseFlags(args, value_flags, {});
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
@@ -280,11 +555,35 @@ int RunRosterPush(const std::vector<std::string>& args) {
   if (!admin.ok()) {
     return Failure(kCommand, "opening the admin directory", admin.status());
   }
+  // What is pushed: roster.pb, or the file --roster names; either must carry
+  // the signatures the admin set requires (nodes refuse it otherwise).
+  std::filesystem::path file = std::filesystem::path(*dir) / kRosterFile;
+  if (std::optional<std::string> given = flags->Get("roster")) {
+    file = *given;
+  } else if (std::error_code ec;
+             std::filesystem::exists(std::filesystem::path(*dir) / kRosterProposalFile, ec)) {
+    file = std::filesystem::path(*dir) / kRosterProposalFile;
+  }
+  absl::StatusOr<std::string> bytes = ReadFile(file);
+  v1::SignedRoster signed_roster;
+  if (!bytes.ok() || !signed_roster.ParseFromString(*bytes)) {
+    return Failure(kCommand, absl::StrCat("reading ", file.string()),
+                   bytes.ok() ? absl::InvalidArgumentError("not a signed roster") : bytes.status());
+  }
+  if (absl::StatusOr<Roster> checked =
+          Roster::Verify(signed_roster, admin->roster().admins(), admin->network());
+      !checked.ok()) {
+    return Failure(kCommand, absl::StrCat("refusing to push ", file.string()),
+                   absl::FailedPreconditionError(
+                       absl::StrCat(checked.status().message(),
+                                    "; collect the signatures first: authnetctl roster sign --dir ",
+                                    *dir, " --key admin-N.key")));
+  }
   auto stub = v1::AdminService::NewStub(*channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::PushRosterRequest req;
-  *req.mutable_roster() = admin->roster().signed_roster();
+  *req.mutable_roster() = signed_roster;
   v1::PushRosterResponse resp;
   grpc::Status st = stub->PushRoster(&ctx, req, &resp);
   if (!st.ok()) {
@@ -309,45 +608,56 @@ int RunRosterPush(const std::vector<std::string>& args) {
 
 int RunMemberRenew(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member renew";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "out"}, {}, 1);
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(args, {"dir", "out", "request", "passphrase-file"}, {"revoke-previous"}, 1);
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
   if (flags->positional.size() != 1) {
     return Usage(kCommand,
-                 "give the member id: authnetctl member renew ID --dir ADMIN_DIR --out BUNDLE_DIR");
+                 "give the member id: authnetctl member renew ID --dir ADMIN_DIR --request FILE "
+                 "--out ENROLL_DIR");
   }
   const std::string& id = flags->positional[0];
   std::optional<std::string> dir = RequiredFlag(kCommand, *flags, "dir");
-  std::optional<std::string> out = dir ? RequiredFlag(kCommand, *flags, "out") : std::nullopt;
-  if (!dir || !out) {
+  std::optional<std::string> request_file =
+      dir ? RequiredFlag(kCommand, *flags, "request") : std::nullopt;
+  std::optional<std::string> out =
+      request_file ? RequiredFlag(kCommand, *flags, "out") : std::nullopt;
+  if (!dir || !request_file || !out) {
     return kExitUsage;
   }
-  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
-  if (!admin.ok()) {
-    return Failure(kCommand, "opening the admin directory", admin.status());
+  absl::StatusOr<v1::EnrollRequest> request = ReadEnrollRequest(*request_file);
+  if (!request.ok()) {
+    return Failure(kCommand, "reading the request", request.status());
   }
-  absl::StatusOr<v1::RosterMember> renewed = admin->RenewMember(id, *out);
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
+  }
+  AdminDir& admin = std::get<AdminDir>(opened);
+  const bool revoke_previous = flags->Has("revoke-previous");
+  absl::StatusOr<Publication> renewed = admin.RenewMember(id, *request, *out, revoke_previous);
   if (!renewed.ok()) {
     if (absl::IsNotFound(renewed.status())) {
       return Usage(kCommand, renewed.status().message());
     }
-    return Failure(kCommand, absl::StrCat("renewing ", id), renewed.status());
+    return FailureOrUsage(kCommand, absl::StrCat("renewing ", id), renewed.status());
   }
   Print(absl::StrCat(
-      "renewed member \"", id, "\": new certificate ", HexEncode(renewed->cert_sha256()).substr(0, 16),
-      "... in ", *out, "/node.crt and node.key; roster version ", admin->roster().version(),
-      " accepts it and the previous one\n",
-      "a node running from ", *out, " picks up the new files within its reload interval (no "
-      "restart) and passes the roster on;\n",
-      "if the node runs from a copy of the bundle, copy node.crt, node.key and roster.pb there, "
-      "or run: authnetctl roster push --dir ", *dir, " --node API_ADDR\n"));
+      "renewed member \"", id, "\": new certificate in ", *out, "/node.crt; the roster ",
+      revoke_previous ? "no longer accepts the previous certificate (--revoke-previous)"
+                      : "still accepts the previous certificate until the next renewal",
+      "\n", "send ", *out,
+      " to the member; it runs: authnetctl member install --bundle BUNDLE_DIR --from ", *out,
+      " (a running node picks the files up without a restart)\n", Published(*renewed, *dir)));
   return kExitOk;
 }
 
 int RunRosterRefresh(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "roster refresh";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"dir", "valid-days"}, {});
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(args, {"dir", "valid-days", "passphrase-file"}, {});
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
@@ -356,20 +666,21 @@ int RunRosterRefresh(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   int days = 365;
-  if (auto v = flags->Get("valid-days"); v && (!absl::SimpleAtoi(*v, &days) || days < 1 ||
-                                                days > 3650)) {
+  if (auto v = flags->Get("valid-days");
+      v && (!absl::SimpleAtoi(*v, &days) || days < 1 || days > 3650)) {
     return Usage(kCommand, "--valid-days: must be a whole number of days from 1 to 3650");
   }
-  absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
-  if (!admin.ok()) {
-    return Failure(kCommand, "opening the admin directory", admin.status());
+  std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
+  if (std::holds_alternative<int>(opened)) {
+    return std::get<int>(opened);
   }
-  absl::StatusOr<uint64_t> version = admin->RefreshRoster(absl::Hours(24 * days));
-  if (!version.ok()) {
-    return Failure(kCommand, "signing the roster", version.status());
+  absl::StatusOr<Publication> published =
+      std::get<AdminDir>(opened).RefreshRoster(absl::Hours(24 * days));
+  if (!published.ok()) {
+    return Failure(kCommand, "signing the roster", published.status());
   }
-  Print(absl::StrCat("signed roster version ", *version, ", valid for ", days, " days\n",
-                     "next: authnetctl roster push --dir ", *dir, " --node API_ADDR\n"));
+  Print(absl::StrCat("roster version ", published->version, " is valid for ", days, " days\n",
+                     Published(*published, *dir)));
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "node/ctl/admin_commands.h"
+#include "node/ctl/member_commands.h"
 #include "node/ctl/node_commands.h"
 #include "node/ctl/token_commands.h"
 
@@ -12,14 +13,24 @@ namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
-    "  authnetctl network init   --network NAME --dir ADMIN_DIR\n"
+    "  authnetctl network init   --network NAME --dir ADMIN_DIR [--admins N --threshold M]\n"
+    "                            [--passphrase-file F]\n"
+    "  authnetctl network rotate-key --dir ADMIN_DIR\n"
+    "  authnetctl network admins --dir ADMIN_DIR [--add | --add-key PUB_PEM] [--remove FP]\n"
+    "                            [--threshold M]\n"
+    "  authnetctl member keygen  ID --network NAME --endpoint HOST:PORT --out BUNDLE_DIR\n"
+    "  authnetctl member keygen  --renew --out BUNDLE_DIR [--endpoint HOST:PORT]\n"
+    "  authnetctl member add     ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR [--trust W]\n"
     "  authnetctl member add     ID --dir ADMIN_DIR --endpoint HOST:PORT --out BUNDLE_DIR "
-    "[--trust W]\n"
+    "[--trust W]   (demo)\n"
+    "  authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR\n"
     "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
-    "  authnetctl member revoke  ID --dir ADMIN_DIR\n"
-    "  authnetctl member renew   ID --dir ADMIN_DIR --out BUNDLE_DIR\n"
-    "  authnetctl roster push    --dir ADMIN_DIR --node API_ADDR\n"
+    "  authnetctl member revoke  ID --dir ADMIN_DIR [--no-rotate]\n"
+    "  authnetctl member renew   ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR "
+    "[--revoke-previous]\n"
+    "  authnetctl roster push    --dir ADMIN_DIR --node API_ADDR [--roster FILE]\n"
     "  authnetctl roster refresh --dir ADMIN_DIR [--valid-days N]\n"
+    "  authnetctl roster sign    --dir ADMIN_DIR --key ADMIN_KEY_FILE [--passphrase-file F]\n"
     "  authnetctl token create   NAME --data DATA_DIR [--admin]\n"
     "  authnetctl token revoke   NAME --data DATA_DIR\n"
     "  authnetctl token list     --data DATA_DIR [--json]\n"
@@ -34,7 +45,8 @@ constexpr char kUsage[] =
     "[--server-name NAME] [--token-file FILE] (or $AUTHNET_TOKEN) for a remote api\n"
     "listener, which needs TLS and a bearer token. KIND is one of counterfeit_confirmed,\n"
     "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
-    "return_not_genuine.\n";
+    "return_not_genuine. Commands that sign a roster take [--passphrase-file F] for\n"
+    "encrypted admin keys (or ask on a terminal).\n";
 
 }  // namespace
 
@@ -49,6 +61,21 @@ int main(int argc, char** argv) {
   const std::string sub = words.size() > 1 ? words[1] : "";
   if (group == "network" && sub == "init") {
     return authnet::RunNetworkInit(rest(2));
+  }
+  if (group == "network" && sub == "rotate-key") {
+    return authnet::RunNetworkRotateKey(rest(2));
+  }
+  if (group == "network" && sub == "admins") {
+    return authnet::RunNetworkAdmins(rest(2));
+  }
+  if (group == "member" && sub == "keygen") {
+    return authnet::RunMemberKeygen(rest(2));
+  }
+  if (group == "member" && sub == "install") {
+    return authnet::RunMemberInstall(rest(2));
+  }
+  if (group == "roster" && sub == "sign") {
+    return authnet::RunRosterSign(rest(2));
   }
   if (group == "member" && sub == "add") {
     return authnet::RunMemberAdd(rest(2));

@@ -12,10 +12,10 @@
 #include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "node/core/flag_parser.h"
-#include "node/ctl/node_channel.h"
 #include "node/core/hex.h"
 #include "node/core/json.h"
 #include "node/core/subject_normalizer.h"
+#include "node/ctl/node_channel.h"
 
 namespace authnet {
 namespace {
@@ -114,29 +114,33 @@ int RunStatus(const std::vector<std::string>& args) {
                                    ", \"connected\": ", p.connected() ? "true" : "false",
                                    ", \"lag_records\": ", p.lag_records(), "}"));
     }
-    std::printf("%s\n",
-                absl::StrCat("{\"member\": ", JsonQuote(resp.member()),
-                             ", \"network\": ", JsonQuote(resp.network()), ", \"roster_version\": ",
-                             resp.roster_version(), ", \"records\": ", resp.records(),
-                             ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
-                             ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}",
-                             ", \"peers\": [", absl::StrJoin(peers, ", "), "]",
-                             ", \"serving\": ", resp.serving() ? "true" : "false",
-                             ", \"roster_expires_unix\": ", resp.roster_expires_unix(), "}")
-                    .c_str());
+    std::printf(
+        "%s\n",
+        absl::StrCat(
+            "{\"member\": ", JsonQuote(resp.member()), ", \"network\": ", JsonQuote(resp.network()),
+            ", \"roster_version\": ", resp.roster_version(), ", \"records\": ", resp.records(),
+            ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
+            ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}", ", \"peers\": [",
+            absl::StrJoin(peers, ", "), "]", ", \"serving\": ", resp.serving() ? "true" : "false",
+            ", \"roster_expires_unix\": ", resp.roster_expires_unix(),
+            ", \"key_epoch\": ", resp.key_epoch(), ", \"live_key_epochs\": [",
+            absl::StrJoin(resp.live_key_epochs(), ", "), "]}")
+            .c_str());
     return 0;
   }
   std::printf("member:            %s (network %s)\n", resp.member().c_str(),
               resp.network().c_str());
   std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
   std::printf("health:            %s\n", resp.serving() ? "SERVING" : "NOT_SERVING");
-  std::printf("roster expires:    %s\n",
-              resp.roster_expires_unix() == 0
-                  ? "never"
-                  : absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                                     absl::FromUnixSeconds(resp.roster_expires_unix()),
-                                     absl::UTCTimeZone())
-                        .c_str());
+  std::printf(
+      "roster expires:    %s\n",
+      resp.roster_expires_unix() == 0
+          ? "never"
+          : absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                             absl::FromUnixSeconds(resp.roster_expires_unix()), absl::UTCTimeZone())
+                .c_str());
+  std::printf("network key epoch: %u (checks look under %s)\n", resp.key_epoch(),
+              absl::StrJoin(resp.live_key_epochs(), ", ").c_str());
   std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
   std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
   std::printf("version vector:    %s\n",
@@ -283,16 +287,15 @@ int RunAlerts(const std::vector<std::string>& args) {
                                        absl::UTCTimeZone());
     std::string supplier = HexEncode(a.supplier_digest()).substr(0, 16);
     if (json) {
-      std::printf("%s\n",
-                  absl::StrCat("{\"id\": ", a.id(), ", \"day\": ", JsonQuote(day),
-                               ", \"supplier\": ", JsonQuote(supplier),
-                               ", \"rate_before\": ", JsonNumber(a.rate_before()),
-                               ", \"rate_after\": ", JsonNumber(a.rate_after()),
-                               ", \"records\": ", a.records_after(),
-                               ", \"records_before\": ", a.records_before(),
-                               ", \"members\": ", a.members(),
-                               ", \"window_days\": ", a.window_days(), "}")
-                      .c_str());
+      std::printf("%s\n", absl::StrCat("{\"id\": ", a.id(), ", \"day\": ", JsonQuote(day),
+                                       ", \"supplier\": ", JsonQuote(supplier),
+                                       ", \"rate_before\": ", JsonNumber(a.rate_before()),
+                                       ", \"rate_after\": ", JsonNumber(a.rate_after()),
+                                       ", \"records\": ", a.records_after(),
+                                       ", \"records_before\": ", a.records_before(),
+                                       ", \"members\": ", a.members(),
+                                       ", \"window_days\": ", a.window_days(), "}")
+                              .c_str());
     } else {
       std::printf(
           "%s supplier %s adverse rate %.3f -> %.3f, %u records in the last %u days "

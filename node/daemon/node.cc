@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "node/api/peer_authorizer.h"
 #include "node/bundle/file_names.h"
+#include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
 #include "node/core/listen_address.h"
@@ -49,6 +50,17 @@ absl::StatusOr<uint64_t> RosterFloor(LogStore& store) {
     return absl::DataLossError("the store's roster_floor is damaged");
   }
   return version;
+}
+
+// CheckOwnKeys vets a roster for this node: while it lists the member as
+// active, the network keys it seals to the member must open with the
+// bundle's sealing key (a revoked or suspended member keeps what it holds).
+absl::Status CheckOwnKeys(const Roster& roster, const MemberBundle& bundle) {
+  const v1::RosterMember* self = roster.Find(bundle.member_id());
+  if (self == nullptr || self->status() != v1::MEMBER_STATUS_ACTIVE) {
+    return absl::OkStatus();
+  }
+  return OpenNetworkKeys(roster, bundle.member_id(), bundle.sealing_key()).status();
 }
 
 // Room a Pull response keeps for everything but its batches.
@@ -90,7 +102,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
         MakeLogger(listener, sink));
   }
   node->bundle_ = std::make_unique<MemberBundle>(*std::move(bundle));
-  node->digester_ = std::make_unique<Digester>(node->bundle_->network_keys());
   if (absl::Status st = node->OpenState(options, clock, sink); !st.ok()) {
     return st;
   }
@@ -107,7 +118,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->peers_ = std::make_unique<PeerManager>(options.peers, node->bundle_->member_id(),
                                                TlsIdentity{peer_tls}, *node->roster_, *node->model_,
                                                *node->writer_, links, MakeLogger("peer", sink));
-  node->roster_->AddListener([n = node.get()](const std::shared_ptr<const Roster>& r) {
+  node->roster_->AddListener([n = node.get(), previous = node->roster_->Current()](
+                                 const std::shared_ptr<const Roster>& r) mutable {
+    n->NoteKeyChanges(*previous, *r);
+    previous = r;
+    n->UpdateNetworkKeys(*r);
     n->model_->SetRoster(*r);
     n->feed_->NotifyRoster(*r);
     n->peers_->OnRoster(*r);
@@ -160,12 +175,24 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
   if (!floor.ok()) {
     return floor.status();
   }
-  absl::StatusOr<std::unique_ptr<RosterKeeper>> roster = RosterKeeper::Create(
-      b.roster(), b.admin_public_key(), options.data_dir, *floor, MakeLogger("roster", sink));
+  absl::StatusOr<std::unique_ptr<RosterKeeper>> roster =
+      RosterKeeper::Create(b.roster(), options.data_dir, *floor, MakeLogger("roster", sink),
+                           [&b](const Roster& r) { return CheckOwnKeys(r, b); });
   if (!roster.ok()) {
     return roster.status();
   }
   roster_ = *std::move(roster);
+  if (absl::Status st = CheckOwnKeys(*roster_->Current(), b); !st.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(options.data_dir.string(), "/", kRosterFile, ": ", st.message()));
+  }
+  absl::StatusOr<std::string> mac_key = b.signing_key().DeriveSecret("idempotency-mac");
+  if (!mac_key.ok()) {
+    return mac_key.status();
+  }
+  mac_key_ = *std::move(mac_key);
+  keys_ = std::make_unique<KeyRing>(std::make_shared<const Digester>(b.network_keys(), mac_key_));
+  UpdateNetworkKeys(*roster_->Current());
   if (uint64_t now = roster_->Current()->version(); now > *floor) {
     if (absl::Status st = store_->PutMeta(kRosterFloorKey, std::to_string(now)); !st.ok()) {
       return st;
@@ -302,17 +329,73 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   api_listener_ = *std::move(listener);
   api_gate_ = std::make_unique<ApiGate>(tokens_.get(), &api_listener_->connections(),
                                         api_limiter_.get(), metrics_.get());
-  checkout_ = std::make_unique<CheckoutService>(options.checkout, *api_gate_, *digester_, *model_,
+  checkout_ = std::make_unique<CheckoutService>(options.checkout, *api_gate_, *keys_, *model_,
                                                 *writer_, clock, MakeLogger("api", sink));
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
   admin_->SetServingProbe([this] { return serving(); });
+  admin_->SetKeyRing(keys_.get());
   if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
     return st;
   }
   log_->info("api listener on {}{}", api_listener_->Describe(),
              remote ? " (TLS, bearer tokens)" : "");
   return absl::OkStatus();
+}
+
+void Node::UpdateNetworkKeys(const Roster& roster) {
+  absl::StatusOr<NetworkKeys> opened =
+      OpenNetworkKeys(roster, bundle_->member_id(), bundle_->sealing_key());
+  if (!opened.ok()) {
+    return;  // revoked or suspended: keep the keys held (CheckOwnKeys vetted the rest)
+  }
+  std::shared_ptr<const Digester> held = keys_->Current();
+  std::map<uint32_t, NetworkKey> merged = held->keys().map();
+  for (const auto& [epoch, key] : opened->map()) {
+    merged.emplace(epoch, key);
+  }
+  if (merged.size() == held->keys().map().size()) {
+    return;
+  }
+  absl::StatusOr<NetworkKeys> keys = NetworkKeys::FromMap(std::move(merged));
+  if (!keys.ok()) {
+    return;
+  }
+  uint32_t before = held->CurrentEpoch();
+  keys_->Set(std::make_shared<const Digester>(*std::move(keys), mac_key_));
+  if (keys_->Current()->CurrentEpoch() != before) {
+    log_->info(
+        "network key epoch {} (roster version {}): new reports are digested under it; "
+        "checks also look under the older epochs while evidence under them counts",
+        keys_->Current()->CurrentEpoch(), roster.version());
+  }
+}
+
+void Node::NoteKeyChanges(const Roster& before, const Roster& after) {
+  for (const v1::RosterMember& m : after.body().members()) {
+    const v1::RosterMember* old = before.Find(m.id());
+    if (old == nullptr) {
+      continue;
+    }
+    for (auto [what, changed] :
+         {std::pair{"certificate", old->cert_sha256() != m.cert_sha256()},
+          std::pair{"signing key", old->signing_public_key() != m.signing_public_key()},
+          std::pair{"sealing key", !old->sealing_public_key().empty() &&
+                                       old->sealing_public_key() != m.sealing_public_key()}}) {
+      if (!changed) {
+        continue;
+      }
+      log_->warn(
+          "roster version {} replaces the {} of member {}{}: if {} did not ask for it, "
+          "its identity was swapped (ask the network admins)",
+          after.version(), what, m.id(), m.id() == bundle_->member_id() ? " (this node)" : "",
+          m.id());
+      metrics_
+          ->GetCounter(kRosterKeyChanges, kRosterKeyChangesHelp,
+                       {{"member", m.id()}, {"key", what}})
+          .Increment();
+    }
+  }
 }
 
 std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {

@@ -21,7 +21,7 @@
 #include "node/api/token_authenticator.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
-#include "node/core/digester.h"
+#include "node/core/key_ring.h"
 #include "node/daemon/bundle_watcher.h"
 #include "node/daemon/grpc_listener.h"
 #include "node/daemon/health_monitor.h"
@@ -103,6 +103,13 @@ class Node {
   // SetServing publishes the health monitor's answer: serving(), /healthz,
   // Status and both listeners' grpc.health.v1.
   void SetServing(bool serving);
+  // UpdateNetworkKeys adds the network key epochs `roster` seals to this
+  // member to the key ring (keys are never dropped: evidence under an old
+  // epoch counts until it expires).
+  void UpdateNetworkKeys(const Roster& roster);
+  // NoteKeyChanges logs a WARN line and counts every member whose
+  // certificate, signing key or sealing key `after` replaces.
+  void NoteKeyChanges(const Roster& before, const Roster& after);
   // AddGauges registers the metrics read from the model, roster and peers.
   void AddGauges();
 
@@ -110,7 +117,8 @@ class Node {
   std::unique_ptr<MetricsRegistry> metrics_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<MemberBundle> bundle_;
-  std::unique_ptr<Digester> digester_;
+  std::unique_ptr<KeyRing> keys_;
+  std::string mac_key_;  // the idempotency MAC key, derived from the signing key
   std::unique_ptr<LogStore> store_;
   std::unique_ptr<RosterKeeper> roster_;
   std::unique_ptr<AlertHub> alerts_;

@@ -4,6 +4,10 @@
 namespace authnet {
 
 inline constexpr char kBatchesRefused[] = "authnet_batches_refused_total";
+inline constexpr char kRosterKeyChanges[] = "authnet_roster_key_changes_total";
+inline constexpr char kRosterKeyChangesHelp[] =
+    "Rosters adopted that replace an existing member's certificate, signing key or sealing key, "
+    "by member and key.";
 inline constexpr char kRateLimited[] = "authnet_rate_limited_total";
 inline constexpr char kRateLimitedHelp[] =
     "Calls refused RESOURCE_EXHAUSTED by a per-client rate limit, by listener.";

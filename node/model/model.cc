@@ -243,6 +243,10 @@ void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
     return;
   }
   float weight = static_cast<float>(std::min(1000u, r.weight_milli()) / 1000.0);
+  if (sign > 0) {
+    uint32_t& last = epoch_expiry_[r.key_epoch()];
+    last = std::max(last, expire);
+  }
   DigestKey key = KeyOf(r.digest());
   EvidenceList& list = evidence_[key];
   auto it = std::find_if(list.begin(), list.end(), [&](const Evidence& e) {
@@ -269,6 +273,46 @@ void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
   }
 }
 
+void Model::GatherEvidence(const EvidenceList& list, uint32_t today,
+                           std::vector<OriginEvidence>& by_origin) const {
+  for (const Evidence& e : list) {
+    const OriginState& origin = origins_[e.origin];
+    if (today >= e.expire_day || origin.trust <= 0 || e.weight <= 0) {
+      continue;
+    }
+    uint32_t age = today > e.day ? today - e.day : 0;
+    double value =
+        e.weight * origin.trust * std::exp2(-static_cast<double>(age) / options_.half_life_days);
+    auto slot = std::find_if(by_origin.begin(), by_origin.end(),
+                             [&](const OriginEvidence& o) { return o.origin == e.origin; });
+    if (slot == by_origin.end()) {
+      slot = by_origin.insert(by_origin.end(), OriginEvidence{});
+      slot->origin = e.origin;
+      slot->local = origin.id == self_;
+    }
+    slot->weight[e.kind] += value;
+    slot->count[e.kind] += e.count;
+    slot->newest_day[e.kind] = std::max(slot->newest_day[e.kind], e.day);
+  }
+}
+
+std::vector<uint32_t> Model::LiveEpochs(const std::vector<uint32_t>& epochs) const {
+  std::vector<uint32_t> live;
+  if (epochs.empty()) {
+    return live;
+  }
+  uint32_t today = clock_.Today();
+  absl::ReaderMutexLock lock(&mu_);
+  for (size_t i = 0; i + 1 < epochs.size(); ++i) {
+    auto it = epoch_expiry_.find(epochs[i]);
+    if (it != epoch_expiry_.end() && it->second > today) {
+      live.push_back(epochs[i]);
+    }
+  }
+  live.push_back(epochs.back());
+  return live;
+}
+
 void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const {
   uint32_t today = clock_.Today();
   v1::Decision decision = v1::DECISION_ALLOW;
@@ -278,30 +322,21 @@ void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse*
   std::vector<OriginEvidence> by_origin;
   absl::ReaderMutexLock lock(&mu_);
   for (const SubjectDigest& subject : subjects) {
-    auto found = evidence_.find(KeyOf(subject.digest));
-    if (found == evidence_.end()) {
+    by_origin.clear();
+    auto gather = [&](const std::string& digest) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      auto found = evidence_.find(KeyOf(digest));
+      if (found != evidence_.end()) {
+        GatherEvidence(found->second, today, by_origin);
+      }
+    };
+    gather(subject.digest);
+    for (const std::string& older : subject.older_epochs) {
+      gather(older);
+    }
+    if (by_origin.empty()) {
       continue;
     }
-    by_origin.clear();
-    for (const Evidence& e : found->second) {
-      const OriginState& origin = origins_[e.origin];
-      if (today >= e.expire_day || origin.trust <= 0 || e.weight <= 0) {
-        continue;
-      }
-      uint32_t age = today > e.day ? today - e.day : 0;
-      double value =
-          e.weight * origin.trust * std::exp2(-static_cast<double>(age) / options_.half_life_days);
-      auto slot = std::find_if(by_origin.begin(), by_origin.end(),
-                               [&](const OriginEvidence& o) { return o.origin == e.origin; });
-      if (slot == by_origin.end()) {
-        slot = by_origin.insert(by_origin.end(), OriginEvidence{});
-        slot->origin = e.origin;
-        slot->local = origin.id == self_;
-      }
-      slot->weight[e.kind] += value;
-      slot->count[e.kind] += e.count;
-      slot->newest_day[e.kind] = std::max(slot->newest_day[e.kind], e.day);
-    }
+
     // Origins in id order, not arrival order: every node then sums the same
     // numbers in the same order and answers identically to the last bit.
     if (by_origin.size() > 1) {

@@ -22,10 +22,13 @@
 
 namespace authnet {
 
-// SubjectDigest is one digested subject of a check.
+// SubjectDigest is one digested subject of a check: its digest under the
+// newest network key epoch and, when older epochs are still live, under
+// each of those (evidence under all of them counts as one subject's).
 struct SubjectDigest {
   v1::SubjectType type;
   std::string digest;  // 32 bytes
+  absl::InlinedVector<std::string, 1> older_epochs;
 };
 
 // Model is the in-memory detection model (DESIGN.md §3): per-digest
@@ -63,6 +66,13 @@ class Model {
 
   // Check fills `out` with the decision for `subjects` as of the clock's today.
   void Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // LiveEpochs returns those of `epochs` (ascending) under which the model
+  // holds a record that still counts today, plus the last (the newest, which
+  // new reports use): the epochs a check must digest under. An epoch with
+  // nothing left to count is retired.
+  std::vector<uint32_t> LiveEpochs(const std::vector<uint32_t>& epochs) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // IsRetracted reports whether `origin` has retracted its record `seq`.
@@ -126,6 +136,10 @@ class Model {
   void CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,
                     std::vector<v1::SupplierAlert>* alerts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Fold(uint16_t origin, const v1::Record& record, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // GatherEvidence adds what `list` holds that still counts today to
+  // `by_origin`, per origin.
+  void GatherEvidence(const EvidenceList& list, uint32_t today,
+                      std::vector<OriginEvidence>& by_origin) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const ModelOptions options_;
   const Clock& clock_;
@@ -140,6 +154,8 @@ class Model {
   uint64_t roster_version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
   AlertSink alert_sink_ ABSL_GUARDED_BY(mu_);
+  // network key epoch -> the last expiry day of a record under it
+  std::map<uint32_t, uint32_t> epoch_expiry_ ABSL_GUARDED_BY(mu_);
   // supplier digest -> day of its last alert
   absl::flat_hash_map<std::string, uint32_t> alerted_ ABSL_GUARDED_BY(mu_);
 };

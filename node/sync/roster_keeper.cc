@@ -7,8 +7,8 @@
 namespace authnet {
 
 absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
-    const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
-    uint64_t floor, std::shared_ptr<spdlog::logger> log) {
+    const Roster& bundle_roster, std::filesystem::path data_dir, uint64_t floor,
+    std::shared_ptr<spdlog::logger> log, Validator validator) {
   auto roster = std::make_shared<const Roster>(bundle_roster);
   std::filesystem::path path = data_dir / kRosterFile;
   absl::StatusOr<std::string> stored = ReadFile(path);
@@ -20,8 +20,7 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
                        " is not a signed roster; restore it or delete it to start from the "
                        "bundle's roster"));
     }
-    absl::StatusOr<Roster> adopted =
-        Roster::Verify(signed_roster, admin_public_key, bundle_roster.network());
+    absl::StatusOr<Roster> adopted = Roster::VerifySelf(signed_roster, bundle_roster.network());
     if (!adopted.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat(path.string(), ": ", adopted.status().message(),
@@ -41,10 +40,10 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
         bundle_roster.version(),
         ": going back to an older roster could re-admit a revoked member. Restore ", path.string(),
         " from a backup, or copy the network's current roster (ADMIN_DIR/", kRosterFile,
-        ", from a network admin) into the bundle as ", kRosterFile));
+        ", from a network admin) there"));
   }
-  return std::unique_ptr<RosterKeeper>(new RosterKeeper(
-      std::move(roster), std::move(admin_public_key), std::move(data_dir), std::move(log)));
+  return std::unique_ptr<RosterKeeper>(new RosterKeeper(std::move(roster), std::move(data_dir),
+                                                        std::move(log), std::move(validator)));
 }
 
 std::shared_ptr<const Roster> RosterKeeper::Current() const {
@@ -55,14 +54,32 @@ std::shared_ptr<const Roster> RosterKeeper::Current() const {
 absl::StatusOr<bool> RosterKeeper::Offer(const v1::SignedRoster& signed_roster) {
   std::shared_ptr<const Roster> current = Current();
   absl::StatusOr<Roster> offered =
-      Roster::Verify(signed_roster, admin_public_key_, current->network());
+      Roster::Verify(signed_roster, current->admins(), current->network());
   if (!offered.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("roster: ", offered.status().message()));
+    // An older roster signed by an admin set since replaced is not an
+    // attack, just old: nothing to adopt either way.
+    v1::RosterBody claimed;
+    if (claimed.ParseFromString(signed_roster.body()) && claimed.version() < current->version()) {
+      return false;
+    }
+    return absl::InvalidArgumentError(offered.status().message());
   }
   absl::MutexLock offer_lock(&offer_mu_);
-  current = Current();
+  if (std::shared_ptr<const Roster> now = Current(); now != current) {
+    // Adopted another meanwhile: verify again under the admin set in force.
+    current = now;
+    offered = Roster::Verify(signed_roster, current->admins(), current->network());
+    if (!offered.ok()) {
+      return absl::InvalidArgumentError(offered.status().message());
+    }
+  }
   if (offered->version() <= current->version()) {
     return false;
+  }
+  if (validator_) {
+    if (absl::Status st = validator_(*offered); !st.ok()) {
+      return absl::InvalidArgumentError(st.message());
+    }
   }
   if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile,
                                             signed_roster.SerializeAsString(), kSecretFileMode);

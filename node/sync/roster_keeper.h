@@ -28,24 +28,31 @@ class RosterKeeper {
   // Listener runs on the adopting thread after each adoption, in the order
   // listeners were added. It must not call Offer.
   using Listener = std::function<void(const std::shared_ptr<const Roster>&)>;
+  // Validator vets a verified, newer roster before adoption (this node's own
+  // entry: its network keys must open); an error refuses the roster.
+  using Validator = std::function<absl::Status(const Roster&)>;
 
-  // Create reads DATA_DIR/roster.pb if present; a damaged or foreign one is
+  // Create reads DATA_DIR/roster.pb if present (adopted before, so verified
+  // against its own admin set); a damaged or foreign one is
   // FAILED_PRECONDITION (restore it or delete it to fall back to the bundle's).
   // `floor` is the highest roster version this node adopted before (kept in
   // its store): starting from an older roster — DATA_DIR/roster.pb lost and
   // an older one in the bundle — is FAILED_PRECONDITION saying how to get
   // the current one, since an older roster may still list a revoked member.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RosterKeeper>> Create(
-      const Roster& bundle_roster, std::string admin_public_key, std::filesystem::path data_dir,
-      uint64_t floor, std::shared_ptr<spdlog::logger> log);
+      const Roster& bundle_roster, std::filesystem::path data_dir, uint64_t floor,
+      std::shared_ptr<spdlog::logger> log, Validator validator = nullptr);
 
   // Current returns the roster in force.
   std::shared_ptr<const Roster> Current() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Offer verifies `signed_roster` and adopts it if newer. Returns true when
-  // adopted, false when this node already holds that version or a newer one;
-  // INVALID_ARGUMENT for a bad signature or another network's roster;
-  // UNAVAILABLE if it cannot be persisted (then nothing changes).
+  // Offer verifies `signed_roster` against the admin set of the roster in
+  // force (Roster::Verify: its threshold of signatures, and the new set's
+  // own if it changes the set) and adopts it if newer and the validator
+  // agrees. Returns true when adopted, false when this node already holds
+  // that version or a newer one; INVALID_ARGUMENT for too few signatures,
+  // another network's roster or one the validator refuses; UNAVAILABLE if
+  // it cannot be persisted (then nothing changes).
   [[nodiscard]] absl::StatusOr<bool> Offer(const v1::SignedRoster& signed_roster)
       ABSL_LOCKS_EXCLUDED(mu_, offer_mu_);
 
@@ -67,18 +74,18 @@ class RosterKeeper {
   };
   void RunOffers() ABSL_LOCKS_EXCLUDED(queue_mu_);
 
-  RosterKeeper(std::shared_ptr<const Roster> roster, std::string admin_public_key,
-               std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log)
-      : admin_public_key_(std::move(admin_public_key)),
-        data_dir_(std::move(data_dir)),
+  RosterKeeper(std::shared_ptr<const Roster> roster, std::filesystem::path data_dir,
+               std::shared_ptr<spdlog::logger> log, Validator validator)
+      : data_dir_(std::move(data_dir)),
         log_(std::move(log)),
+        validator_(std::move(validator)),
         current_(std::move(roster)) {
     offers_thread_ = std::thread([this] { RunOffers(); });
   }
 
-  const std::string admin_public_key_;
   const std::filesystem::path data_dir_;
   std::shared_ptr<spdlog::logger> log_;
+  const Validator validator_;
 
   absl::Mutex offer_mu_;  // serializes adoptions and listener calls
   std::vector<Listener> listeners_ ABSL_GUARDED_BY(offer_mu_);

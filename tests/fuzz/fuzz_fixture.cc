@@ -45,6 +45,8 @@ const Roster& FixedRoster() {
     v1::RosterBody body;
     body.set_network(kNetwork);
     body.set_version(5);
+    body.add_admin_keys(AdminKey().PublicKey());
+    body.set_admin_threshold(1);
     for (const std::string& id : Members()) {
       v1::RosterMember* m = body.add_members();
       m->set_id(id);

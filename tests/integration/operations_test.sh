@@ -4,7 +4,8 @@
 #   - /metrics and /healthz over HTTP, JSON log lines without identifiers;
 #   - a remote api listener: TLS + bearer tokens created and revoked with
 #     authnetctl (checkout vs admin tokens), without a restart;
-#   - `member renew`: a running node picks up its new certificate without a
+#   - `member keygen --renew` / `member renew --request` / `member install`: a
+#     running node picks up its new certificate without a
 #     restart, existing peers keep syncing, a restarted peer connects anew;
 #   - the peer listener's TLS posture with openssl s_client (issue 7).
 #
@@ -163,8 +164,15 @@ step "member renew: node-a picks up its new certificate without a restart; peers
 serves() { [ "$(served_sha "${PORT[a]}" "$WORK/b")" = "$1" ]; }
 old=$(cert_sha "$WORK/a/node.crt")
 serves "$old" || fail "node-a does not serve its enrolled certificate"
-"$CTL" member renew node-a --dir "$WORK/admin" --out "$WORK/a" >"$WORK/renew.out" ||
-  fail "member renew: $(cat "$WORK/renew.out")"
+# The member makes a renewal request from its keys, the admins answer with
+# public files, the member installs them into the running node's bundle.
+"$CTL" member keygen --renew --out "$WORK/a" >"$WORK/renew.out" ||
+  fail "member keygen --renew: $(cat "$WORK/renew.out")"
+"$CTL" member renew node-a --dir "$WORK/admin" --request "$WORK/a/enroll-request.pb" \
+  --out "$WORK/a-renewal" >"$WORK/renew.out" || fail "member renew: $(cat "$WORK/renew.out")"
+if ls "$WORK/a-renewal" | grep -q key; then fail "member renew wrote a key: $(ls "$WORK/a-renewal")"; fi
+"$CTL" member install --bundle "$WORK/a" --from "$WORK/a-renewal" >"$WORK/renew.out" ||
+  fail "member install: $(cat "$WORK/renew.out")"
 new=$(cert_sha "$WORK/a/node.crt")
 [ "$new" != "$old" ] || fail "member renew did not replace node.crt"
 wait_until 15 serves "$new" ||

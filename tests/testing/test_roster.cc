@@ -13,6 +13,8 @@ Roster MakeRoster(const std::string& network, const std::vector<RosterEntry>& me
   v1::RosterBody body;
   body.set_network(network);
   body.set_version(version);
+  body.add_admin_keys(admin->PublicKey());
+  body.set_admin_threshold(1);
   for (const RosterEntry& e : members) {
     v1::RosterMember* m = body.add_members();
     m->set_id(e.id);

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "node/crypto/certificate_authority.h"
 #include "tests/testing/temp_dir.h"
@@ -53,7 +54,7 @@ TEST_F(MemberBundleTest, LoadsAFreshBundle) {
   EXPECT_EQ(b->network(), "acme-net");
   EXPECT_EQ(b->member_id(), "shop-a");
   EXPECT_EQ(b->ca_pem(), admin_->ca().cert_pem());
-  EXPECT_EQ(b->admin_public_key(), admin_->admin_public_key());
+  EXPECT_EQ(b->roster().admins().keys, std::vector<std::string>{admin_->admin_public_key()});
   EXPECT_EQ(b->roster().version(), 2u);
   ASSERT_NE(b->roster().Find("shop-a"), nullptr);
   EXPECT_EQ(b->roster().Find("shop-a")->signing_public_key(), b->signing_key().PublicKey());
@@ -67,8 +68,8 @@ TEST_F(MemberBundleTest, MissingDirectory) {
 }
 
 TEST_F(MemberBundleTest, MissingFiles) {
-  for (const char* name : {"ca.crt", "node.crt", "node.key", "signing.key", "network.keys",
-                           "admin.pub", "roster.pb"}) {
+  for (const char* name :
+       {"ca.crt", "node.crt", "node.key", "signing.key", "sealing.key", "admin.pub", "roster.pb"}) {
     SCOPED_TRACE(name);
     std::string saved = Read(name);
     fs::remove(bundle_ / name);
@@ -86,9 +87,9 @@ TEST_F(MemberBundleTest, SecretReadableByOthers) {
   fs::permissions(bundle_ / "signing.key", fs::perms(0640));
   EXPECT_THAT(LoadError(), HasSubstr("signing.key is readable by group or others (mode 0640)"));
   fs::permissions(bundle_ / "signing.key", fs::perms(0600));
-  fs::permissions(bundle_ / "network.keys", fs::perms(0604));
-  EXPECT_THAT(LoadError(), HasSubstr("network.keys is readable"));
-  fs::permissions(bundle_ / "network.keys", fs::perms(0400));
+  fs::permissions(bundle_ / "sealing.key", fs::perms(0604));
+  EXPECT_THAT(LoadError(), HasSubstr("sealing.key is readable"));
+  fs::permissions(bundle_ / "sealing.key", fs::perms(0400));
   EXPECT_TRUE(MemberBundle::Load(bundle_).ok());  // stricter than 0600 is fine
 }
 
@@ -124,7 +125,7 @@ TEST_F(MemberBundleTest, KeyOfAnotherCertificate) {
       admin_->ca().IssueMemberCertificate("acme-net", "shop-a");
   ASSERT_TRUE(again.ok());
   Write("node.key", again->key_pem);
-  EXPECT_THAT(LoadError(), HasSubstr("node.key does not belong to node.crt"));
+  EXPECT_THAT(LoadError(), HasSubstr("node.crt does not belong to node.key"));
 }
 
 TEST_F(MemberBundleTest, CertNotTheOneInTheRoster) {
@@ -166,8 +167,28 @@ TEST_F(MemberBundleTest, TamperedRoster) {
 TEST_F(MemberBundleTest, RosterSignedByAnotherAdmin) {
   absl::StatusOr<AdminDir> other = AdminDir::Init(tmp_ / "other", "acme-net");
   ASSERT_TRUE(other.ok());
-  Write("admin.pub", *ReadFile(tmp_ / "other" / "admin.pub"), 0644);
-  EXPECT_THAT(LoadError(), HasSubstr("roster.pb does not verify under admin.pub"));
+  Write("admin.pub", *AdminKeysPem({other->admin_public_key()}), 0644);
+  EXPECT_THAT(LoadError(), HasSubstr("roster.pb is signed by another admin set than admin.pub"));
+}
+
+TEST_F(MemberBundleTest, SealingKeyNotTheOneInTheRoster) {
+  absl::StatusOr<crypto::X25519Key> key = crypto::X25519Key::Generate();
+  Write("sealing.key", *key->ToPem());
+  EXPECT_THAT(LoadError(), HasSubstr("lists another sealing key"));
+}
+
+TEST_F(MemberBundleTest, SealedKeyThatDoesNotOpen) {
+  v1::SignedRoster signed_roster;
+  ASSERT_TRUE(signed_roster.ParseFromString(Read("roster.pb")));
+  v1::RosterBody body;
+  ASSERT_TRUE(body.ParseFromString(signed_roster.body()));
+  std::string* sealed = body.mutable_members(0)->mutable_network_keys(0)->mutable_sealed();
+  (*sealed)[sealed->size() - 1] ^= 0x01;
+  absl::StatusOr<crypto::Ed25519Key> admin_key =
+      crypto::Ed25519Key::FromPem(*ReadFile(tmp_ / "admin" / "admin-1.key"));
+  Write("roster.pb", Roster::Sign(body, *admin_key)->SerializeAsString(), 0644);
+  EXPECT_THAT(LoadError(),
+              HasSubstr("the network key of epoch 1 sealed to \"shop-a\" does not open"));
 }
 
 TEST_F(MemberBundleTest, StaleRosterFromBeforeEnrollment) {
@@ -177,7 +198,9 @@ TEST_F(MemberBundleTest, StaleRosterFromBeforeEnrollment) {
   v1_body.set_network("acme-net");
   v1_body.set_version(1);
   absl::StatusOr<crypto::Ed25519Key> admin_key =
-      crypto::Ed25519Key::FromPem(*ReadFile(tmp_ / "admin" / "admin.key"));
+      crypto::Ed25519Key::FromPem(*ReadFile(tmp_ / "admin" / "admin-1.key"));
+  v1_body.add_admin_keys(admin_key->PublicKey());
+  v1_body.set_admin_threshold(1);
   absl::StatusOr<v1::SignedRoster> old = Roster::Sign(v1_body, *admin_key);
   ASSERT_TRUE(old.ok());
   Write("roster.pb", old->SerializeAsString(), 0644);

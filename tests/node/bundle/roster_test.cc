@@ -29,6 +29,8 @@ class RosterTest : public ::testing::Test {
     admin_.emplace(*std::move(key));
     body_.set_network("acme-net");
     body_.set_version(3);
+    body_.add_admin_keys(admin_->PublicKey());
+    body_.set_admin_threshold(1);
     *body_.add_members() = Member("shop-a");
     *body_.add_members() = Member("shop-b");
   }
@@ -48,7 +50,9 @@ class RosterTest : public ::testing::Test {
 TEST_F(RosterTest, SignThenVerifyRoundTrips) {
   absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body_, *admin_);
   ASSERT_TRUE(signed_roster.ok()) << signed_roster.status();
-  EXPECT_EQ(signed_roster->signature().size(), 64u);
+  ASSERT_EQ(signed_roster->signatures_size(), 1);
+  EXPECT_EQ(signed_roster->signatures(0).signature().size(), 64u);
+  EXPECT_EQ(signed_roster->signatures(0).public_key(), admin_->PublicKey());
   absl::StatusOr<Roster> roster = Roster::Verify(*signed_roster, admin_->PublicKey(), "acme-net");
   ASSERT_TRUE(roster.ok()) << roster.status();
   EXPECT_EQ(roster->version(), 3u);
@@ -65,14 +69,14 @@ TEST_F(RosterTest, SignatureCoversDomainAndBody) {
   // The signature is over "authnet/v1/roster\0" + body, exactly.
   EXPECT_TRUE(crypto::VerifyEd25519(admin_->PublicKey(),
                                     std::string("authnet/v1/roster\0", 18) + signed_roster->body(),
-                                    signed_roster->signature()));
+                                    signed_roster->signatures(0).signature()));
   EXPECT_FALSE(crypto::VerifyEd25519(admin_->PublicKey(), signed_roster->body(),
-                                     signed_roster->signature()));
+                                     signed_roster->signatures(0).signature()));
   // A batch signature over the same bytes is not a roster signature.
   absl::StatusOr<std::string> batch_sig =
       admin_->Sign(std::string("authnet/v1/batch\0", 17) + signed_roster->body());
   v1::SignedRoster forged = *signed_roster;
-  forged.set_signature(*batch_sig);
+  forged.mutable_signatures(0)->set_signature(*batch_sig);
   EXPECT_FALSE(Roster::Verify(forged, admin_->PublicKey(), "acme-net").ok());
 }
 
@@ -104,8 +108,9 @@ TEST_F(RosterTest, VerifyRejectsMalformedEntryEvenWhenSigned) {
   bad.mutable_members(1)->set_trust_milli(1001);
   v1::SignedRoster signed_roster;
   bad.SerializeToString(signed_roster.mutable_body());
-  signed_roster.set_signature(
-      *admin_->Sign(std::string("authnet/v1/roster\0", 18) + signed_roster.body()));
+  v1::RosterSignature* sig = signed_roster.add_signatures();
+  sig->set_public_key(admin_->PublicKey());
+  sig->set_signature(*admin_->Sign(std::string("authnet/v1/roster\0", 18) + signed_roster.body()));
   absl::Status s = Roster::Verify(signed_roster, admin_->PublicKey(), "acme-net").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("trust_milli is 1001"));
@@ -155,7 +160,100 @@ TEST_F(RosterTest, AcceptsEdgeValues) {
   v1::RosterBody empty;
   empty.set_network("acme-net");
   empty.set_version(1);
+  empty.add_admin_keys(admin_->PublicKey());
+  empty.set_admin_threshold(1);
   EXPECT_TRUE(SignAndVerify(empty).ok());
+}
+
+// Keys makes `n` admin keys.
+std::vector<crypto::Ed25519Key> Keys(int n) {
+  std::vector<crypto::Ed25519Key> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(*crypto::Ed25519Key::Generate());
+  }
+  return out;
+}
+
+TEST_F(RosterTest, NeedsTheThresholdOfDistinctAdminSignatures) {
+  std::vector<crypto::Ed25519Key> admins = Keys(3);
+  v1::RosterBody body = body_;
+  body.clear_admin_keys();
+  for (const auto& k : admins) {
+    body.add_admin_keys(k.PublicKey());
+  }
+  body.set_admin_threshold(2);
+  AdminSet set = AdminSet::Of(body);
+  absl::StatusOr<v1::SignedRoster> one = Roster::Sign(body, admins[0]);
+  ASSERT_TRUE(one.ok());
+  absl::Status s = Roster::Verify(*one, set, "acme-net").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("has 1 valid signature from the 3 admin keys"));
+  // The same key twice counts once; an outsider's signature not at all.
+  v1::SignedRoster doubled = *one;
+  *doubled.add_signatures() = one->signatures(0);
+  EXPECT_FALSE(Roster::Verify(doubled, set, "acme-net").ok());
+  EXPECT_EQ(Roster::AddSignature(doubled, admins[0]).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(Roster::AddSignature(doubled, *admin_).ok());
+  EXPECT_FALSE(Roster::Verify(doubled, set, "acme-net").ok());
+  // A second admin completes it.
+  ASSERT_TRUE(Roster::AddSignature(*one, admins[2]).ok());
+  EXPECT_TRUE(Roster::Verify(*one, set, "acme-net").ok());
+  EXPECT_EQ(Roster::CountSignatures(*one, set), 2u);
+}
+
+TEST_F(RosterTest, AChangedAdminSetNeedsTheOldThresholdAndItsOwn) {
+  std::vector<crypto::Ed25519Key> old_set = Keys(2);
+  std::vector<crypto::Ed25519Key> new_keys = Keys(2);
+  AdminSet trusted{{old_set[0].PublicKey(), old_set[1].PublicKey()}, 2};
+  v1::RosterBody body = body_;
+  body.clear_admin_keys();
+  body.add_admin_keys(new_keys[0].PublicKey());
+  body.add_admin_keys(new_keys[1].PublicKey());
+  body.set_admin_threshold(2);
+  // The new admins alone cannot take over.
+  absl::StatusOr<v1::SignedRoster> by_new = Roster::Sign(body, {&new_keys[0], &new_keys[1]});
+  EXPECT_FALSE(Roster::Verify(*by_new, trusted, "acme-net").ok());
+  // The old admins alone cannot hand over to keys that did not sign.
+  absl::StatusOr<v1::SignedRoster> by_old = Roster::Sign(body, {&old_set[0], &old_set[1]});
+  absl::Status s = Roster::Verify(*by_old, trusted, "acme-net").status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("changes the admin set"));
+  // Both thresholds: valid.
+  absl::StatusOr<v1::SignedRoster> both =
+      Roster::Sign(body, {&old_set[0], &old_set[1], &new_keys[0], &new_keys[1]});
+  EXPECT_TRUE(Roster::Verify(*both, trusted, "acme-net").ok());
+}
+
+TEST_F(RosterTest, ValidatesAdminSetAndKeyEpochs) {
+  auto refused = [&](const std::function<void(v1::RosterBody*)>& mutate) {
+    v1::RosterBody body = body_;
+    mutate(&body);
+    return std::string(Roster::ValidateBody(body).message());
+  };
+  EXPECT_THAT(refused([](v1::RosterBody* b) { b->clear_admin_keys(); }),
+              HasSubstr("must name 1 to 32 admin keys"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) { b->set_admin_threshold(2); }),
+              HasSubstr("admin threshold is 2"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) { b->set_admin_threshold(0); }),
+              HasSubstr("admin threshold is 0"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) { b->add_admin_keys(b->admin_keys(0)); }),
+              HasSubstr("appears twice"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) { b->add_admin_keys("short"); }),
+              HasSubstr("not 32 bytes"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) {
+                b->add_key_epochs()->set_epoch(2);
+                b->add_key_epochs()->set_epoch(2);
+              }),
+              HasSubstr("distinct and ascending"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) {
+                b->mutable_members(0)->set_sealing_public_key(std::string(32, 's'));
+                b->mutable_members(0)->add_network_keys()->set_epoch(7);
+              }),
+              HasSubstr("epoch 7 is not one of the roster's key epochs"));
+  EXPECT_THAT(refused([](v1::RosterBody* b) {
+                b->add_key_epochs()->set_epoch(1);
+                b->mutable_members(0)->add_network_keys()->set_epoch(1);
+              }),
+              HasSubstr("no sealing_public_key"));
 }
 
 TEST_F(RosterTest, SignRefusesBadBodies) {

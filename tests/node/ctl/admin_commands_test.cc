@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/member_bundle.h"
+#include "node/ctl/member_commands.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
@@ -114,7 +115,8 @@ TEST_F(AdminCommandsTest, MemberAddUsageErrors) {
   std::vector<Case> cases = {
       {{"--dir", d, "--endpoint", "h:1", "--out", o}, "member ID is required"},
       {{"shop-a", "--endpoint", "h:1", "--out", o}, "--dir is required"},
-      {{"shop-a", "--dir", d, "--out", o}, "--endpoint is required"},
+      {{"shop-a", "--dir", d, "--out", o}, "give --request FILE"},
+      {{"shop-a", "--dir", d, "--out", o, "--endpoint", "h:1", "--request", "r.pb"}, "not both"},
       {{"shop-a", "--dir", d, "--endpoint", "h:1"}, "--out is required"},
       {{"shop-a", "shop-b", "--dir", d, "--endpoint", "h:1", "--out", o},
        "unexpected argument 'shop-b'"},
@@ -199,6 +201,94 @@ TEST_F(AdminCommandsTest, MemberListErrors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith("authnetctl member list: opening the admin directory: "));
   EXPECT_EQ(Lines(r.err), 1);
+}
+
+// One error line each, exit 2 for what the user typed, 1 for what failed.
+TEST_F(AdminCommandsTest, GovernanceCommandsExplainTheirErrors) {
+  struct Case {
+    int (*command)(const std::vector<std::string>&);
+    std::vector<std::string> args;
+    int exit_code;
+    std::string err;
+  };
+  InitNetwork();
+  std::string d = Dir();
+  std::vector<Case> cases = {
+      {RunNetworkInit,
+       {"--network", "n2-net", "--dir", Out("n2"), "--admins", "3"},
+       2,
+       "give --admins N and --threshold M together"},
+      {RunNetworkInit,
+       {"--network", "n2-net", "--dir", Out("n2"), "--admins", "2", "--threshold", "3"},
+       2,
+       "--threshold: must be 1 to 2"},
+      {RunNetworkInit,
+       {"--network", "n2-net", "--dir", Out("n2"), "--passphrase-file", "/nope"},
+       1,
+       "--passphrase-file: "},
+      {RunMemberKeygen,
+       {"--network", "acme-net", "--endpoint", "h:1", "--out", Out("k")},
+       2,
+       "give the member id"},
+      {RunMemberKeygen,
+       {"shop-a", "--network", "acme-net", "--out", Out("k")},
+       2,
+       "--endpoint is required"},
+      {RunMemberKeygen,
+       {"shop-a", "--network", "Acme", "--endpoint", "h:1", "--out", Out("k")},
+       2,
+       "network: \"Acme\" must match"},
+      {RunMemberKeygen, {"--renew", "--out", Out("nothing-here")}, 1, "no such directory"},
+      {RunMemberInstall, {"--bundle", Out("k")}, 2, "--from is required"},
+      {RunMemberInstall, {"--bundle", Out("nothing-here"), "--from", Out("e")}, 1, "--bundle: "},
+      {RunRosterSign, {"--dir", d}, 2, "--key is required"},
+      {RunRosterSign,
+       {"--dir", d, "--key", d + "/admin-1.key"},
+       1,
+       "no roster waits for signatures"},
+      {RunMemberAdd,
+       {"shop-a", "--dir", d, "--request", Out("missing.pb"), "--out", Out("e")},
+       1,
+       "reading the request"},
+      {RunMemberRenew, {"shop-a", "--dir", d, "--out", Out("e")}, 2, "--request is required"},
+      {RunNetworkAdmins,
+       {"--dir", d, "--remove", "0123456789abcdef"},
+       2,
+       "no admin key has fingerprint 0123456789abcdef"},
+      {RunNetworkAdmins, {"--dir", d, "--threshold", "0"}, 2, "--threshold: must be"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.err);
+    Result r = RunCommand(c.command, c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
+    EXPECT_THAT(r.err, StartsWith("authnetctl "));
+    EXPECT_THAT(r.err, HasSubstr(c.err));
+    EXPECT_EQ(Lines(r.err), 1) << r.err;
+  }
+  // Nothing of that changed the roster.
+  EXPECT_EQ(AdminDir::Open(Dir())->roster().version(), 1u);
+}
+
+TEST_F(AdminCommandsTest, KeygenAddInstallByCommand) {
+  InitNetwork();
+  Result r = RunCommand(RunMemberKeygen, {"shop-a", "--network", "acme-net", "--endpoint",
+                                          "127.0.0.1:7001", "--out", Out("bundle")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("they never leave this machine"));
+  r = RunCommand(RunMemberAdd, {"shop-a", "--dir", Dir(), "--request",
+                                Out("bundle") + "/enroll-request.pb", "--out", Out("enroll")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("public material only"));
+  EXPECT_THAT(r.out, HasSubstr("roster version 2 in "));
+  r = RunCommand(RunMemberInstall, {"--bundle", Out("bundle"), "--from", Out("enroll")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(MemberBundle::Load(Out("bundle")).ok());
+  // A second admin key joins; the list shows both.
+  r = RunCommand(RunNetworkAdmins, {"--dir", Dir(), "--add", "--threshold", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("admin-2.key (NOT encrypted)"));
+  r = RunCommand(RunNetworkAdmins, {"--dir", Dir()});
+  EXPECT_THAT(r.out, HasSubstr("2 of 2 admin keys must sign"));
 }
 
 }  // namespace

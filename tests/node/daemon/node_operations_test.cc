@@ -13,6 +13,7 @@
 #include "authnet/client.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/api_tokens.h"
+#include "node/bundle/enrollment.h"
 #include "node/bundle/secure_file.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
@@ -138,10 +139,18 @@ TEST_F(NodeOperationsTest, RenewedBundleRosterIsAdoptedWithoutRestart) {
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok());
   uint64_t before = admin->roster().version();
-  auto renewed = admin->RenewMember("acme", options_.bundle_dir);
+  // The member asks for a renewal from the keys it holds; the admins
+  // answer with public files; the member installs them into the running
+  // node's bundle.
+  absl::StatusOr<v1::EnrollRequest> request = RenewRequest(options_.bundle_dir, "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  auto renewed = admin->RenewMember("acme", *request, dir_.path() / "renewal", false);
   ASSERT_TRUE(renewed.ok()) << renewed.status();
-  EXPECT_NE(renewed->cert_sha256(), renewed->previous_cert_sha256());
-  EXPECT_FALSE(renewed->previous_cert_sha256().empty());
+  ASSERT_TRUE(renewed->complete);
+  const v1::RosterMember* acme = admin->roster().Find("acme");
+  EXPECT_NE(acme->cert_sha256(), acme->previous_cert_sha256());
+  EXPECT_FALSE(acme->previous_cert_sha256().empty());
+  ASSERT_TRUE(InstallEnrollment(options_.bundle_dir, dir_.path() / "renewal").ok());
   node_->CheckBundleForTest();
   auto stub = v1::AdminService::NewStub(
       grpc::CreateChannel(options_.api_listen, grpc::InsecureChannelCredentials()));

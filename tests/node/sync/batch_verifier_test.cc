@@ -21,6 +21,8 @@ class BatchVerifierTest : public ::testing::Test {
     v1::RosterBody body;
     body.set_network("testnet");
     body.set_version(3);
+    body.add_admin_keys(admin_.PublicKey());
+    body.set_admin_threshold(1);
     AddMember(&body, "acme", acme_, v1::MEMBER_STATUS_ACTIVE);
     AddMember(&body, "gone", revoked_, v1::MEMBER_STATUS_REVOKED);
     roster_ = std::make_unique<Roster>(

@@ -202,6 +202,51 @@ TEST_F(FederationTest, FiveNodeChainConvergesAndTwoMembersDenyAtTheFarEnd) {
   }
 }
 
+// A network key rotation mid-run: evidence from before it still counts
+// (checks look under every live epoch), reports after it use the new epoch,
+// one member's report before and another's after add up to a deny, and the
+// nodes converge to one fingerprint.
+TEST_F(FederationTest, KeyRotationKeepsOldEvidenceAndConverges) {
+  Enroll(3);
+  Chain();
+  StartAll();
+  Report(0, "ROT-1");
+  Report(1, "ROT-1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(2); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(2, "ROT-1"), Decision::kDeny);
+  Report(0, "ROT-2");  // epoch 1: one member, review
+  ASSERT_TRUE(WaitFor([&] { return Converged(3); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Status(2).key_epoch(), 1u);
+
+  auto admin = AdminDir::Open(dir_.path() / "admin");
+  ASSERT_TRUE(admin.ok());
+  absl::StatusOr<Publication> rotated = admin->RotateKey();
+  ASSERT_TRUE(rotated.ok() && rotated->complete) << rotated.status();
+  EXPECT_TRUE(PushRoster(1).adopted());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (size_t i = 0; i < 3; ++i) {
+          if (Status(i).key_epoch() != 2) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(10)));
+  v1::StatusResponse s = Status(2);
+  EXPECT_EQ(std::vector<uint32_t>(s.live_key_epochs().begin(), s.live_key_epochs().end()),
+            (std::vector<uint32_t>{1, 2}));
+  // Evidence under epoch 1 still decides.
+  EXPECT_EQ(Check(2, "ROT-1"), Decision::kDeny);
+  EXPECT_EQ(Check(2, "ROT-2"), Decision::kReview);
+  // A second member's report under epoch 2 joins the first's under epoch 1.
+  Report(1, "ROT-2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(4); }, std::chrono::seconds(20)));
+  EXPECT_EQ(Check(2, "ROT-2"), Decision::kDeny);
+  EXPECT_EQ(Check(0, "ROT-2"), Decision::kDeny);
+  EXPECT_EQ(Check(2, "ROT-3"), Decision::kAllow);
+}
+
 // A sync round on a live connection: the periodic re-check of a node that
 // holds everything is one call (the Subscribe stream's digest event); a node
 // that lags is told which origins moved and pulls just those.
@@ -309,7 +354,7 @@ TEST_F(FederationTest, RevokedMemberIsDroppedRefusedAndStopsCounting) {
 
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok());
-  ASSERT_TRUE(*admin->RevokeMember("mb2"));
+  ASSERT_TRUE(admin->RevokeMember("mb2", /*rotate=*/true)->has_value());
   EXPECT_TRUE(PushRoster(0).adopted());
   uint64_t version = admin->roster().version();
   // Within 5 seconds every node holds the new roster and no longer talks to m2.
@@ -363,9 +408,9 @@ TEST_F(FederationTest, AdoptedRosterSurvivesARestart) {
 
   // A roster signed by someone else is refused and changes nothing.
   v1::PushRosterRequest forged = req;
-  std::string sig = forged.roster().signature();
+  std::string sig = forged.roster().signatures(0).signature();
   sig[0] ^= 1;
-  forged.mutable_roster()->set_signature(sig);
+  forged.mutable_roster()->mutable_signatures(0)->set_signature(sig);
   auto stub0 = v1::AdminService::NewStub(
       grpc::CreateChannel(members_[0].options.api_listen, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx2;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/secure_file.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,10 +22,13 @@ class RosterKeeperTest : public ::testing::Test {
     std::filesystem::create_directory(dir_.path() / "data");
   }
 
-  absl::StatusOr<std::unique_ptr<RosterKeeper>> Keeper(uint64_t floor = 0) {
-    return RosterKeeper::Create(*start_, admin_.admin_public_key(), dir_.path() / "data", floor,
-                                std::make_shared<spdlog::logger>(
-                                    "roster", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  absl::StatusOr<std::unique_ptr<RosterKeeper>> Keeper(uint64_t floor = 0,
+                                                       RosterKeeper::Validator validator = nullptr,
+                                                       const Roster* start = nullptr) {
+    return RosterKeeper::Create(
+        start != nullptr ? *start : *start_, dir_.path() / "data", floor,
+        std::make_shared<spdlog::logger>("roster", std::make_shared<spdlog::sinks::null_sink_mt>()),
+        std::move(validator));
   }
 
   testing::TempDir dir_;
@@ -82,6 +86,54 @@ TEST_F(RosterKeeperTest, ANodeDoesNotStartBelowTheRosterItAdoptedBefore) {
             std::string::npos)
       << keeper.status();
   EXPECT_TRUE(Keeper(/*floor=*/start_->version()).ok());
+}
+
+TEST_F(RosterKeeperTest, ARosterShortOfTheAdminThresholdIsRefusedUntilSigned) {
+  AdminInit init;
+  init.admins = 3;
+  init.threshold = 2;
+  absl::StatusOr<AdminDir> admins = AdminDir::Init(dir_.path() / "m-of-n", "testnet", init);
+  ASSERT_TRUE(admins.ok());
+  Roster first = admins->roster();
+  std::filesystem::rename(dir_.path() / "m-of-n" / "admin-2.key", dir_.path() / "admin-2.key");
+  std::filesystem::rename(dir_.path() / "m-of-n" / "admin-3.key", dir_.path() / "admin-3.key");
+  absl::StatusOr<AdminDir> one = AdminDir::Open(dir_.path() / "m-of-n");
+  absl::StatusOr<Publication> proposed = one->RefreshRoster(absl::Hours(48));
+  ASSERT_TRUE(proposed.ok());
+  ASSERT_FALSE(proposed->complete);
+  v1::SignedRoster proposal;
+  ASSERT_TRUE(proposal.ParseFromString(*ReadFile(dir_.path() / "m-of-n" / "roster.proposed.pb")));
+
+  auto keeper = Keeper(0, nullptr, &first);
+  ASSERT_TRUE(keeper.ok()) << keeper.status();
+  absl::StatusOr<bool> refused = (*keeper)->Offer(proposal);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_NE(refused.status().message().find("has 1 valid signature"), std::string::npos);
+  EXPECT_EQ((*keeper)->Current()->version(), 1u);
+
+  ASSERT_TRUE(Roster::AddSignature(
+                  proposal, *crypto::Ed25519Key::FromPem(*ReadFile(dir_.path() / "admin-3.key")))
+                  .ok());
+  absl::StatusOr<bool> adopted = (*keeper)->Offer(proposal);
+  ASSERT_TRUE(adopted.ok()) << adopted.status();
+  EXPECT_TRUE(*adopted);
+  EXPECT_EQ((*keeper)->Current()->version(), 2u);
+  // The persisted roster is what a restart starts from.
+  auto restarted = Keeper(2, nullptr, &first);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  EXPECT_EQ((*restarted)->Current()->version(), 2u);
+}
+
+TEST_F(RosterKeeperTest, TheValidatorHasTheLastWord) {
+  auto keeper = Keeper(0, [](const Roster& r) {
+    return r.version() == 2 ? absl::FailedPreconditionError("my keys do not open")
+                            : absl::OkStatus();
+  });
+  ASSERT_TRUE(keeper.ok());
+  absl::StatusOr<bool> refused = (*keeper)->Offer(next_->signed_roster());
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status()));
+  EXPECT_NE(refused.status().message().find("my keys do not open"), std::string::npos);
+  EXPECT_EQ((*keeper)->Current()->version(), 1u);
 }
 
 }  // namespace
