@@ -35,21 +35,38 @@ struct ApiNode {
   Catalog catalog{kCatalogUnits};
 };
 
-absl::StatusOr<ApiNode> StartApiNode(uint64_t records) {
+// StartApiNode starts a node holding the catalog's evidence `records`
+// times over `epochs` network key epochs: the same units reported under
+// each, so every check digests under every epoch and finds evidence under
+// each (the most a check can cost with that many live epochs).
+absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1) {
   ApiNode out;
   absl::StatusOr<std::unique_ptr<BenchNetwork>> net = BenchNetwork::Create(1);
   if (!net.ok()) {
     return net.status();
   }
   out.net = *std::move(net);
+  if (absl::Status st = out.net->RotateKeys(epochs - 1); !st.ok()) {
+    return st;
+  }
   absl::StatusOr<const MemberBundle*> bundle = out.net->bundle(0);
   if (!bundle.ok()) {
     return bundle.status();
   }
-  if (records > 0) {
-    Digester digester((*bundle)->network_keys());
-    absl::StatusOr<std::vector<StoredBatch>> batches = out.net->SignBatches(
-        0, 1, records, 4096, out.catalog.Records(digester, out.net->clock().Today()));
+  for (int e = 1; records > 0 && e <= epochs; ++e) {
+    // A digester whose newest epoch is e: the records a node made under it.
+    std::map<uint32_t, NetworkKey> upto;
+    for (uint32_t k = 1; k <= static_cast<uint32_t>(e); ++k) {
+      upto.emplace(k, (*bundle)->network_keys().Key(k));
+    }
+    absl::StatusOr<NetworkKeys> keys = NetworkKeys::FromMap(std::move(upto));
+    if (!keys.ok()) {
+      return keys.status();
+    }
+    Digester digester(*std::move(keys));
+    absl::StatusOr<std::vector<StoredBatch>> batches =
+        out.net->SignBatches(0, 1 + (e - 1) * records, records, 4096,
+                             out.catalog.Records(digester, out.net->clock().Today()));
     if (!batches.ok()) {
       return batches.status();
     }
@@ -79,18 +96,23 @@ void ReportLoad(const char* what, const LoadResult& r) {
 
 int RunCheck(const std::vector<std::string>& args) {
   const std::string mode = "check";
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration"}, {"json"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration", "epochs"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
   absl::StatusOr<int64_t> callers = FlagInt(*f, "concurrency", 1, 1, 1024);
   absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
-  if (!callers.ok() || !duration.ok()) {
-    return UsageError(mode, std::string((callers.ok() ? duration : callers).status().message()));
+  absl::StatusOr<int64_t> epochs = FlagInt(*f, "epochs", 1, 1, 8);
+  for (const auto* v : {&callers, &duration, &epochs}) {
+    if (!v->ok()) {
+      return UsageError(mode, std::string(v->status().message()));
+    }
   }
-  Progress("starting a node holding %llu records and an echo service...",
-           static_cast<unsigned long long>(kCatalogUnits));
-  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits);
+  Progress(
+      "starting a node holding %llu records under %lld live key epochs, and an echo "
+      "service...",
+      static_cast<unsigned long long>(kCatalogUnits * *epochs), static_cast<long long>(*epochs));
+  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits, static_cast<int>(*epochs));
   if (!node.ok()) {
     return Failure(mode, std::string(node.status().message()));
   }
@@ -173,21 +195,23 @@ int RunCheck(const std::vector<std::string>& args) {
 int RunCheckBatch(const std::vector<std::string>& args) {
   const std::string mode = "check-batch";
   absl::StatusOr<ParsedFlags> f =
-      ParseFlags(args, {"duration", "batch", "concurrency"}, {"json"});
+      ParseFlags(args, {"duration", "batch", "concurrency", "epochs"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
   absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
   absl::StatusOr<int64_t> batch = FlagInt(*f, "batch", 1000, 1, 10'000);
   absl::StatusOr<int64_t> callers = FlagInt(*f, "concurrency", 2, 1, 64);
-  for (const auto* v : {&duration, &batch, &callers}) {
+  absl::StatusOr<int64_t> epochs = FlagInt(*f, "epochs", 1, 1, 8);
+  for (const auto* v : {&duration, &batch, &callers, &epochs}) {
     if (!v->ok()) {
       return UsageError(mode, std::string(v->status().message()));
     }
   }
-  Progress("starting a node holding %llu records...",
-           static_cast<unsigned long long>(kCatalogUnits));
-  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits);
+  Progress("starting a node holding %llu records under %lld live key epochs...",
+           static_cast<unsigned long long>(kCatalogUnits * *epochs),
+           static_cast<long long>(*epochs));
+  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits, static_cast<int>(*epochs));
   if (!node.ok()) {
     return Failure(mode, std::string(node.status().message()));
   }
@@ -248,16 +272,16 @@ int RunReport(const std::vector<std::string>& args) {
   std::atomic<uint64_t> counter{0};
   auto call = [&](int) {
     uint64_t i = counter++;
-    absl::StatusOr<ReportResult> r =
-        node->client->Report(node->catalog.CheckFor(i), SignalKind::kUnitSold, 1.0,
-                             absl::StrCat("bench-", i));
+    absl::StatusOr<ReportResult> r = node->client->Report(
+        node->catalog.CheckFor(i), SignalKind::kUnitSold, 1.0, absl::StrCat("bench-", i));
     return r.ok() && r->accepted > 0;
   };
   Progress("warming up...");
   RunLoad(static_cast<int>(*callers), 0.5, call);
-  Progress("Report (unit, supplier and seller: 3 records each, idempotency key, durable), "
-           "%lld callers, %lld s...",
-           static_cast<long long>(*callers), static_cast<long long>(*duration));
+  Progress(
+      "Report (unit, supplier and seller: 3 records each, idempotency key, durable), "
+      "%lld callers, %lld s...",
+      static_cast<long long>(*callers), static_cast<long long>(*duration));
   LoadResult load = RunLoad(static_cast<int>(*callers), static_cast<double>(*duration), call);
   ReportLoad("report", load);
   if (load.errors > 0) {

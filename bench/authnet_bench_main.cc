@@ -22,9 +22,10 @@ constexpr char kUsage[] =
     "Each mode prints a table; with --json it ends with one JSON object on its own line.\n"
     "Progress goes to stderr. Figures and targets: bench/README.md.\n"
     "\n"
-    "  authnet-bench check [--concurrency C] [--duration S]\n"
-    "    SDK -> node unary Check over loopback, beside a bare gRPC echo (default 1 caller, 10 s)\n"
-    "  authnet-bench check-batch [--duration S] [--batch N] [--concurrency C]\n"
+    "  authnet-bench check [--concurrency C] [--duration S] [--epochs E]\n"
+    "    SDK -> node unary Check over loopback, beside a bare gRPC echo (default 1 caller, 10 s;\n"
+    "    --epochs: evidence under E live network key epochs, each check digests under all)\n"
+    "  authnet-bench check-batch [--duration S] [--batch N] [--concurrency C] [--epochs E]\n"
     "    CheckBatch of N checks of 4 subjects each (default 1000 checks, 2 callers)\n"
     "  authnet-bench report [--concurrency C] [--duration S]\n"
     "    durable Report calls (default 32 callers)\n"
@@ -52,8 +53,7 @@ int Usage(const std::string& what) {
 std::string Percent(double v) { return absl::StrFormat("%.2f%%", 100 * v); }
 
 int RunSim(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedFlags> f =
-      ParseFlags(args, {"seed", "days", "clone-decision"}, {"json"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"seed", "days", "clone-decision"}, {"json"});
   if (!f.ok()) {
     return Usage(std::string(f.status().message()));
   }
@@ -61,9 +61,8 @@ int RunSim(const std::vector<std::string>& args) {
   if (auto seed = f->Get("seed"); seed && !absl::SimpleAtoi(*seed, &options.seed)) {
     return Usage("--seed: '" + *seed + "' is not a number");
   }
-  if (auto days = f->Get("days");
-      days && (!absl::SimpleAtoi(*days, &options.days) || options.days < 1 ||
-               options.days > 3650)) {
+  if (auto days = f->Get("days"); days && (!absl::SimpleAtoi(*days, &options.days) ||
+                                           options.days < 1 || options.days > 3650)) {
     return Usage("--days: '" + *days + "' is not a number of days from 1 to 3650");
   }
   if (auto clone = f->Get("clone-decision")) {
@@ -91,9 +90,9 @@ int RunSim(const std::vector<std::string>& args) {
     int malicious;
   };
   std::optional<MarketResult> honest8;  // the baseline for the malicious member
-  for (const Scenario& sc : {Scenario{"network", 1, -1}, Scenario{"network", 2, -1},
-                             Scenario{"network", 4, -1}, Scenario{"network", 8, -1},
-                             Scenario{"malicious_member", 8, 7}}) {
+  for (const Scenario& sc :
+       {Scenario{"network", 1, -1}, Scenario{"network", 2, -1}, Scenario{"network", 4, -1},
+        Scenario{"network", 8, -1}, Scenario{"malicious_member", 8, 7}}) {
     MarketOptions o = options;
     o.malicious_member = sc.malicious;
     std::fprintf(stderr, "playing %s with %d member%s per network...", sc.name, sc.members,
@@ -121,14 +120,14 @@ int RunSim(const std::vector<std::string>& args) {
     if (json) {
       std::string extra;
       if (baseline) {
-        extra = absl::StrCat(", \"baseline_recall\": ", JsonNumber(baseline->recall()),
-                             ", \"baseline_false_deny\": ", JsonNumber(baseline->false_deny()),
-                             ", \"baseline_genuine_review\": ",
-                             JsonNumber(baseline->review_rate()));
+        extra =
+            absl::StrCat(", \"baseline_recall\": ", JsonNumber(baseline->recall()),
+                         ", \"baseline_false_deny\": ", JsonNumber(baseline->false_deny()),
+                         ", \"baseline_genuine_review\": ", JsonNumber(baseline->review_rate()));
       }
       std::printf("%s\n",
-                  absl::StrCat("{\"scenario\": ", JsonQuote(sc.name), ", \"members\": ",
-                               r->members, ", \"recall\": ", JsonNumber(r->recall()),
+                  absl::StrCat("{\"scenario\": ", JsonQuote(sc.name), ", \"members\": ", r->members,
+                               ", \"recall\": ", JsonNumber(r->recall()),
                                ", \"false_deny\": ", JsonNumber(r->false_deny()),
                                ", \"clones_detected\": ", r->clones_detected,
                                ", \"clones_total\": ", r->clones_total,
@@ -137,11 +136,11 @@ int RunSim(const std::vector<std::string>& args) {
                                ", \"genuine_checkouts\": ", r->genuine_checkouts, extra, "}")
                       .c_str());
     } else {
-      std::printf("%-17s %7d %8s %11s %14s %9llu/%-6llu\n", sc.name, r->members,
-                  Percent(r->recall()).c_str(), absl::StrFormat("%.3f%%", 100 * r->false_deny()).c_str(),
-                  Percent(r->review_rate()).c_str(),
-                  static_cast<unsigned long long>(r->clones_detected),
-                  static_cast<unsigned long long>(r->clones_total));
+      std::printf(
+          "%-17s %7d %8s %11s %14s %9llu/%-6llu\n", sc.name, r->members,
+          Percent(r->recall()).c_str(), absl::StrFormat("%.3f%%", 100 * r->false_deny()).c_str(),
+          Percent(r->review_rate()).c_str(), static_cast<unsigned long long>(r->clones_detected),
+          static_cast<unsigned long long>(r->clones_total));
       if (baseline) {
         std::printf("%-17s %7s %8s %11s %14s   (same 7 platforms, no attack)\n", "  without attack",
                     "", Percent(baseline->recall()).c_str(),
@@ -168,11 +167,14 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> rest(words.begin() + 1, words.end());
   using Mode = int (*)(const std::vector<std::string>&);
-  const std::pair<const char*, Mode> modes[] = {
-      {"sim", authnet::bench::RunSim},          {"check", authnet::bench::RunCheck},
-      {"check-batch", authnet::bench::RunCheckBatch}, {"report", authnet::bench::RunReport},
-      {"ingest", authnet::bench::RunIngest},    {"sync", authnet::bench::RunSync},
-      {"converge", authnet::bench::RunConverge}, {"scale", authnet::bench::RunScale}};
+  const std::pair<const char*, Mode> modes[] = {{"sim", authnet::bench::RunSim},
+                                                {"check", authnet::bench::RunCheck},
+                                                {"check-batch", authnet::bench::RunCheckBatch},
+                                                {"report", authnet::bench::RunReport},
+                                                {"ingest", authnet::bench::RunIngest},
+                                                {"sync", authnet::bench::RunSync},
+                                                {"converge", authnet::bench::RunConverge},
+                                                {"scale", authnet::bench::RunScale}};
   for (const auto& [name, run] : modes) {
     if (words[0] == name) {
       return run(rest);
