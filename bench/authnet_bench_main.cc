@@ -41,6 +41,7 @@ constexpr char kUsage[] =
     "    authnetd on a data dir of N records beside one of 10,000: memory, start-up,\n"
     "    check latency (default 10,000,000 records)\n"
     "  authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]\n"
+    "                    [--rotate-key-day D]\n"
     "    plays a seeded market of 8 platforms through the real model, alone and in\n"
     "    networks of 2, 4 and 8, and with one malicious member; prints recall of\n"
     "    counterfeit checkouts denied, false denies and clones detected.\n";
@@ -53,7 +54,8 @@ int Usage(const std::string& what) {
 std::string Percent(double v) { return absl::StrFormat("%.2f%%", 100 * v); }
 
 int RunSim(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"seed", "days", "clone-decision"}, {"json"});
+  absl::StatusOr<ParsedFlags> f =
+      ParseFlags(args, {"seed", "days", "clone-decision", "rotate-key-day"}, {"json"});
   if (!f.ok()) {
     return Usage(std::string(f.status().message()));
   }
@@ -64,6 +66,11 @@ int RunSim(const std::vector<std::string>& args) {
   if (auto days = f->Get("days"); days && (!absl::SimpleAtoi(*days, &options.days) ||
                                            options.days < 1 || options.days > 3650)) {
     return Usage("--days: '" + *days + "' is not a number of days from 1 to 3650");
+  }
+  if (auto rotate = f->Get("rotate-key-day");
+      rotate && (!absl::SimpleAtoi(*rotate, &options.rotate_key_day) ||
+                 options.rotate_key_day < 0 || options.rotate_key_day >= options.days)) {
+    return Usage("--rotate-key-day: '" + *rotate + "' is not a day of the run (0 to days-1)");
   }
   if (auto clone = f->Get("clone-decision")) {
     if (*clone == "review") {

@@ -135,6 +135,9 @@ class Market {
       if (day > 0) {
         platforms_.NextDay();
       }
+      if (day == o_.rotate_key_day) {
+        platforms_.RotateKey();
+      }
       EnterCounterfeiters(day);
       std::vector<Sale> sales = TodaysSales();
       size_t slice = (sales.size() + kSlicesPerDay - 1) / kSlicesPerDay;
@@ -231,8 +234,7 @@ class Market {
         for (int n = rng_.Poisson(o_.fake_sales); n > 0; --n) {
           Sale s{p, 0, "", cf.id, c, false};
           if (!cf.clones.empty() && rng_.Chance(o_.cloned_share)) {
-            Counterfeiter::Clone& clone =
-                cf.clones[rng_.Below(static_cast<int>(cf.clones.size()))];
+            Counterfeiter::Clone& clone = cf.clones[rng_.Below(static_cast<int>(cf.clones.size()))];
             s.product = clone.product;
             s.serial = clone.serial;
             s.cloned = true;
@@ -301,11 +303,13 @@ class Market {
     if (review || rng_.Chance(o_.inspect_rate)) {
       bool failed = rng_.Chance(fake ? o_.inspect_detect : o_.inspect_false_fail);
       if (failed) {
-        if (absl::Status st = platforms_.File(pl, subjects, v1::SIGNAL_KIND_VERIFICATION_FAILED); !st.ok()) {
+        if (absl::Status st = platforms_.File(pl, subjects, v1::SIGNAL_KIND_VERIFICATION_FAILED);
+            !st.ok()) {
           return st;
         }
         if (fake && rng_.Chance(o_.confirm_rate)) {
-          if (absl::Status st = platforms_.File(pl, subjects, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+          if (absl::Status st =
+                  platforms_.File(pl, subjects, v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
               !st.ok()) {
             return st;
           }
@@ -317,7 +321,8 @@ class Market {
         v1::Subjects who;
         who.set_supplier(subjects.supplier());
         who.set_seller(subjects.seller());
-        if (absl::Status st = platforms_.File(pl, who, v1::SIGNAL_KIND_VERIFICATION_PASSED); !st.ok()) {
+        if (absl::Status st = platforms_.File(pl, who, v1::SIGNAL_KIND_VERIFICATION_PASSED);
+            !st.ok()) {
           return st;
         }
       }
@@ -455,16 +460,16 @@ Tally MarketResult::Without(int platform) const {
   return t;
 }
 
-
 absl::StatusOr<MarketResult> RunMarket(const MarketOptions& options, int members) {
   if (members < 1 || options.platforms < 1 || options.platforms % members != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "members: ", members, " must divide the ", options.platforms, " platforms"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("members: ", members, " must divide the ", options.platforms, " platforms"));
   }
   if (options.days < 1 || options.products < 1 || options.genuine_suppliers < 1 ||
       options.counterfeiters < 0 || options.counterfeiter_listings < 1 ||
       options.max_listings < 1 || options.clone_serials < 0) {
-    return absl::InvalidArgumentError("market: days, products, suppliers and listings must be >= 1");
+    return absl::InvalidArgumentError(
+        "market: days, products, suppliers and listings must be >= 1");
   }
   if (options.malicious_member >= options.platforms) {
     return absl::InvalidArgumentError("malicious_member: not one of the platforms");

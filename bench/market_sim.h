@@ -62,6 +62,10 @@ struct MarketOptions {
   int malicious_reports = 20;
   double malicious_unit_share = 0.2;
 
+  // The day (0-based) the network key rotates on every platform; -1: never.
+  // The figures must not change: evidence under the old epoch keeps counting.
+  int rotate_key_day = -1;
+
   ModelOptions model;
 };
 
@@ -83,11 +87,11 @@ struct Tally {
 // MarketResult is what the checkouts of honest members saw (all platforms
 // but the malicious one), with the tally of each platform beside it.
 struct MarketResult : Tally {
-  int members = 0;                 // per network
-  uint64_t clones_total = 0;       // copied serials that reached a checkout at least twice
-  uint64_t clones_detected = 0;    // ... that a check flagged clone_suspected
-  uint64_t records = 0;            // records all platforms filed
-  uint64_t identities = 0;         // new supplier identities counterfeiters registered
+  int members = 0;               // per network
+  uint64_t clones_total = 0;     // copied serials that reached a checkout at least twice
+  uint64_t clones_detected = 0;  // ... that a check flagged clone_suspected
+  uint64_t records = 0;          // records all platforms filed
+  uint64_t identities = 0;       // new supplier identities counterfeiters registered
   std::vector<Tally> per_platform;
 
   // Without sums every platform's tally but `platform`'s.

@@ -2,8 +2,10 @@
 
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "node/core/subject_normalizer.h"
+#include "node/crypto/openssl_util.h"
 
 namespace authnet::bench {
 
@@ -27,22 +29,41 @@ SimPlatforms::SimPlatforms(int platforms, int members, const ModelOptions& optio
   }
 }
 
+void SimPlatforms::RotateKey() {
+  std::map<uint32_t, NetworkKey> keys = digester_.keys().map();
+  const NetworkKey& last = keys.rbegin()->second;
+  std::string next = crypto::Sha256(
+      absl::StrCat("authnet-sim/rotate\0",
+                   absl::string_view(reinterpret_cast<const char*>(last.data()), last.size())));
+  NetworkKey key;
+  std::copy(next.begin(), next.end(), key.begin());
+  keys.emplace(keys.rbegin()->first + 1, key);
+  digester_ = Digester(*NetworkKeys::FromMap(std::move(keys)));
+}
+
 absl::StatusOr<std::vector<SubjectDigest>> SimPlatforms::Digest(
-    const v1::Subjects& subjects) const {
+    const v1::Subjects& subjects, const std::vector<uint32_t>& live) const {
   absl::StatusOr<std::vector<NormalizedSubject>> normalized = NormalizeSubjects(subjects);
   if (!normalized.ok()) {
     return normalized.status();
   }
   std::vector<SubjectDigest> out;
   for (const NormalizedSubject& n : *normalized) {
-    out.push_back({n.type, digester_.Make(n.type, n.value).bytes});
+    SubjectDigest& d = out.emplace_back();
+    d.type = n.type;
+    d.digest = digester_.Make(n.type, n.value).bytes;
+    for (size_t i = 0; i + 1 < live.size(); ++i) {
+      d.older_epochs.push_back(digester_.MakeUnder(live[i], n.type, n.value));
+    }
   }
   return out;
 }
 
 absl::StatusOr<v1::CheckResponse> SimPlatforms::Check(int platform,
                                                       const v1::Subjects& subjects) const {
-  absl::StatusOr<std::vector<SubjectDigest>> digests = Digest(subjects);
+  const Model& model = *platforms_[platform].model;
+  absl::StatusOr<std::vector<SubjectDigest>> digests =
+      Digest(subjects, model.LiveEpochs(digester_.Epochs()));
   if (!digests.ok()) {
     return digests.status();
   }
@@ -51,8 +72,7 @@ absl::StatusOr<v1::CheckResponse> SimPlatforms::Check(int platform,
   return check;
 }
 
-absl::Status SimPlatforms::File(int platform, const v1::Subjects& subjects,
-                                v1::SignalKind kind) {
+absl::Status SimPlatforms::File(int platform, const v1::Subjects& subjects, v1::SignalKind kind) {
   absl::StatusOr<std::vector<SubjectDigest>> digests = Digest(subjects);
   if (!digests.ok()) {
     return digests.status();

@@ -30,14 +30,17 @@ class SimPlatforms {
   const std::string& id(int platform) const { return platforms_[platform].id; }
   // NextDay moves the shared clock one day on.
   void NextDay() { clock_.micros += 86'400'000'000LL; }
+  // RotateKey starts network key epoch N+1 on every platform (a key derived
+  // from the last, so runs stay reproducible): reports are digested under
+  // it from now on, checks look under every live epoch, as nodes do.
+  void RotateKey();
 
   // Check asks platform `platform`'s model about `subjects`.
   [[nodiscard]] absl::StatusOr<v1::CheckResponse> Check(int platform,
                                                         const v1::Subjects& subjects) const;
   // File appends the records of a report (weight 1, ttl 365 days, dated
   // today) to the platform's pending batch.
-  [[nodiscard]] absl::Status File(int platform, const v1::Subjects& subjects,
-                                  v1::SignalKind kind);
+  [[nodiscard]] absl::Status File(int platform, const v1::Subjects& subjects, v1::SignalKind kind);
   // Flush hands every pending batch to the models of its network.
   [[nodiscard]] absl::Status Flush();
 
@@ -58,7 +61,10 @@ class SimPlatforms {
     v1::BatchBody pending;
   };
 
-  absl::StatusOr<std::vector<SubjectDigest>> Digest(const v1::Subjects& subjects) const;
+  // Digest digests `subjects` under the newest epoch and, for a check, under
+  // the older epochs in `live`.
+  absl::StatusOr<std::vector<SubjectDigest>> Digest(const v1::Subjects& subjects,
+                                                    const std::vector<uint32_t>& live = {}) const;
 
   SimClock clock_;
   Digester digester_;

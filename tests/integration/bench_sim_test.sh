@@ -9,6 +9,11 @@ trap 'rm -rf "$out"' EXIT
 "$BIN/authnet-bench" sim --days 30 --json >"$out/a.json" 2>"$out/a.err"
 "$BIN/authnet-bench" sim --days 30 --json >"$out/b.json" 2>/dev/null
 cmp "$out/a.json" "$out/b.json" || { echo "FAIL: same seed, different output"; exit 1; }
+# A network key rotation mid-run changes no figure: evidence under the old
+# epoch keeps counting, new reports use the new one.
+"$BIN/authnet-bench" sim --days 30 --rotate-key-day 12 --json >"$out/rotated.json" 2>/dev/null
+cmp "$out/a.json" "$out/rotated.json" ||
+  { echo "FAIL: rotating the network key changed the figures"; diff "$out/a.json" "$out/rotated.json"; exit 1; }
 grep -q "playing network with 8 members per network" "$out/a.err" ||
   { echo "FAIL: no progress on stderr"; cat "$out/a.err"; exit 1; }
 python3 - "$out/a.json" <<'PY'
