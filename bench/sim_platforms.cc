@@ -51,7 +51,7 @@ absl::StatusOr<std::vector<SubjectDigest>> SimPlatforms::Digest(
   for (const NormalizedSubject& n : *normalized) {
     SubjectDigest& d = out.emplace_back();
     d.type = n.type;
-    d.digest = digester_.Make(n.type, n.value).bytes;
+    d.digest = digester_.MakeNewest(n.type, n.value);
     for (size_t i = 0; i + 1 < live.size(); ++i) {
       d.older_epochs.push_back(digester_.MakeUnder(live[i], n.type, n.value));
     }
@@ -81,7 +81,7 @@ absl::Status SimPlatforms::File(int platform, const v1::Subjects& subjects, v1::
   for (SubjectDigest& d : *digests) {
     v1::Record* r = pl.pending.add_records();
     r->set_seq(++pl.seq);
-    r->set_digest(std::move(d.digest));
+    r->set_digest(d.digest.data(), d.digest.size());
     r->set_key_epoch(digester_.CurrentEpoch());
     r->set_subject_type(d.type);
     r->set_kind(kind);

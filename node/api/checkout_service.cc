@@ -62,7 +62,7 @@ std::vector<SubjectDigest> CheckoutService::DigestForCheck(
   for (const NormalizedSubject& s : subjects) {
     SubjectDigest& d = out.emplace_back();
     d.type = s.type;
-    d.digest = digester.Make(s.type, s.value).bytes;
+    d.digest = digester.MakeNewest(s.type, s.value);
     for (size_t i = 0; i + 1 < live.size(); ++i) {
       d.older_epochs.push_back(digester.MakeUnder(live[i], s.type, s.value));
     }

@@ -45,6 +45,13 @@ Digester::Digester(NetworkKeys keys, std::string mac_key) : keys_(std::move(keys
 }
 
 std::string Digester::Hmac(const Pads& pads, absl::string_view domain, absl::string_view value) {
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  Hmac(pads, domain, value, out.data());
+  return out;
+}
+
+void Digester::Hmac(const Pads& pads, absl::string_view domain, absl::string_view value,
+                    char* out) {
   static constexpr absl::string_view kPrefix = "authnet/v1/";
   SHA256_CTX ctx = pads.inner;
   SHA256_Update(&ctx, kPrefix.data(), kPrefix.size());
@@ -55,10 +62,8 @@ std::string Digester::Hmac(const Pads& pads, absl::string_view domain, absl::str
   SHA256_Final(inner_hash, &ctx);
   ctx = pads.outer;
   SHA256_Update(&ctx, inner_hash, sizeof(inner_hash));
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
+  SHA256_Final(reinterpret_cast<unsigned char*>(out), &ctx);
   OPENSSL_cleanse(&ctx, sizeof(ctx));
-  return out;
 }
 
 const Digester::Pads& Digester::PadsFor(uint32_t epoch) const {
@@ -73,9 +78,17 @@ Digest Digester::Make(v1::SubjectType type, absl::string_view normalized_value) 
   return {Hmac(pads_.back(), SubjectTypeName(type), normalized_value), epochs_.back()};
 }
 
-std::string Digester::MakeUnder(uint32_t epoch, v1::SubjectType type,
+DigestBytes Digester::MakeUnder(uint32_t epoch, v1::SubjectType type,
                                 absl::string_view normalized_value) const {
-  return Hmac(PadsFor(epoch), SubjectTypeName(type), normalized_value);
+  DigestBytes out;
+  Hmac(PadsFor(epoch), SubjectTypeName(type), normalized_value, out.data());
+  return out;
+}
+
+DigestBytes Digester::MakeNewest(v1::SubjectType type, absl::string_view normalized_value) const {
+  DigestBytes out;
+  Hmac(pads_.back(), SubjectTypeName(type), normalized_value, out.data());
+  return out;
 }
 
 std::string Digester::Mac(absl::string_view domain, absl::string_view value) const {

@@ -5,6 +5,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,11 @@
 #include "node/core/network_keys.h"
 
 namespace authnet {
+
+// DigestBytes is a digest's 32 bytes held inline: a check digests several
+// subjects under several epochs, and a heap string for each is most of the
+// cost of that.
+using DigestBytes = std::array<char, 32>;
 
 // Digest is a keyed digest of one normalized subject and the key epoch it
 // was made under.
@@ -34,8 +40,10 @@ class Digester {
   // Make digests `value` of `type` under the newest epoch.
   Digest Make(v1::SubjectType type, absl::string_view normalized_value) const;
   // MakeUnder digests under `epoch`, which must be one of Epochs().
-  std::string MakeUnder(uint32_t epoch, v1::SubjectType type,
+  DigestBytes MakeUnder(uint32_t epoch, v1::SubjectType type,
                         absl::string_view normalized_value) const;
+  // MakeNewest is Make without the allocation.
+  DigestBytes MakeNewest(v1::SubjectType type, absl::string_view normalized_value) const;
 
   // Mac returns HMAC-SHA256(mac key, "authnet/v1/" + domain + "\0" + value):
   // a keyed hash for secrets that are not subjects, such as idempotency
@@ -58,6 +66,7 @@ class Digester {
     SHA256_CTX outer;
   };
   static Pads PadsOf(const uint8_t* key, size_t size);
+  static void Hmac(const Pads& pads, absl::string_view domain, absl::string_view value, char* out);
   static std::string Hmac(const Pads& pads, absl::string_view domain, absl::string_view value);
   const Pads& PadsFor(uint32_t epoch) const;
 

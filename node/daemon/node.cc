@@ -372,27 +372,33 @@ void Node::UpdateNetworkKeys(const Roster& roster) {
 }
 
 void Node::NoteKeyChanges(const Roster& before, const Roster& after) {
+  struct KeyOf {
+    const char* words;  // in the log line
+    const char* label;  // the metric's key label
+    bool changed;
+  };
   for (const v1::RosterMember& m : after.body().members()) {
     const v1::RosterMember* old = before.Find(m.id());
     if (old == nullptr) {
       continue;
     }
-    for (auto [what, changed] :
-         {std::pair{"certificate", old->cert_sha256() != m.cert_sha256()},
-          std::pair{"signing key", old->signing_public_key() != m.signing_public_key()},
-          std::pair{"sealing key", !old->sealing_public_key().empty() &&
-                                       old->sealing_public_key() != m.sealing_public_key()}}) {
-      if (!changed) {
+    for (const KeyOf& k :
+         {KeyOf{"certificate", "certificate", old->cert_sha256() != m.cert_sha256()},
+          KeyOf{"signing key", "signing_key", old->signing_public_key() != m.signing_public_key()},
+          KeyOf{"sealing key", "sealing_key",
+                !old->sealing_public_key().empty() &&
+                    old->sealing_public_key() != m.sealing_public_key()}}) {
+      if (!k.changed) {
         continue;
       }
       log_->warn(
-          "roster version {} replaces the {} of member {}{}: if {} did not ask for it, "
-          "its identity was swapped (ask the network admins)",
-          after.version(), what, m.id(), m.id() == bundle_->member_id() ? " (this node)" : "",
+          "roster version {} replaces the {} of member {}{}: if {} did not ask for it, its "
+          "identity was swapped (ask the network admins)",
+          after.version(), k.words, m.id(), m.id() == bundle_->member_id() ? " (this node)" : "",
           m.id());
       metrics_
           ->GetCounter(kRosterKeyChanges, kRosterKeyChangesHelp,
-                       {{"member", m.id()}, {"key", what}})
+                       {{"member", m.id()}, {"key", k.label}})
           .Increment();
     }
   }

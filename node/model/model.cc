@@ -50,6 +50,14 @@ std::string ChainRecord(const std::string& chain, const v1::Record& r) {
 
 }  // namespace
 
+SubjectDigest SubjectDigest::Of(v1::SubjectType type, absl::string_view digest) {
+  SubjectDigest out;
+  out.type = type;
+  out.digest.fill(0);
+  std::memcpy(out.digest.data(), digest.data(), std::min(digest.size(), out.digest.size()));
+  return out;
+}
+
 Model::DigestKey Model::KeyOf(absl::string_view digest) {
   unsigned char bytes[16] = {};
   std::memcpy(bytes, digest.data(), std::min(digest.size(), sizeof(bytes)));
@@ -323,14 +331,14 @@ void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse*
   absl::ReaderMutexLock lock(&mu_);
   for (const SubjectDigest& subject : subjects) {
     by_origin.clear();
-    auto gather = [&](const std::string& digest) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      auto found = evidence_.find(KeyOf(digest));
+    auto gather = [&](const DigestBytes& digest) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      auto found = evidence_.find(KeyOf(absl::string_view(digest.data(), digest.size())));
       if (found != evidence_.end()) {
         GatherEvidence(found->second, today, by_origin);
       }
     };
     gather(subject.digest);
-    for (const std::string& older : subject.older_epochs) {
+    for (const DigestBytes& older : subject.older_epochs) {
       gather(older);
     }
     if (by_origin.empty()) {

@@ -17,6 +17,7 @@
 #include "authnet/v1/records.pb.h"
 #include "node/bundle/roster.h"
 #include "node/core/clock.h"
+#include "node/core/digester.h"
 #include "node/model/model_options.h"
 #include "node/model/subject_verdict.h"
 
@@ -27,8 +28,11 @@ namespace authnet {
 // each of those (evidence under all of them counts as one subject's).
 struct SubjectDigest {
   v1::SubjectType type;
-  std::string digest;  // 32 bytes
-  absl::InlinedVector<std::string, 1> older_epochs;
+  DigestBytes digest;
+  absl::InlinedVector<DigestBytes, 2> older_epochs;
+
+  // Of is the subject's digest under one epoch, from its 32 bytes.
+  static SubjectDigest Of(v1::SubjectType type, absl::string_view digest);
 };
 
 // Model is the in-memory detection model (DESIGN.md §3): per-digest

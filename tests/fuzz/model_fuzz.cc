@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (const auto& [type, digest] : subjects) {
-    std::vector<SubjectDigest> check = {{static_cast<v1::SubjectType>(type), digest}};
+    std::vector<SubjectDigest> check = {
+        SubjectDigest::Of(static_cast<v1::SubjectType>(type), digest)};
     v1::CheckResponse a;
     v1::CheckResponse b;
     first.Check(check, &a);

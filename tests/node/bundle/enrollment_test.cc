@@ -140,6 +140,21 @@ TEST_F(EnrollmentTest, BadRequestsAreRefusedAndChangeNothing) {
               HasSubstr("does not verify under the signing key"));
   EXPECT_THAT(std::string(refused("shop-b", good).message()),
               HasSubstr("is from member \"shop-a\", not \"shop-b\""));
+  // A valid proof of possession over a certificate request whose own
+  // signature does not verify (its key did not sign it).
+  {
+    v1::EnrollRequestBody body;
+    ASSERT_TRUE(body.ParseFromString(good.body()));
+    (*body.mutable_csr_der())[body.csr_der().size() - 3] ^= 0x01;
+    v1::EnrollRequest resigned;
+    resigned.set_body(body.SerializeAsString());
+    absl::StatusOr<crypto::Ed25519Key> signing =
+        crypto::Ed25519Key::FromPem(Slurp(Bundle("shop-a") / kSigningKeyFile));
+    resigned.set_signature(
+        *signing->Sign(std::string("authnet/v1/enroll-request\0", 26) + resigned.body()));
+    EXPECT_THAT(std::string(refused("shop-a", resigned).message()),
+                HasSubstr("certificate request"));
+  }
   v1::EnrollRequest other_net = Keygen("shop-c", "other-net");
   EXPECT_THAT(std::string(refused("shop-c", other_net).message()),
               HasSubstr("is for network \"other-net\""));

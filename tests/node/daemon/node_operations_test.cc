@@ -160,6 +160,11 @@ TEST_F(NodeOperationsTest, RenewedBundleRosterIsAdoptedWithoutRestart) {
   EXPECT_EQ(status.roster_version(), before + 1);
   // The renewed bundle still loads (a restart would work too).
   EXPECT_TRUE(MemberBundle::Load(options_.bundle_dir).ok());
+  // The node noticed its certificate was replaced (a WARN line, a count).
+  EXPECT_NE(node_->metrics().Render().find(
+                "authnet_roster_key_changes_total{member=\"acme\",key=\"certificate\"} 1"),
+            std::string::npos)
+      << node_->metrics().Render();
 }
 
 TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {

@@ -61,7 +61,7 @@ class ModelTest : public ::testing::Test {
 
   v1::CheckResponse Check(const std::string& digest) {
     v1::CheckResponse resp;
-    model_.Check({{v1::SUBJECT_TYPE_UNIT, digest}}, &resp);
+    model_.Check({SubjectDigest::Of(v1::SUBJECT_TYPE_UNIT, digest)}, &resp);
     return resp;
   }
 

@@ -72,7 +72,7 @@ class ReportWriterTest : public ::testing::Test {
 
   v1::Decision Decision(char digest_byte) {
     v1::CheckResponse resp;
-    model_->Check({{v1::SUBJECT_TYPE_UNIT, std::string(32, digest_byte)}}, &resp);
+    model_->Check({SubjectDigest::Of(v1::SUBJECT_TYPE_UNIT, std::string(32, digest_byte))}, &resp);
     return resp.decision();
   }
 
