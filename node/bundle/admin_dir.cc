@@ -499,7 +499,8 @@ absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::stri
   if (!request.ok()) {
     return request.status();
   }
-  absl::StatusOr<Publication> published = AddMemberFromRequest(id, *request, trust, out_dir);
+  absl::StatusOr<Publication> published =
+      Enroll(id, *request, trust, out_dir, /*into_bundle=*/true);
   if (!published.ok() || !published->complete) {
     // out_dir was empty: remove what the enrollment wrote, keep the directory.
     std::error_code ec;
@@ -517,6 +518,12 @@ absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::stri
 absl::StatusOr<Publication> AdminDir::AddMemberFromRequest(absl::string_view id,
                                                            const v1::EnrollRequest& request,
                                                            double trust, const fs::path& out_dir) {
+  return Enroll(id, request, trust, out_dir, /*into_bundle=*/false);
+}
+
+absl::StatusOr<Publication> AdminDir::Enroll(absl::string_view id, const v1::EnrollRequest& request,
+                                             double trust, const fs::path& out_dir,
+                                             bool into_bundle) {
   if (absl::Status s = CheckTrust(trust); !s.ok()) {
     return s;
   }
@@ -532,8 +539,9 @@ absl::StatusOr<Publication> AdminDir::AddMemberFromRequest(absl::string_view id,
     return absl::InvalidArgumentError(absl::StrCat("the request is for network \"", req->network(),
                                                    "\", this is \"", network_, "\""));
   }
-  // Public files only; the bundle of the one-step path is the exception.
-  const bool new_dir = !fs::exists(out_dir / kSigningKeyFile);
+  // Public files only, into a new directory; the bundle of the one-step
+  // path is the exception.
+  const bool new_dir = !into_bundle;
   if (new_dir) {
     if (absl::Status s = CheckOutDir(out_dir); !s.ok()) {
       return s;

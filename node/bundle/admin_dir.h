@@ -172,6 +172,13 @@ class AdminDir {
   // Finish writes a roster with enough signatures as roster.pb, or one
   // without as roster.proposed.pb. Hold the lock.
   [[nodiscard]] absl::StatusOr<Publication> Finish(const v1::SignedRoster& signed_roster);
+  // Enroll is AddMemberFromRequest; `into_bundle`: `out_dir` is the bundle
+  // AddMember just generated the member's keys into (else it must be new or
+  // empty).
+  [[nodiscard]] absl::StatusOr<Publication> Enroll(absl::string_view id,
+                                                   const v1::EnrollRequest& request, double trust,
+                                                   const std::filesystem::path& out_dir,
+                                                   bool into_bundle);
   // WriteEnrollment writes ENROLL_DIR's public files but the roster:
   // admin.pub, ca.crt and the member's node.crt.
   [[nodiscard]] absl::Status WriteEnrollment(const std::filesystem::path& out_dir,

@@ -7,6 +7,7 @@
 #include "node/bundle/member_bundle.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/host_port.h"
+#include "node/core/log_text.h"
 #include "node/core/member_id.h"
 #include "node/crypto/certificate_authority.h"
 #include "node/crypto/ed25519_key.h"
@@ -24,12 +25,12 @@ std::string SignedMessage(absl::string_view body) { return absl::StrCat(kRequest
 absl::Status ValidateIdentity(absl::string_view network, absl::string_view member_id,
                               absl::string_view endpoint) {
   if (!IsValidNetworkName(network)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("network: \"", network, "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+    return absl::InvalidArgumentError(absl::StrCat("network: \"", ForeignForLog(network),
+                                                   "\" must match [a-z0-9][a-z0-9-]{2,31}"));
   }
   if (!IsValidMemberId(member_id)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("id: \"", member_id, "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+        absl::StrCat("id: \"", ForeignForLog(member_id), "\" must match [a-z0-9][a-z0-9-]{2,31}"));
   }
   if (absl::StatusOr<HostPort> hp = ParseHostPort("endpoint", endpoint); !hp.ok()) {
     return hp.status();
@@ -214,7 +215,8 @@ absl::StatusOr<v1::EnrollRequest> ReadEnrollRequest(const fs::path& path) {
   return request;
 }
 
-absl::StatusOr<uint64_t> InstallEnrollment(const fs::path& bundle_dir, const fs::path& from_dir) {
+absl::StatusOr<Installed> InstallEnrollment(const fs::path& bundle_dir, const fs::path& from_dir,
+                                            absl::string_view expected_admin_set) {
   if (absl::Status s = CheckPrivateDirectory(bundle_dir); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("--bundle: ", s.message(), " (make it with 'authnetctl member keygen')"));
@@ -251,6 +253,14 @@ absl::StatusOr<uint64_t> InstallEnrollment(const fs::path& bundle_dir, const fs:
   if (!checked.ok()) {
     return checked.status();
   }
+  Installed out{checked->roster().version(), AdminSetFingerprint(checked->roster().admins())};
+  if (!expected_admin_set.empty() && out.admin_set != expected_admin_set) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--from ", from_dir.string(), ": roster.pb's admin set is ", out.admin_set, " (",
+        checked->roster().admins().threshold, " of ", checked->roster().admins().keys.size(),
+        " keys), not the ", ForeignForLog(expected_admin_set),
+        " the network published: do not install it; ask the admins"));
+  }
   // The roster first, then the CA, then the certificate: a node watching
   // the bundle that reads in between still finds an enrolled pair.
   for (const char* name : kBundlePublicFiles) {
@@ -259,7 +269,7 @@ absl::StatusOr<uint64_t> InstallEnrollment(const fs::path& bundle_dir, const fs:
       return s;
     }
   }
-  return checked->roster().version();
+  return out;
 }
 
 }  // namespace authnet

@@ -56,10 +56,17 @@ namespace authnet {
 // fingerprint, this bundle's signing and sealing keys and network keys that
 // open with sealing.key. Only then are node.crt, ca.crt, admin.pub and
 // roster.pb copied in (the roster first, so a running node that watches the
-// bundle keeps an enrolled certificate throughout). FAILED_PRECONDITION
-// naming the file and what is wrong; nothing is written then. Returns the
-// roster version installed.
-[[nodiscard]] absl::StatusOr<uint64_t> InstallEnrollment(const std::filesystem::path& bundle_dir,
-                                                         const std::filesystem::path& from_dir);
+// bundle keeps an enrolled certificate throughout). With `expected_admin_set`
+// (AdminSetFingerprint, as the admins publish it) the roster's admin set and
+// threshold must have that fingerprint: admin.pub alone cannot show that one
+// admin did not forge a roster with a lower threshold. FAILED_PRECONDITION
+// naming the file and what is wrong; nothing is written then.
+struct Installed {
+  uint64_t roster_version = 0;
+  std::string admin_set;  // AdminSetFingerprint of the roster installed
+};
+[[nodiscard]] absl::StatusOr<Installed> InstallEnrollment(
+    const std::filesystem::path& bundle_dir, const std::filesystem::path& from_dir,
+    absl::string_view expected_admin_set = "");
 
 }  // namespace authnet

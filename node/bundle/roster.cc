@@ -1,11 +1,16 @@
 #include "node/bundle/roster.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "node/core/hex.h"
 #include "node/core/host_port.h"
+#include "node/core/log_text.h"
+#include "node/crypto/openssl_util.h"
 
 namespace authnet {
 namespace {
@@ -93,7 +98,7 @@ bool AdminSet::Contains(absl::string_view key) const {
 absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
   if (!IsValidNetworkName(body.network())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("roster: network name \"", body.network(), "\" is not valid"));
+        absl::StrCat("roster: network name \"", ForeignForLog(body.network()), "\" is not valid"));
   }
   if (body.version() < 1) {
     return absl::InvalidArgumentError("roster: version must be at least 1");
@@ -141,25 +146,56 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
   return absl::OkStatus();
 }
 
-uint32_t Roster::CountSignatures(const v1::SignedRoster& signed_roster, const AdminSet& admins) {
+namespace {
+
+// kMaxSignatures bounds the signatures a roster may carry: every admin of
+// the old set and of the new one, and no more (each costs a verification).
+constexpr int kMaxSignatures = 2 * kMaxAdmins;
+
+// ValidSigners verifies each signature by a key of `admins` (each key at
+// most once, its first signature) and returns the keys whose signature is
+// valid, with the index of that signature.
+std::map<std::string, int> ValidSigners(const v1::SignedRoster& signed_roster,
+                                        const std::vector<const AdminSet*>& admins) {
   const std::string message = SignedMessage(signed_roster.body());
-  std::set<absl::string_view> counted;
-  for (const v1::RosterSignature& sig : signed_roster.signatures()) {
-    if (counted.contains(sig.public_key()) || !admins.Contains(sig.public_key())) {
+  std::map<std::string, int> valid;
+  std::set<absl::string_view> tried;
+  for (int i = 0; i < signed_roster.signatures_size(); ++i) {
+    const v1::RosterSignature& sig = signed_roster.signatures(i);
+    bool known = std::any_of(admins.begin(), admins.end(),
+                             [&](const AdminSet* a) { return a->Contains(sig.public_key()); });
+    if (!known || !tried.insert(sig.public_key()).second) {
       continue;
     }
     if (crypto::VerifyEd25519(sig.public_key(), message, sig.signature())) {
-      counted.insert(sig.public_key());
+      valid.emplace(sig.public_key(), i);
     }
   }
-  return static_cast<uint32_t>(counted.size());
+  return valid;
+}
+
+uint32_t CountIn(const std::map<std::string, int>& valid, const AdminSet& admins) {
+  return static_cast<uint32_t>(std::count_if(
+      valid.begin(), valid.end(), [&](const auto& v) { return admins.Contains(v.first); }));
+}
+
+}  // namespace
+
+uint32_t Roster::CountSignatures(const v1::SignedRoster& signed_roster, const AdminSet& admins) {
+  return CountIn(ValidSigners(signed_roster, {&admins}), admins);
 }
 
 absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
                                       const AdminSet& trusted, absl::string_view network) {
+  if (signed_roster.signatures_size() > kMaxSignatures) {
+    return absl::InvalidArgumentError(absl::StrCat("roster: carries ",
+                                                   signed_roster.signatures_size(),
+                                                   " signatures, at most ", kMaxSignatures));
+  }
   // The signatures first: nothing an unsigned body says is looked at (or
   // repeated in an error) before enough admins vouched for it.
-  if (uint32_t have = CountSignatures(signed_roster, trusted); have < trusted.threshold) {
+  std::map<std::string, int> valid = ValidSigners(signed_roster, {&trusted});
+  if (uint32_t have = CountIn(valid, trusted); have < trusted.threshold) {
     return absl::InvalidArgumentError(absl::StrCat(
         "roster: has ", have, " valid signature", have == 1 ? "" : "s", " from the ",
         trusted.keys.size(), " admin keys this node trusts, needs ", trusted.threshold));
@@ -169,21 +205,131 @@ absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
     return absl::InvalidArgumentError("roster: body does not parse");
   }
   if (body.network() != network) {
-    return absl::InvalidArgumentError(absl::StrCat("roster: is for network \"", body.network(),
-                                                   "\", expected \"", network, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("roster: is for network \"",
+                                                   ForeignForLog(body.network()), "\", expected \"",
+                                                   network, "\""));
   }
   if (absl::Status s = ValidateBody(body); !s.ok()) {
     return s;
   }
   AdminSet own = AdminSet::Of(body);
   if (own != trusted) {
-    if (uint32_t have = CountSignatures(signed_roster, own); have < own.threshold) {
+    valid = ValidSigners(signed_roster, {&trusted, &own});
+    if (uint32_t have = CountIn(valid, own); have < own.threshold) {
       return absl::InvalidArgumentError(
           absl::StrCat("roster: changes the admin set but has ", have, " valid signature",
                        have == 1 ? "" : "s", " from its new admin keys, needs ", own.threshold));
     }
   }
-  return Roster(signed_roster, std::move(body));
+  // Keep only the signatures that counted: what is stored and passed on
+  // carries no junk.
+  v1::SignedRoster kept;
+  kept.set_body(signed_roster.body());
+  for (const auto& [key, index] : valid) {
+    *kept.add_signatures() = signed_roster.signatures(index);
+  }
+  return Roster(std::move(kept), std::move(body));
+}
+
+std::vector<std::string> DescribeChange(const v1::RosterBody& before, const v1::RosterBody& after) {
+  std::vector<std::string> out;
+  auto find = [](const v1::RosterBody& body, absl::string_view id) -> const v1::RosterMember* {
+    for (const v1::RosterMember& m : body.members()) {
+      if (m.id() == id) {
+        return &m;
+      }
+    }
+    return nullptr;
+  };
+  auto status = [](v1::MemberStatus st) {
+    return std::string(st == v1::MEMBER_STATUS_ACTIVE      ? "active"
+                       : st == v1::MEMBER_STATUS_SUSPENDED ? "suspended"
+                       : st == v1::MEMBER_STATUS_REVOKED   ? "revoked"
+                                                           : "unspecified");
+  };
+  for (const v1::RosterMember& m : after.members()) {
+    const std::string id = ForeignForLog(m.id());
+    const v1::RosterMember* old = find(before, m.id());
+    if (old == nullptr) {
+      out.push_back(absl::StrCat("member ", id, " added: ", status(m.status()), ", endpoint ",
+                                 ForeignForLog(m.endpoint()), ", trust ", m.trust_milli() / 1000.0,
+                                 ", certificate ", HexEncode(m.cert_sha256()).substr(0, 16)));
+      continue;
+    }
+    if (old->status() != m.status()) {
+      out.push_back(
+          absl::StrCat("member ", id, ": ", status(old->status()), " -> ", status(m.status())));
+    }
+    if (old->trust_milli() != m.trust_milli()) {
+      out.push_back(absl::StrCat("member ", id, ": trust ", old->trust_milli() / 1000.0, " -> ",
+                                 m.trust_milli() / 1000.0));
+    }
+    if (old->endpoint() != m.endpoint()) {
+      out.push_back(absl::StrCat("member ", id, ": endpoint ", ForeignForLog(old->endpoint()),
+                                 " -> ", ForeignForLog(m.endpoint())));
+    }
+    if (old->cert_sha256() != m.cert_sha256()) {
+      out.push_back(
+          absl::StrCat("member ", id, ": certificate ", HexEncode(old->cert_sha256()).substr(0, 16),
+                       " -> ", HexEncode(m.cert_sha256()).substr(0, 16),
+                       m.previous_cert_sha256().empty() ? " (previous one dropped)"
+                                                        : " (previous one still accepted)"));
+    }
+    if (old->signing_public_key() != m.signing_public_key()) {
+      out.push_back(absl::StrCat("member ", id, ": SIGNING KEY REPLACED"));
+    }
+    if (old->sealing_public_key() != m.sealing_public_key()) {
+      out.push_back(absl::StrCat("member ", id, ": sealing key replaced"));
+    }
+  }
+  for (const v1::RosterMember& m : before.members()) {
+    if (find(after, m.id()) == nullptr) {
+      out.push_back(absl::StrCat("member ", ForeignForLog(m.id()), " removed from the roster"));
+    }
+  }
+  for (const v1::KeyEpoch& e : after.key_epochs()) {
+    bool known = std::any_of(before.key_epochs().begin(), before.key_epochs().end(),
+                             [&](const v1::KeyEpoch& k) { return k.epoch() == e.epoch(); });
+    if (!known) {
+      out.push_back(absl::StrCat("network key epoch ", e.epoch(), " added"));
+    }
+  }
+  AdminSet old_admins = AdminSet::Of(before);
+  AdminSet new_admins = AdminSet::Of(after);
+  if (old_admins != new_admins) {
+    std::string change =
+        absl::StrCat("admin set ", AdminSetFingerprint(old_admins), " (", old_admins.threshold,
+                     " of ", old_admins.keys.size(), ") -> ", AdminSetFingerprint(new_admins), " (",
+                     new_admins.threshold, " of ", new_admins.keys.size(), ")");
+    for (const std::string& k : new_admins.keys) {
+      if (!old_admins.Contains(k)) {
+        absl::StrAppend(&change, ", adds ", HexEncode(crypto::Sha256(k)).substr(0, 16));
+      }
+    }
+    for (const std::string& k : old_admins.keys) {
+      if (!new_admins.Contains(k)) {
+        absl::StrAppend(&change, ", removes ", HexEncode(crypto::Sha256(k)).substr(0, 16));
+      }
+    }
+    out.push_back(std::move(change));
+  }
+  if (before.expires_unix() != after.expires_unix()) {
+    out.push_back(absl::StrCat(
+        "expires ", absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(after.expires_unix()),
+                                     absl::UTCTimeZone())));
+  }
+  return out;
+}
+
+std::string AdminSetFingerprint(const AdminSet& admins) {
+  std::vector<std::string> keys = admins.keys;
+  std::sort(keys.begin(), keys.end());
+  std::string buf("authnet/v1/admin-set\0", 21);
+  absl::StrAppend(&buf, admins.threshold, ":");
+  for (const std::string& k : keys) {
+    buf += k;
+  }
+  return HexEncode(crypto::Sha256(buf)).substr(0, 16);
 }
 
 absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,

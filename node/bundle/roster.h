@@ -102,6 +102,17 @@ class Roster {
   v1::RosterBody body_;
 };
 
+// DescribeChange lists, one line each, what roster `after` changes from
+// `before`: members added, removed, with another status, trust, endpoint,
+// certificate, signing or sealing key; network key epochs added; the admin
+// set and threshold; the expiry. What an admin reads before signing.
+std::vector<std::string> DescribeChange(const v1::RosterBody& before, const v1::RosterBody& after);
+
+// AdminSetFingerprint names an admin set and its threshold in 16 hex
+// digits (SHA-256 over the threshold and the sorted keys): what the admins
+// publish and a member compares before trusting the roster it installs.
+std::string AdminSetFingerprint(const AdminSet& admins);
+
 // IsEnrolledCertificate: `cert_sha256` (of a DER certificate) is `member`'s
 // enrolled certificate, or the one it had before its last renewal.
 bool IsEnrolledCertificate(const v1::RosterMember& member, absl::string_view cert_sha256);

@@ -95,7 +95,14 @@ absl::StatusOr<X25519Key> X25519Key::FromPem(absl::string_view pem) {
 absl::StatusOr<std::string> X25519Key::ToPem() const { return PrivateKeyToPem(pkey_.get()); }
 
 bool X25519PublicKeyValid(absl::string_view public_key) {
-  return PublicKeyFromRaw(public_key) != nullptr;
+  // A trial agreement: OpenSSL refuses a low-order point (an all-zero secret).
+  EvpPkeyPtr peer = PublicKeyFromRaw(public_key);
+  absl::StatusOr<X25519Key> probe = X25519Key::Generate();
+  if (peer == nullptr || !probe.ok()) {
+    ERR_clear_error();
+    return false;
+  }
+  return SharedSecret(probe->pkey_.get(), peer.get()).ok();
 }
 
 absl::StatusOr<std::string> SealTo(absl::string_view recipient_public_key,

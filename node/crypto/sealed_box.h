@@ -29,6 +29,7 @@ class X25519Key {
   friend absl::StatusOr<std::string> Unseal(const X25519Key&, absl::string_view, absl::string_view);
   friend absl::StatusOr<std::string> SealTo(absl::string_view, absl::string_view,
                                             absl::string_view);
+  friend bool X25519PublicKeyValid(absl::string_view);
   X25519Key(std::shared_ptr<EVP_PKEY> pkey, std::string public_key)
       : pkey_(std::move(pkey)), public_key_(std::move(public_key)) {}
 
@@ -58,7 +59,8 @@ inline constexpr size_t kSealedOverhead = 32 + 12 + 16;
 [[nodiscard]] absl::StatusOr<std::string> Unseal(const X25519Key& key, absl::string_view sealed,
                                                  absl::string_view context);
 
-// X25519PublicKeyValid: `public_key` is 32 bytes OpenSSL accepts as X25519.
+// X25519PublicKeyValid: `public_key` is 32 bytes OpenSSL accepts as X25519
+// and not a low-order point (a trial key agreement succeeds).
 bool X25519PublicKeyValid(absl::string_view public_key);
 
 }  // namespace authnet::crypto

@@ -163,7 +163,9 @@ int RunNetworkInit(const std::vector<std::string>& args) {
       "  ca.key        CA private key (secret, mode 0600)\n", key_files,
       "  network.keys  network HMAC keys, epoch 1 (secret, mode 0600)\n",
       "  roster.pb     signed roster, version ", admin->roster().version(), ", no members; ",
-      init.threshold, " of ", init.admins, " admin signatures make a roster valid\n", encryption,
+      init.threshold, " of ", init.admins, " admin signatures make a roster valid\n", "admin set ",
+      AdminSetFingerprint(admin->roster().admins()),
+      ": publish it to the members; 'member install --admin-set' checks it\n", encryption,
       init.admins > 1 ? "move each admin-N.key to its holder; a holder signs with "
                         "'authnetctl roster sign --dir ADMIN_DIR --key admin-N.key'.\n"
                       : "",
@@ -254,7 +256,8 @@ int RunMemberAdd(const std::vector<std::string>& args) {
                           : "roster.pb follows once the roster has its signatures: send "
                             "ADMIN_DIR/roster.pb then\n",
       "the member completes its bundle: authnetctl member install --bundle BUNDLE_DIR --from ",
-      *out, "\n", Published(*published, *dir)));
+      *out, " --admin-set ", AdminSetFingerprint(admin.roster().admins()), "\n",
+      Published(*published, *dir)));
   return kExitOk;
 }
 
@@ -417,6 +420,19 @@ int RunRosterSign(const std::vector<std::string>& args) {
     return Failure(kCommand, "opening the admin directory", admin.status());
   }
   std::string fingerprint = KeyFingerprint(key->PublicKey());
+  // What is about to be signed, so a holder never signs blind.
+  v1::SignedRoster proposal;
+  v1::RosterBody proposed;
+  if (absl::StatusOr<std::string> bytes =
+          ReadFile(std::filesystem::path(*dir) / kRosterProposalFile);
+      bytes.ok() && proposal.ParseFromString(*bytes) && proposed.ParseFromString(proposal.body())) {
+    std::string what = absl::StrCat("roster version ", proposed.version(), " (now ",
+                                    admin->roster().version(), ") changes:\n");
+    for (const std::string& line : DescribeChange(admin->roster().body(), proposed)) {
+      absl::StrAppend(&what, "  ", line, "\n");
+    }
+    Print(what);
+  }
   admin->AddSigningKey(*std::move(key));
   absl::StatusOr<Publication> published = admin->SignProposal();
   if (!published.ok()) {

@@ -23,7 +23,7 @@ constexpr char kUsage[] =
     "  authnetctl member add     ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR [--trust W]\n"
     "  authnetctl member add     ID --dir ADMIN_DIR --endpoint HOST:PORT --out BUNDLE_DIR "
     "[--trust W]   (demo)\n"
-    "  authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR\n"
+    "  authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR [--admin-set FP]\n"
     "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
     "  authnetctl member revoke  ID --dir ADMIN_DIR [--no-rotate]\n"
     "  authnetctl member renew   ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR "

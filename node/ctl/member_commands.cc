@@ -72,7 +72,7 @@ int RunMemberKeygen(const std::vector<std::string>& args) {
 
 int RunMemberInstall(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member install";
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"bundle", "from"}, {});
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"bundle", "from", "admin-set"}, {});
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
@@ -81,18 +81,23 @@ int RunMemberInstall(const std::vector<std::string>& args) {
   if (!bundle || !from) {
     return kExitUsage;
   }
-  absl::StatusOr<uint64_t> version = InstallEnrollment(*bundle, *from);
-  if (!version.ok()) {
+  std::optional<std::string> expected = flags->Get("admin-set");
+  absl::StatusOr<Installed> installed = InstallEnrollment(*bundle, *from, expected.value_or(""));
+  if (!installed.ok()) {
     return Failure(kCommand, absl::StrCat("installing ", *from, " into ", *bundle),
-                   version.status());
+                   installed.status());
   }
-  Print(absl::StrCat("installed the enrollment into ", *bundle,
-                     ": node.crt, ca.crt, admin.pub and roster.pb (version ", *version,
-                     ") match this bundle's keys\n", "start the node: authnetd --bundle ", *bundle,
-                     " --data DATA_DIR --peer-listen HOST:PORT --api-listen "
-                     "unix:/run/authnet/api.sock\n",
-                     "(a node already running from ", *bundle,
-                     " picks the new files up without a restart)\n"));
+  Print(absl::StrCat(
+      "installed the enrollment into ", *bundle,
+      ": node.crt, ca.crt, admin.pub and roster.pb (version ", installed->roster_version,
+      ") match this bundle's keys\n", "admin set ", installed->admin_set,
+      expected ? " (as expected)"
+               : ": compare it with the one the network admins published (or "
+                 "give --admin-set FP)",
+      "\n", "start the node: authnetd --bundle ", *bundle,
+      " --data DATA_DIR --peer-listen HOST:PORT --api-listen "
+      "unix:/run/authnet/api.sock\n",
+      "(a node already running from ", *bundle, " picks the new files up without a restart)\n"));
   return kExitOk;
 }
 

@@ -12,7 +12,7 @@ namespace authnet {
 // authnetctl member keygen ID --network NAME --endpoint HOST:PORT --out BUNDLE_DIR
 // authnetctl member keygen --renew --out BUNDLE_DIR [--endpoint HOST:PORT]
 int RunMemberKeygen(const std::vector<std::string>& args);
-// authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR
+// authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR [--admin-set FP]
 int RunMemberInstall(const std::vector<std::string>& args);
 
 }  // namespace authnet

@@ -352,7 +352,14 @@ void Node::UpdateNetworkKeys(const Roster& roster) {
   std::shared_ptr<const Digester> held = keys_->Current();
   std::map<uint32_t, NetworkKey> merged = held->keys().map();
   for (const auto& [epoch, key] : opened->map()) {
-    merged.emplace(epoch, key);
+    auto [at, added] = merged.emplace(epoch, key);
+    if (!added && at->second != key) {
+      // Keys never change under an epoch; keep what reports were made with.
+      log_->error(
+          "roster version {} seals another key for network key epoch {} than this node holds; "
+          "keeping the held one (ask the network admins: network.keys was replaced?)",
+          roster.version(), epoch);
+    }
   }
   if (merged.size() == held->keys().map().size()) {
     return;

@@ -1,10 +1,61 @@
 #include "node/sync/roster_keeper.h"
 
+#include <cstring>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
 
 namespace authnet {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kChainPrefix[] = "roster-chain-";
+constexpr char kChainSuffix[] = ".pb";
+
+// ChainFile is where a roster that changed the admin set is kept: a node
+// restarting verifies its stored roster through them from its bundle's
+// admin set.
+fs::path ChainFile(const fs::path& data_dir, uint64_t version) {
+  return data_dir / absl::StrCat(kChainPrefix, version, kChainSuffix);
+}
+
+// TrustedAdmins walks the stored admin-set changes after the bundle's
+// roster, each verified by the set before it, and returns the admin set a
+// roster from DATA_DIR must satisfy.
+AdminSet TrustedAdmins(const Roster& bundle_roster, const fs::path& data_dir) {
+  std::map<uint64_t, fs::path> chain;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(data_dir, ec)) {
+    std::string name = e.path().filename().string();
+    uint64_t version = 0;
+    if (absl::StartsWith(name, kChainPrefix) && absl::EndsWith(name, kChainSuffix) &&
+        absl::SimpleAtoi(
+            absl::string_view(name).substr(
+                strlen(kChainPrefix), name.size() - strlen(kChainPrefix) - strlen(kChainSuffix)),
+            &version)) {
+      chain.emplace(version, e.path());
+    }
+  }
+  AdminSet trusted = bundle_roster.admins();
+  for (const auto& [version, path] : chain) {
+    absl::StatusOr<std::string> bytes = ReadFile(path);
+    v1::SignedRoster link;
+    if (version <= bundle_roster.version() || !bytes.ok() || !link.ParseFromString(*bytes)) {
+      continue;
+    }
+    if (absl::StatusOr<Roster> r = Roster::Verify(link, trusted, bundle_roster.network()); r.ok()) {
+      trusted = r->admins();
+    }
+  }
+  return trusted;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
     const Roster& bundle_roster, std::filesystem::path data_dir, uint64_t floor,
@@ -20,7 +71,11 @@ absl::StatusOr<std::unique_ptr<RosterKeeper>> RosterKeeper::Create(
                        " is not a signed roster; restore it or delete it to start from the "
                        "bundle's roster"));
     }
-    absl::StatusOr<Roster> adopted = Roster::VerifySelf(signed_roster, bundle_roster.network());
+    // Adopted before, so signed by the bundle's admin set or by one it
+    // handed over to (kept as roster-chain-V.pb): anything else in the data
+    // directory is refused.
+    absl::StatusOr<Roster> adopted = Roster::Verify(
+        signed_roster, TrustedAdmins(bundle_roster, data_dir), bundle_roster.network());
     if (!adopted.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat(path.string(), ": ", adopted.status().message(),
@@ -81,8 +136,17 @@ absl::StatusOr<bool> RosterKeeper::Offer(const v1::SignedRoster& signed_roster) 
       return absl::InvalidArgumentError(st.message());
     }
   }
-  if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile,
-                                            signed_roster.SerializeAsString(), kSecretFileMode);
+  const std::string bytes = offered->signed_roster().SerializeAsString();
+  if (offered->admins() != current->admins()) {
+    // The link a restart verifies later rosters through; written first.
+    if (absl::Status st =
+            WriteFileAtomically(ChainFile(data_dir_, offered->version()), bytes, kSecretFileMode);
+        !st.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot persist roster version ", offered->version(), ": ", st.message()));
+    }
+  }
+  if (absl::Status st = WriteFileAtomically(data_dir_ / kRosterFile, bytes, kSecretFileMode);
       !st.ok()) {
     return absl::UnavailableError(
         absl::StrCat("cannot persist roster version ", offered->version(), ": ", st.message()));

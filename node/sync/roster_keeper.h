@@ -32,9 +32,11 @@ class RosterKeeper {
   // entry: its network keys must open); an error refuses the roster.
   using Validator = std::function<absl::Status(const Roster&)>;
 
-  // Create reads DATA_DIR/roster.pb if present (adopted before, so verified
-  // against its own admin set); a damaged or foreign one is
-  // FAILED_PRECONDITION (restore it or delete it to fall back to the bundle's).
+  // Create reads DATA_DIR/roster.pb if present: it must carry the signatures
+  // of the bundle roster's admin set, or of the set the admin-set changes
+  // this node adopted (DATA_DIR/roster-chain-V.pb, each verified by the one
+  // before) handed over to. A damaged or foreign one is FAILED_PRECONDITION
+  // (restore it or delete it to fall back to the bundle's).
   // `floor` is the highest roster version this node adopted before (kept in
   // its store): starting from an older roster — DATA_DIR/roster.pb lost and
   // an older one in the bundle — is FAILED_PRECONDITION saying how to get

@@ -68,6 +68,8 @@ step "network init --admins 3 --threshold 2; the admin keys go to their holders"
   >"$WORK/init.out" || fail "network init: $(cat "$WORK/init.out")"
 grep -q "NOT encrypted" "$WORK/init.out" || fail "init did not say the keys are unencrypted"
 grep -q "2 of 3 admin signatures" "$WORK/init.out" || fail "init: $(cat "$WORK/init.out")"
+ADMIN_SET=$(sed -n 's/^admin set \([0-9a-f]\{16\}\):.*/\1/p' "$WORK/init.out")
+[ -n "$ADMIN_SET" ] || fail "init did not print the admin set fingerprint"
 mkdir -m 700 "$WORK/holder-2" "$WORK/holder-3"
 mv "$ADMIN/admin-2.key" "$WORK/holder-2/"; mv "$ADMIN/admin-3.key" "$WORK/holder-3/"
 
@@ -85,8 +87,8 @@ for n in a b c; do
   grep -q "roster.pb" "$WORK/err" || fail "install without roster: $(cat "$WORK/err")"
   sign2
   cp "$ADMIN/roster.pb" "$WORK/enroll-$n/"
-  "$CTL" member install --bundle "$WORK/bundle-$n" --from "$WORK/enroll-$n" >/dev/null ||
-    fail "member install node-$n"
+  "$CTL" member install --bundle "$WORK/bundle-$n" --from "$WORK/enroll-$n" \
+    --admin-set "$ADMIN_SET" >/dev/null || fail "member install node-$n"
 done
 
 step "no file the admin side read or wrote holds a member's private key"

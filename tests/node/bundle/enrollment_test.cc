@@ -53,7 +53,7 @@ class EnrollmentTest : public ::testing::Test {
     absl::StatusOr<Publication> p = admin.AddMemberFromRequest(id, request, 1.0, Enroll(id));
     ASSERT_TRUE(p.ok()) << p.status();
     ASSERT_TRUE(p->complete);
-    absl::StatusOr<uint64_t> installed = InstallEnrollment(Bundle(id), Enroll(id));
+    absl::StatusOr<Installed> installed = InstallEnrollment(Bundle(id), Enroll(id));
     ASSERT_TRUE(installed.ok()) << installed.status();
   }
 
@@ -83,9 +83,10 @@ TEST_F(EnrollmentTest, KeygenAddInstallMakesABundleWithoutTheAdminSeeingAPrivate
   EXPECT_EQ(m->trust_milli(), 500u);
   EXPECT_EQ(m->network_keys_size(), 1);
 
-  absl::StatusOr<uint64_t> installed = InstallEnrollment(Bundle("shop-a"), Enroll("shop-a"));
+  absl::StatusOr<Installed> installed = InstallEnrollment(
+      Bundle("shop-a"), Enroll("shop-a"), AdminSetFingerprint(admin->roster().admins()));
   ASSERT_TRUE(installed.ok()) << installed.status();
-  EXPECT_EQ(*installed, 2u);
+  EXPECT_EQ(installed->roster_version, 2u);
   absl::StatusOr<MemberBundle> bundle = MemberBundle::Load(Bundle("shop-a"));
   ASSERT_TRUE(bundle.ok()) << bundle.status();
   EXPECT_EQ(bundle->member_id(), "shop-a");
@@ -183,6 +184,40 @@ TEST_F(EnrollmentTest, InstallRefusesAnswersThatDoNotMatchTheBundle) {
   EXPECT_FALSE(fs::exists(Bundle("shop-b") / kNodeCertFile));
   // The real answer works.
   EXPECT_TRUE(InstallEnrollment(Bundle("shop-b"), Enroll("shop-b")).ok());
+}
+
+// One admin of a 2-of-3 network forges an enrollment answer: the genuine
+// admin keys, but a roster of its own with threshold 1, signed by itself.
+// admin.pub matches; the published admin-set fingerprint does not.
+TEST_F(EnrollmentTest, AForgedThresholdIsCaughtByTheAdminSetFingerprint) {
+  AdminInit init;
+  init.admins = 3;
+  init.threshold = 2;
+  absl::StatusOr<AdminDir> admin = AdminDir::Init(Admin(), "acme-net", init);
+  ASSERT_TRUE(admin.ok());
+  const std::string published = AdminSetFingerprint(admin->roster().admins());
+  v1::EnrollRequest request = Keygen("shop-a");
+  ASSERT_TRUE(admin->AddMemberFromRequest("shop-a", request, 1.0, Enroll("shop-a")).ok());
+
+  v1::SignedRoster genuine;
+  ASSERT_TRUE(genuine.ParseFromString(Slurp(Enroll("shop-a") / kRosterFile)));
+  v1::RosterBody body;
+  ASSERT_TRUE(body.ParseFromString(genuine.body()));
+  body.set_admin_threshold(1);
+  body.set_version(1000);
+  absl::StatusOr<crypto::Ed25519Key> rogue =
+      crypto::Ed25519Key::FromPem(Slurp(Admin() / "admin-1.key"));
+  absl::StatusOr<v1::SignedRoster> forged = Roster::Sign(body, *rogue);
+  ASSERT_TRUE(forged.ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(Enroll("shop-a") / kRosterFile, forged->SerializeAsString(), 0644).ok());
+
+  absl::Status s = InstallEnrollment(Bundle("shop-a"), Enroll("shop-a"), published).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("(1 of 3 keys), not the " + published));
+  EXPECT_FALSE(fs::exists(Bundle("shop-a") / kRosterFile));
+  // A node holding the genuine roster refuses the forged one: one signature.
+  EXPECT_FALSE(Roster::Verify(*forged, admin->roster().admins(), "acme-net").ok());
 }
 
 TEST_F(EnrollmentTest, RevocationRotatesTheNetworkKeyAwayFromTheRevokedMember) {

@@ -291,5 +291,19 @@ TEST_F(AdminCommandsTest, KeygenAddInstallByCommand) {
   EXPECT_THAT(r.out, HasSubstr("2 of 2 admin keys must sign"));
 }
 
+TEST_F(AdminCommandsTest, RosterSignShowsWhatItSigns) {
+  Result r = RunCommand(RunNetworkInit, {"--network", "acme-net", "--dir", Dir(), "--admins", "2",
+                                         "--threshold", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::filesystem::rename(tmp_ / "admin" / "admin-2.key", tmp_ / "admin-2.key");
+  r = RunCommand(RunNetworkRotateKey, {"--dir", Dir()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("waits for admin signatures: it has 1 of the 2 needed"));
+  r = RunCommand(RunRosterSign, {"--dir", Dir(), "--key", Out("admin-2.key")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("roster version 2 (now 1) changes:\n  network key epoch 2 added\n"));
+  EXPECT_THAT(r.out, HasSubstr("(2 of 2 admin signatures needed)"));
+}
+
 }  // namespace
 }  // namespace authnet

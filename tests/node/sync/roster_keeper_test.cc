@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/temp_dir.h"
@@ -134,6 +135,47 @@ TEST_F(RosterKeeperTest, TheValidatorHasTheLastWord) {
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status()));
   EXPECT_NE(refused.status().message().find("my keys do not open"), std::string::npos);
   EXPECT_EQ((*keeper)->Current()->version(), 1u);
+}
+
+// A restart trusts DATA_DIR/roster.pb only through signatures: of the
+// bundle's admin set, or of a set it handed over to in a roster this node
+// adopted (kept as roster-chain-V.pb).
+TEST_F(RosterKeeperTest, ARestartVerifiesTheStoredRosterThroughTheAdminChain) {
+  // An admin-set change: a new key replaces admin-1.
+  absl::StatusOr<crypto::Ed25519Key> fresh = crypto::Ed25519Key::Generate();
+  admin_.AddSigningKey(*fresh);
+  absl::StatusOr<Publication> changed =
+      admin_.ChangeAdmins({fresh->PublicKey()}, {KeyFingerprint(admin_.admin_public_key())}, 0);
+  ASSERT_TRUE(changed.ok() && changed->complete) << changed.status();
+  Roster handed_over = admin_.roster();  // version 3, admins {fresh}
+  ASSERT_TRUE(admin_.RefreshRoster(absl::Hours(24)).ok());
+  Roster after = admin_.roster();  // version 4, signed by fresh alone
+  {
+    auto keeper = Keeper();
+    ASSERT_TRUE(keeper.ok());
+    ASSERT_TRUE(*(*keeper)->Offer(next_->signed_roster()));
+    ASSERT_TRUE(*(*keeper)->Offer(handed_over.signed_roster()));
+    ASSERT_TRUE(*(*keeper)->Offer(after.signed_roster()));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "roster-chain-3.pb"));
+  auto restarted = Keeper(4);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  EXPECT_EQ((*restarted)->Current()->version(), 4u);
+
+  // Without the link, version 4 does not verify from the bundle's set.
+  std::filesystem::remove(dir_.path() / "data" / "roster-chain-3.pb");
+  EXPECT_FALSE(Keeper().ok());
+  // A roster written there by someone with a key of their own: refused.
+  absl::StatusOr<AdminDir> stranger = AdminDir::Init(dir_.path() / "stranger", "testnet");
+  ASSERT_TRUE(stranger.ok());
+  ASSERT_TRUE(stranger->RefreshRoster(absl::Hours(24)).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir_.path() / "data" / "roster.pb",
+                                  stranger->roster().signed_roster().SerializeAsString(), 0600)
+                  .ok());
+  auto refused = Keeper();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("valid signature"), std::string::npos)
+      << refused.status();
 }
 
 }  // namespace
