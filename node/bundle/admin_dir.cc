@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -81,24 +80,80 @@ std::string AdminKeyFileName(int index) {
 
 // AdminKeyFiles lists the admin-N.key files in `dir`, by N.
 std::vector<fs::path> AdminKeyFiles(const fs::path& dir) {
-  std::map<int, fs::path> found;
-  std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    int index = 0;
-    if (absl::StartsWith(name, kAdminKeyPrefix) && absl::EndsWith(name, kAdminKeySuffix) &&
-        absl::SimpleAtoi(absl::string_view(name).substr(
-                             strlen(kAdminKeyPrefix),
-                             name.size() - strlen(kAdminKeyPrefix) - strlen(kAdminKeySuffix)),
-                         &index)) {
-      found.emplace(index, e.path());
-    }
-  }
   std::vector<fs::path> out;
-  for (auto& [index, path] : found) {
+  for (auto& [index, path] : NumberedFiles(dir, kAdminKeyPrefix, kAdminKeySuffix)) {
     out.push_back(std::move(path));
   }
   return out;
+}
+
+// NewAdminKeys makes `init.admins` admin keys and their PEM files,
+// encrypted with the passphrase `init` gives for each.
+struct NewAdminKeys {
+  std::vector<crypto::Ed25519Key> keys;
+  std::vector<std::string> pems;
+};
+absl::StatusOr<NewAdminKeys> MakeAdminKeys(const AdminInit& init) {
+  NewAdminKeys out;
+  for (int i = 1; i <= init.admins; ++i) {
+    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
+    if (!key.ok()) {
+      return key.status();
+    }
+    absl::StatusOr<std::string> passphrase =
+        init.passphrase ? init.passphrase(i) : absl::StatusOr<std::string>("");
+    if (!passphrase.ok()) {
+      return passphrase.status();
+    }
+    absl::StatusOr<std::string> pem = key->ToPem(&*passphrase);
+    if (!pem.ok()) {
+      return pem.status();
+    }
+    out.keys.push_back(*std::move(key));
+    out.pems.push_back(*std::move(pem));
+  }
+  return out;
+}
+
+// FirstRoster is version 1 of a network: no members, the admin set, network
+// key epoch 1, signed by every admin key.
+absl::StatusOr<Roster> FirstRoster(absl::string_view network, const NewAdminKeys& admins,
+                                   int threshold, const NetworkKeys& keys) {
+  v1::RosterBody body;
+  body.set_network(std::string(network));
+  body.set_version(1);
+  body.set_admin_threshold(static_cast<uint32_t>(threshold));
+  v1::KeyEpoch* epoch = body.add_key_epochs();
+  epoch->set_epoch(keys.CurrentEpoch());
+  epoch->set_created_unix(absl::ToUnixSeconds(absl::Now()));
+  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + kRosterValidity));
+  std::vector<const crypto::Ed25519Key*> signers;
+  for (const crypto::Ed25519Key& key : admins.keys) {
+    body.add_admin_keys(key.PublicKey());
+    signers.push_back(&key);
+  }
+  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, signers);
+  if (!signed_roster.ok()) {
+    return signed_roster.status();
+  }
+  return Roster::VerifySelf(*signed_roster, network);
+}
+
+absl::Status CheckInit(absl::string_view network, const AdminInit& init) {
+  if (!IsValidNetworkName(network)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("network: \"", network, "\" must match [a-z0-9][a-z0-9-]{2,31}"));
+  }
+  if (init.admins < 1 || init.admins > kMaxAdmins) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--admins: must be 1 to ", kMaxAdmins, ", not ", init.admins));
+  }
+  if (init.threshold < 1 || init.threshold > init.admins) {
+    return absl::InvalidArgumentError(absl::StrCat("--threshold: must be 1 to ", init.admins,
+                                                   " (the number of admins), not ",
+                                                   init.threshold));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Serialize(const google::protobuf::Message& m) {
@@ -142,18 +197,8 @@ absl::Status CheckOutDir(const fs::path& out_dir) {
 
 absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view network,
                                         const AdminInit& init) {
-  if (!IsValidNetworkName(network)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("network: \"", network, "\" must match [a-z0-9][a-z0-9-]{2,31}"));
-  }
-  if (init.admins < 1 || init.admins > kMaxAdmins) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--admins: must be 1 to ", kMaxAdmins, ", not ", init.admins));
-  }
-  if (init.threshold < 1 || init.threshold > init.admins) {
-    return absl::InvalidArgumentError(absl::StrCat("--threshold: must be 1 to ", init.admins,
-                                                   " (the number of admins), not ",
-                                                   init.threshold));
+  if (absl::Status s = CheckInit(network, init); !s.ok()) {
+    return s;
   }
   if (absl::Status s = CreatePrivateDirectory(dir); !s.ok()) {
     return s;
@@ -162,9 +207,9 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   if (!lock.ok()) {
     return lock.status();
   }
-  std::vector<std::string> existing = {kCaCertFile, kCaKeyFile, kNetworkKeysFile, kRosterFile,
-                                       AdminKeyFileName(1)};
-  for (const std::string& name : existing) {
+  for (const std::string& name :
+       {std::string(kCaCertFile), std::string(kCaKeyFile), std::string(kNetworkKeysFile),
+        std::string(kRosterFile), AdminKeyFileName(1)}) {
     std::error_code ec;
     if (fs::exists(dir / name, ec) || ec) {
       return absl::AlreadyExistsError(absl::StrCat(dir.string(), " already holds a network (", name,
@@ -179,72 +224,34 @@ absl::StatusOr<AdminDir> AdminDir::Init(const fs::path& dir, absl::string_view n
   if (!keys.ok()) {
     return keys.status();
   }
-  std::vector<crypto::Ed25519Key> admins;
-  std::vector<std::string> admin_pems;
-  v1::RosterBody body;
-  body.set_network(std::string(network));
-  body.set_version(1);
-  body.set_admin_threshold(static_cast<uint32_t>(init.threshold));
-  v1::KeyEpoch* epoch = body.add_key_epochs();
-  epoch->set_epoch(keys->CurrentEpoch());
-  epoch->set_created_unix(absl::ToUnixSeconds(absl::Now()));
-  for (int i = 0; i < init.admins; ++i) {
-    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
-    if (!key.ok()) {
-      return key.status();
-    }
-    absl::StatusOr<std::string> passphrase =
-        init.passphrase ? init.passphrase(i + 1) : absl::StatusOr<std::string>("");
-    if (!passphrase.ok()) {
-      return passphrase.status();
-    }
-    absl::StatusOr<std::string> pem = key->ToPem(&*passphrase);
-    if (!pem.ok()) {
-      return pem.status();
-    }
-    body.add_admin_keys(key->PublicKey());
-    admins.push_back(*std::move(key));
-    admin_pems.push_back(*std::move(pem));
+  absl::StatusOr<NewAdminKeys> admins = MakeAdminKeys(init);
+  if (!admins.ok()) {
+    return admins.status();
   }
-  body.set_expires_unix(absl::ToUnixSeconds(absl::Now() + kRosterValidity));
-  std::vector<const crypto::Ed25519Key*> signers;
-  for (const crypto::Ed25519Key& key : admins) {
-    signers.push_back(&key);
-  }
-  absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, signers);
-  if (!signed_roster.ok()) {
-    return signed_roster.status();
-  }
-  absl::StatusOr<Roster> roster = Roster::VerifySelf(*signed_roster, network);
+  absl::StatusOr<Roster> roster = FirstRoster(network, *admins, init.threshold, *keys);
   if (!roster.ok()) {
     return roster.status();
   }
-  absl::StatusOr<std::string> roster_bytes = Serialize(*signed_roster);
-  if (!roster_bytes.ok()) {
-    return roster_bytes.status();
-  }
-  AdminDir out(dir, std::string(network), *std::move(ca), *std::move(keys), *std::move(roster));
-  for (crypto::Ed25519Key& key : admins) {
-    out.signers_.push_back(std::move(key));
-  }
   FileWriter writer(dir);
-  const std::string keys_text = out.network_keys_.Serialize();
-  for (auto [name, data, mode] :
-       {std::tuple{kCaKeyFile, &out.ca_.key_pem(), kSecretFileMode},
-        std::tuple{kNetworkKeysFile, &keys_text, kSecretFileMode},
-        std::tuple{kCaCertFile, &out.ca_.cert_pem(), kPublicFileMode},
-        std::tuple{kRosterFile, &std::as_const(*roster_bytes), kPublicFileMode}}) {
+  const std::string keys_text = keys->Serialize();
+  const std::string roster_bytes = roster->signed_roster().SerializeAsString();
+  for (auto [name, data, mode] : {std::tuple{kCaKeyFile, &ca->key_pem(), kSecretFileMode},
+                                  std::tuple{kNetworkKeysFile, &keys_text, kSecretFileMode},
+                                  std::tuple{kCaCertFile, &ca->cert_pem(), kPublicFileMode},
+                                  std::tuple{kRosterFile, &roster_bytes, kPublicFileMode}}) {
     if (absl::Status s = writer.Write(name, *data, mode); !s.ok()) {
       return s;
     }
   }
-  for (size_t i = 0; i < admin_pems.size(); ++i) {
+  for (size_t i = 0; i < admins->pems.size(); ++i) {
     std::string name = AdminKeyFileName(static_cast<int>(i) + 1);
-    if (absl::Status s = writer.Write(name.c_str(), admin_pems[i], kSecretFileMode); !s.ok()) {
+    if (absl::Status s = writer.Write(name.c_str(), admins->pems[i], kSecretFileMode); !s.ok()) {
       return s;
     }
   }
   writer.Commit();
+  AdminDir out(dir, std::string(network), *std::move(ca), *std::move(keys), *std::move(roster));
+  out.signers_ = std::move(admins->keys);
   return out;
 }
 

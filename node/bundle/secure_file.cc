@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "node/core/hex.h"
 #include "node/core/unique_fd.h"
 
@@ -240,6 +242,23 @@ absl::Status FileWriter::Write(const char* name, absl::string_view data, mode_t 
   }
   written_.push_back(std::move(path));
   return absl::OkStatus();
+}
+
+std::map<uint64_t, std::filesystem::path> NumberedFiles(const std::filesystem::path& dir,
+                                                        absl::string_view prefix,
+                                                        absl::string_view suffix) {
+  std::map<uint64_t, std::filesystem::path> found;
+  std::error_code ec;
+  for (const std::filesystem::directory_entry& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    absl::string_view middle = name;
+    uint64_t n = 0;
+    if (absl::ConsumePrefix(&middle, prefix) && absl::ConsumeSuffix(&middle, suffix) &&
+        !middle.empty() && middle.front() != '0' && absl::SimpleAtoi(middle, &n)) {
+      found.emplace(n, e.path());
+    }
+  }
+  return found;
 }
 
 }  // namespace authnet

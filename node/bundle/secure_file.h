@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,12 @@ inline constexpr mode_t kPublicFileMode = 0644;
 // directory; false if it is a non-empty directory; FAILED_PRECONDITION if it
 // is something other than a directory.
 [[nodiscard]] absl::StatusOr<bool> IsEmptyOrMissingDirectory(const std::filesystem::path& dir);
+
+// NumberedFiles lists the files PREFIX + N + SUFFIX in `dir` by N (e.g.
+// admin-1.key, admin-2.key); unreadable directories list nothing.
+std::map<uint64_t, std::filesystem::path> NumberedFiles(const std::filesystem::path& dir,
+                                                        absl::string_view prefix,
+                                                        absl::string_view suffix);
 
 // FileWriter writes files into one directory (WriteFileAtomically each)
 // and, unless Commit() is called, removes the ones it wrote when destroyed:

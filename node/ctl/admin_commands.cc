@@ -444,6 +444,52 @@ int RunRosterSign(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+namespace {
+
+// ListAdmins prints the admin set: threshold, fingerprint, each key.
+int ListAdmins(absl::string_view command, const std::string& dir) {
+  absl::StatusOr<AdminDir> admin = AdminDir::Open(dir);
+  if (!admin.ok()) {
+    return Failure(command, "opening the admin directory", admin.status());
+  }
+  AdminSet set = admin->roster().admins();
+  std::string out = absl::StrCat(
+      "roster version ", admin->roster().version(), ": ", set.threshold, " of ", set.keys.size(),
+      " admin keys must sign the next roster; admin set ", AdminSetFingerprint(set), "\n");
+  for (const std::string& key : set.keys) {
+    absl::StrAppend(&out, "  ", KeyFingerprint(key), "\n");
+  }
+  Print(out);
+  return kExitOk;
+}
+
+// WriteNewAdminKey writes a generated admin key to `path`, encrypted with
+// the passphrase of --passphrase-file if given, and says so.
+absl::StatusOr<std::string> WriteNewAdminKey(const crypto::Ed25519Key& key,
+                                             const std::filesystem::path& path,
+                                             const ParsedFlags& flags) {
+  std::string passphrase;
+  if (auto file = flags.Get("passphrase-file")) {
+    absl::StatusOr<std::string> p = cli::ReadPassphraseFile(*file);
+    if (!p.ok()) {
+      return p.status();
+    }
+    passphrase = *std::move(p);
+  }
+  absl::StatusOr<std::string> pem = key.ToPem(&passphrase);
+  if (!pem.ok()) {
+    return pem.status();
+  }
+  if (absl::Status st = WriteFileAtomically(path, *pem, kSecretFileMode); !st.ok()) {
+    return st;
+  }
+  return absl::StrCat("new admin key ", KeyFingerprint(key.PublicKey()), " in ", path.string(),
+                      passphrase.empty() ? " (NOT encrypted)" : " (encrypted)",
+                      ": move it to its holder\n");
+}
+
+}  // namespace
+
 int RunNetworkAdmins(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "network admins";
   absl::StatusOr<ParsedFlags> flags =
@@ -460,80 +506,46 @@ int RunNetworkAdmins(const std::vector<std::string>& args) {
       v && (!absl::SimpleAtoi(*v, &threshold) || threshold == 0)) {
     return Usage(kCommand, "--threshold: must be a whole number of at least 1");
   }
-  const bool change = flags->Has("add") || flags->Get("add-key").has_value() ||
-                      flags->Get("remove").has_value() || threshold != 0;
-  if (!change) {
-    absl::StatusOr<AdminDir> admin = AdminDir::Open(*dir);
-    if (!admin.ok()) {
-      return Failure(kCommand, "opening the admin directory", admin.status());
+  std::optional<std::string> add_key = flags->Get("add-key");
+  std::optional<std::string> remove = flags->Get("remove");
+  if (!flags->Has("add") && !add_key && !remove && threshold == 0) {
+    return ListAdmins(kCommand, *dir);
+  }
+  std::vector<std::string> add;
+  if (add_key) {
+    absl::StatusOr<std::string> pem = ReadFile(*add_key);
+    absl::StatusOr<std::string> pub = pem.ok() ? crypto::Ed25519PublicKeyFromPem(*pem)
+                                               : absl::StatusOr<std::string>(pem.status());
+    if (!pub.ok()) {
+      return Usage(kCommand, absl::StrCat("--add-key ", *add_key, ": ", pub.status().message()));
     }
-    AdminSet set = admin->roster().admins();
-    std::string out =
-        absl::StrCat("roster version ", admin->roster().version(), ": ", set.threshold, " of ",
-                     set.keys.size(), " admin keys must sign the next roster\n");
-    for (const std::string& key : set.keys) {
-      absl::StrAppend(&out, "  ", KeyFingerprint(key), "\n");
-    }
-    Print(out);
-    return kExitOk;
+    add.push_back(*pub);
   }
   std::variant<AdminDir, int> opened = OpenForSigning(kCommand, *dir, *flags);
   if (std::holds_alternative<int>(opened)) {
     return std::get<int>(opened);
   }
   AdminDir& admin = std::get<AdminDir>(opened);
-  std::vector<std::string> add;
   std::string new_key_note;
-  if (std::optional<std::string> file = flags->Get("add-key")) {
-    absl::StatusOr<std::string> pem = ReadFile(*file);
-    absl::StatusOr<std::string> pub = pem.ok() ? crypto::Ed25519PublicKeyFromPem(*pem)
-                                               : absl::StatusOr<std::string>(pem.status());
-    if (!pub.ok()) {
-      return Usage(kCommand, absl::StrCat("--add-key ", *file, ": ", pub.status().message()));
-    }
-    add.push_back(*pub);
-  }
-  std::optional<crypto::Ed25519Key> generated;
   std::filesystem::path generated_path;
   if (flags->Has("add")) {
-    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
-    if (!key.ok()) {
-      return Failure(kCommand, "generating an admin key", key.status());
-    }
-    generated = *std::move(key);
-    add.push_back(generated->PublicKey());
-    generated_path = admin.NextAdminKeyFile();
-    admin.AddSigningKey(*generated);  // it joins the new set: its signature counts there
-  }
-  std::vector<std::string> remove;
-  if (std::optional<std::string> fp = flags->Get("remove")) {
-    remove.push_back(*fp);
-  }
-  if (generated) {
     // Written before the roster names it, so a roster never trusts a key
-    // that was lost on the way.
-    std::string passphrase;
-    if (auto file = flags->Get("passphrase-file")) {
-      absl::StatusOr<std::string> p = cli::ReadPassphraseFile(*file);
-      if (!p.ok()) {
-        return Failure(kCommand, "reading the passphrase", p.status());
-      }
-      passphrase = *std::move(p);
+    // that was lost on the way; it joins the new set, so it signs too.
+    absl::StatusOr<crypto::Ed25519Key> key = crypto::Ed25519Key::Generate();
+    generated_path = admin.NextAdminKeyFile();
+    absl::StatusOr<std::string> note = key.ok() ? WriteNewAdminKey(*key, generated_path, *flags)
+                                                : absl::StatusOr<std::string>(key.status());
+    if (!note.ok()) {
+      return Failure(kCommand, "writing a new admin key", note.status());
     }
-    absl::StatusOr<std::string> pem = generated->ToPem(&passphrase);
-    if (!pem.ok()) {
-      return Failure(kCommand, "writing the new admin key", pem.status());
-    }
-    if (absl::Status st = WriteFileAtomically(generated_path, *pem, kSecretFileMode); !st.ok()) {
-      return Failure(kCommand, "writing the new admin key", st);
-    }
-    new_key_note = absl::StrCat(
-        "new admin key ", KeyFingerprint(generated->PublicKey()), " in ", generated_path.string(),
-        passphrase.empty() ? " (NOT encrypted)" : " (encrypted)", ": move it to its holder\n");
+    new_key_note = *std::move(note);
+    add.push_back(key->PublicKey());
+    admin.AddSigningKey(*std::move(key));
   }
-  absl::StatusOr<Publication> published = admin.ChangeAdmins(add, remove, threshold);
+  absl::StatusOr<Publication> published = admin.ChangeAdmins(
+      add, remove ? std::vector<std::string>{*remove} : std::vector<std::string>{}, threshold);
   if (!published.ok()) {
-    if (generated) {
+    if (!generated_path.empty()) {
       std::error_code ec;
       std::filesystem::remove(generated_path, ec);
     }

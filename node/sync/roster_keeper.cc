@@ -3,8 +3,6 @@
 #include <cstring>
 #include <map>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
@@ -28,19 +26,7 @@ fs::path ChainFile(const fs::path& data_dir, uint64_t version) {
 // roster, each verified by the set before it, and returns the admin set a
 // roster from DATA_DIR must satisfy.
 AdminSet TrustedAdmins(const Roster& bundle_roster, const fs::path& data_dir) {
-  std::map<uint64_t, fs::path> chain;
-  std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(data_dir, ec)) {
-    std::string name = e.path().filename().string();
-    uint64_t version = 0;
-    if (absl::StartsWith(name, kChainPrefix) && absl::EndsWith(name, kChainSuffix) &&
-        absl::SimpleAtoi(
-            absl::string_view(name).substr(
-                strlen(kChainPrefix), name.size() - strlen(kChainPrefix) - strlen(kChainSuffix)),
-            &version)) {
-      chain.emplace(version, e.path());
-    }
-  }
+  std::map<uint64_t, fs::path> chain = NumberedFiles(data_dir, kChainPrefix, kChainSuffix);
   AdminSet trusted = bundle_roster.admins();
   for (const auto& [version, path] : chain) {
     absl::StatusOr<std::string> bytes = ReadFile(path);
