@@ -57,18 +57,25 @@ absl::StatusOr<MemberBundle> MemberBundle::Load(const fs::path& dir) {
   return FromFiles(files, dir.string());
 }
 
-absl::StatusOr<MemberBundle> MemberBundle::FromFiles(
-    const std::map<std::string, std::string>& files, absl::string_view where) {
-  auto file = [&](const char* name) -> const std::string& {
-    static const std::string kEmpty;
-    auto it = files.find(name);
-    return it == files.end() ? kEmpty : it->second;
-  };
-  const std::string& ca_pem = file(kCaCertFile);
-  const std::string& cert_pem = file(kNodeCertFile);
-  const std::string& key_pem = file(kNodeKeyFile);
+namespace {
 
-  // The TLS identity: ca.crt, node.crt, node.key.
+using BundleFiles = std::map<std::string, std::string>;
+
+const std::string& FileIn(const BundleFiles& files, const char* name) {
+  static const std::string kEmpty;
+  auto it = files.find(name);
+  return it == files.end() ? kEmpty : it->second;
+}
+
+// TlsIdentity checks ca.crt, node.crt and node.key belong together and
+// returns the member node.crt names, and node.crt's fingerprint.
+struct TlsIdentity {
+  crypto::MemberIdentity member;
+  std::string fingerprint;
+};
+absl::StatusOr<TlsIdentity> CheckTlsIdentity(const BundleFiles& files, absl::string_view where) {
+  const std::string& ca_pem = FileIn(files, kCaCertFile);
+  const std::string& cert_pem = FileIn(files, kNodeCertFile);
   if (absl::StatusOr<std::string> fp = crypto::CertificateSha256(ca_pem); !fp.ok()) {
     return Broken(where, absl::StrCat("ca.crt is damaged (", fp.status().message(), ")"));
   }
@@ -83,7 +90,8 @@ absl::StatusOr<MemberBundle> MemberBundle::FromFiles(
                                       "certificate expired: ",
                                       kRecreate));
   }
-  if (absl::Status s = crypto::KeyMatchesCertificate(key_pem, cert_pem); !s.ok()) {
+  if (absl::Status s = crypto::KeyMatchesCertificate(FileIn(files, kNodeKeyFile), cert_pem);
+      !s.ok()) {
     return Broken(where, absl::StrCat("node.crt does not belong to node.key (", s.message(),
                                       "); it was issued for another member's request"));
   }
@@ -92,33 +100,24 @@ absl::StatusOr<MemberBundle> MemberBundle::FromFiles(
     return Broken(where, absl::StrCat("node.crt is not a member certificate (",
                                       identity.status().message(), ")"));
   }
+  return TlsIdentity{*std::move(identity), *std::move(fingerprint)};
+}
 
-  // The member's other secrets.
-  absl::StatusOr<crypto::Ed25519Key> signing_key =
-      crypto::Ed25519Key::FromPem(file(kSigningKeyFile));
-  if (!signing_key.ok()) {
-    return Broken(where,
-                  absl::StrCat("signing.key is damaged (", signing_key.status().message(), ")"));
-  }
-  absl::StatusOr<crypto::X25519Key> sealing_key = crypto::X25519Key::FromPem(file(kSealingKeyFile));
-  if (!sealing_key.ok()) {
-    return Broken(where,
-                  absl::StrCat("sealing.key is damaged (", sealing_key.status().message(), ")"));
-  }
-
-  // The roster, signed by the admin set admin.pub names, must vouch for
-  // this very member.
+// CheckRoster verifies roster.pb against the admin set admin.pub names and
+// that it vouches for this very member: its certificate and signing key.
+absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& tls,
+                                   const crypto::Ed25519Key& signing_key, absl::string_view where) {
   absl::StatusOr<std::vector<std::string>> admin_keys =
-      Ed25519PublicKeysFromPem(file(kAdminPubFile));
+      Ed25519PublicKeysFromPem(FileIn(files, kAdminPubFile));
   if (!admin_keys.ok()) {
     return Broken(where,
                   absl::StrCat("admin.pub is damaged (", admin_keys.status().message(), ")"));
   }
   v1::SignedRoster signed_roster;
-  if (!signed_roster.ParseFromString(file(kRosterFile))) {
+  if (!signed_roster.ParseFromString(FileIn(files, kRosterFile))) {
     return Broken(where, absl::StrCat("roster.pb is damaged (not a signed roster); ", kRecreate));
   }
-  absl::StatusOr<Roster> roster = Roster::VerifySelf(signed_roster, identity->network);
+  absl::StatusOr<Roster> roster = Roster::VerifySelf(signed_roster, tls.member.network);
   if (!roster.ok()) {
     return Broken(where, absl::StrCat("roster.pb does not verify (", roster.status().message(),
                                       "); get the current roster from the network admins"));
@@ -130,26 +129,54 @@ absl::StatusOr<MemberBundle> MemberBundle::FromFiles(
                   "roster.pb is signed by another admin set than admin.pub names; take both "
                   "from the same enrollment");
   }
-  const v1::RosterMember* entry = roster->Find(identity->member_id);
+  const std::string& id = tls.member.member_id;
+  const v1::RosterMember* entry = roster->Find(id);
   if (entry == nullptr) {
     return Broken(
         where, absl::StrCat("roster.pb (version ", roster->version(), ") does not list member \"",
-                            identity->member_id, "\" named by node.crt; ", kRecreate));
+                            id, "\" named by node.crt; ", kRecreate));
   }
-  if (!IsEnrolledCertificate(*entry, *fingerprint)) {
+  if (!IsEnrolledCertificate(*entry, tls.fingerprint)) {
+    return Broken(where, absl::StrCat("node.crt is not the certificate roster.pb lists for \"", id,
+                                      "\" (fingerprint differs); ", kRecreate));
+  }
+  if (entry->signing_public_key() != signing_key.PublicKey()) {
+    return Broken(where, absl::StrCat("signing.key is not the key roster.pb lists for \"", id,
+                                      "\"; ", kRecreate));
+  }
+  return roster;
+}
+
+}  // namespace
+
+absl::StatusOr<MemberBundle> MemberBundle::FromFiles(const BundleFiles& files,
+                                                     absl::string_view where) {
+  absl::StatusOr<TlsIdentity> tls = CheckTlsIdentity(files, where);
+  if (!tls.ok()) {
+    return tls.status();
+  }
+  absl::StatusOr<crypto::Ed25519Key> signing_key =
+      crypto::Ed25519Key::FromPem(FileIn(files, kSigningKeyFile));
+  if (!signing_key.ok()) {
     return Broken(where,
-                  absl::StrCat("node.crt is not the certificate roster.pb lists for \"",
-                               identity->member_id, "\" (fingerprint differs); ", kRecreate));
+                  absl::StrCat("signing.key is damaged (", signing_key.status().message(), ")"));
   }
-  if (entry->signing_public_key() != signing_key->PublicKey()) {
-    return Broken(where, absl::StrCat("signing.key is not the key roster.pb lists for \"",
-                                      identity->member_id, "\"; ", kRecreate));
+  absl::StatusOr<crypto::X25519Key> sealing_key =
+      crypto::X25519Key::FromPem(FileIn(files, kSealingKeyFile));
+  if (!sealing_key.ok()) {
+    return Broken(where,
+                  absl::StrCat("sealing.key is damaged (", sealing_key.status().message(), ")"));
   }
-  absl::StatusOr<NetworkKeys> keys = OpenNetworkKeys(*roster, identity->member_id, *sealing_key);
+  absl::StatusOr<Roster> roster = CheckRoster(files, *tls, *signing_key, where);
+  if (!roster.ok()) {
+    return roster.status();
+  }
+  absl::StatusOr<NetworkKeys> keys = OpenNetworkKeys(*roster, tls->member.member_id, *sealing_key);
   if (!keys.ok()) {
     return Broken(where, absl::StrCat("roster.pb: ", keys.status().message()));
   }
-  return MemberBundle(identity->network, identity->member_id, ca_pem, cert_pem, key_pem,
+  return MemberBundle(tls->member.network, tls->member.member_id, FileIn(files, kCaCertFile),
+                      FileIn(files, kNodeCertFile), FileIn(files, kNodeKeyFile),
                       *std::move(signing_key), *std::move(sealing_key), *std::move(keys),
                       *std::move(roster));
 }

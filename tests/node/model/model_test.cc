@@ -325,5 +325,51 @@ TEST_F(ModelTest, NoSinkNoAlerts) {
   EXPECT_EQ(alerts, 1);
 }
 
+// An epoch is live while a record under it can still count; the newest is
+// always live (new reports use it). Evidence under two epochs of one
+// subject adds up as one subject's.
+TEST_F(ModelTest, EpochsRetireWhenNothingUnderThemCountsAndEvidenceAddsUpAcrossThem) {
+  auto add = [&](const std::string& origin, const std::string& digest, uint32_t epoch,
+                 uint32_t ttl) {
+    uint64_t seq = ++next_seq_[origin];
+    v1::BatchBody b;
+    b.set_origin(origin);
+    b.set_first_seq(seq);
+    b.set_last_seq(seq);
+    v1::Record* r = b.add_records();
+    r->set_seq(seq);
+    r->set_digest(digest);
+    r->set_key_epoch(epoch);
+    r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
+    r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
+    r->set_weight_milli(1000);
+    r->set_day(clock_.Today());
+    r->set_ttl_days(ttl);
+    ASSERT_TRUE(model_.ApplyBatch(b).ok());
+  };
+  const std::string under1(32, '1');  // one unit's digest under epoch 1 ...
+  const std::string under2(32, '2');  // ... and under epoch 2
+  add("globex", under1, 1, 30);
+  add("initech", under2, 2, 365);
+  EXPECT_EQ(model_.LiveEpochs({1, 2, 3}), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(model_.LiveEpochs({2, 3}), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(model_.LiveEpochs({}), std::vector<uint32_t>{});
+
+  // Two members, one under each epoch: a network deny, as under one epoch.
+  SubjectDigest both = SubjectDigest::Of(v1::SUBJECT_TYPE_UNIT, under2);
+  both.older_epochs.push_back(SubjectDigest::Of(v1::SUBJECT_TYPE_UNIT, under1).digest);
+  v1::CheckResponse resp;
+  model_.Check({both}, &resp);
+  EXPECT_EQ(resp.decision(), v1::DECISION_DENY);
+  EXPECT_EQ(resp.reporters(), 2u);
+  v1::CheckResponse one_epoch;
+  model_.Check({SubjectDigest::Of(v1::SUBJECT_TYPE_UNIT, under2)}, &one_epoch);
+  EXPECT_EQ(one_epoch.reporters(), 1u);
+
+  // Epoch 1's only record expires: the epoch retires.
+  clock_.AdvanceDays(30);
+  EXPECT_EQ(model_.LiveEpochs({1, 2, 3}), (std::vector<uint32_t>{2, 3}));
+}
+
 }  // namespace
 }  // namespace authnet
