@@ -500,6 +500,9 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (peers_) {
     peers_->Stop();
   }
+  if (roster_) {
+    roster_->Stop();  // its listeners reach the model, the feed and the peers
+  }
   if (feed_) {
     feed_->CloseAll();
   }

@@ -153,9 +153,14 @@ namespace {
 constexpr size_t kMaxQueuedOffers = 16;
 }  // namespace
 
-RosterKeeper::~RosterKeeper() {
+RosterKeeper::~RosterKeeper() { Stop(); }
+
+void RosterKeeper::Stop() {
   {
     absl::MutexLock lock(&queue_mu_);
+    if (stopping_) {
+      return;
+    }
     stopping_ = true;
   }
   offers_thread_.join();
@@ -163,20 +168,25 @@ RosterKeeper::~RosterKeeper() {
 
 void RosterKeeper::OfferAsync(v1::SignedRoster signed_roster,
                               std::function<void(absl::StatusOr<bool>)> done) {
+  bool stopping = false;
   {
     absl::MutexLock lock(&queue_mu_);
-    if (!stopping_ && queue_.size() < kMaxQueuedOffers) {
+    stopping = stopping_;
+    if (!stopping && queue_.size() < kMaxQueuedOffers) {
       queue_.push_back({std::move(signed_roster), std::move(done)});
       return;
     }
   }
-  done(absl::ResourceExhaustedError(
-      "roster: too many roster offers waiting to be verified; offer it again later"));
+  done(stopping
+           ? absl::UnavailableError("roster: the node is shutting down; offer it again later")
+           : absl::ResourceExhaustedError(
+                 "roster: too many roster offers waiting to be verified; offer it again later"));
 }
 
 void RosterKeeper::RunOffers() {
   while (true) {
     PendingOffer next;
+    bool stopping = false;
     {
       absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
@@ -188,8 +198,13 @@ void RosterKeeper::RunOffers() {
       }
       next = std::move(queue_.front());
       queue_.pop_front();
+      stopping = stopping_;
     }
-    next.done(Offer(next.roster));
+    // Once stopping, offers are answered but not adopted: the listeners
+    // reach parts of the node that are going away.
+    next.done(stopping ? absl::StatusOr<bool>(absl::UnavailableError(
+                             "roster: the node is shutting down; offer it again later"))
+                       : Offer(next.roster));
   }
 }
 

@@ -67,6 +67,12 @@ class RosterKeeper {
 
   void AddListener(Listener listener) ABSL_LOCKS_EXCLUDED(mu_, offer_mu_);
 
+  // Stop answers the offers still waiting UNAVAILABLE, without adopting
+  // them, and stops the keeper's thread; later OfferAsync calls are
+  // answered at once. The node calls it before tearing down what the
+  // listeners reach. Idempotent; the destructor calls it.
+  void Stop() ABSL_LOCKS_EXCLUDED(queue_mu_);
+
   ~RosterKeeper();
 
  private:

@@ -79,6 +79,21 @@ TEST_F(RosterKeeperTest, OffersBeyondWhatMayWaitAreRefusedAtOnce) {
   EXPECT_EQ(answers.load(), 17);
 }
 
+TEST_F(RosterKeeperTest, AStoppedKeeperAnswersOffersWithoutAdopting) {
+  auto keeper = Keeper();
+  ASSERT_TRUE(keeper.ok()) << keeper.status();
+  bool listened = false;
+  (*keeper)->AddListener([&](const std::shared_ptr<const Roster>&) { listened = true; });
+  (*keeper)->Stop();
+  absl::Status answer;
+  (*keeper)->OfferAsync(next_->signed_roster(),
+                        [&](absl::StatusOr<bool> r) { answer = r.status(); });
+  EXPECT_TRUE(absl::IsUnavailable(answer)) << answer;  // at once, on this thread
+  EXPECT_FALSE(listened);
+  EXPECT_EQ((*keeper)->Current()->version(), start_->version());
+  (*keeper)->Stop();  // idempotent
+}
+
 TEST_F(RosterKeeperTest, ANodeDoesNotStartBelowTheRosterItAdoptedBefore) {
   auto keeper = Keeper(/*floor=*/next_->version());
   ASSERT_FALSE(keeper.ok());
