@@ -10,6 +10,7 @@
 #include "node/bundle/file_names.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
+#include "node/core/log_text.h"
 
 namespace authnet {
 namespace {
@@ -159,12 +160,13 @@ absl::StatusOr<Publication> AdminDir::Enroll(absl::string_view id, const v1::Enr
     return req.status();
   }
   if (req->member_id() != id) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request is from member \"", req->member_id(), "\", not \"", id, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the request is from member \"", ForeignForLog(req->member_id()), "\", not \"", id, "\""));
   }
   if (req->network() != network_) {
-    return absl::InvalidArgumentError(absl::StrCat("the request is for network \"", req->network(),
-                                                   "\", this is \"", network_, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("the request is for network \"",
+                                                   ForeignForLog(req->network()), "\", this is \"",
+                                                   network_, "\""));
   }
   // Public files only, into a new directory; the bundle of the one-step
   // path is the exception.
@@ -240,9 +242,9 @@ absl::StatusOr<Publication> AdminDir::RenewMember(absl::string_view id,
     return req.status();
   }
   if (req->member_id() != id || req->network() != network_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request is from member \"", req->member_id(), "\" of network \"",
-                     req->network(), "\", not \"", id, "\" of \"", network_, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the request is from member \"", ForeignForLog(req->member_id()), "\" of network \"",
+        ForeignForLog(req->network()), "\", not \"", id, "\" of \"", network_, "\""));
   }
   if (absl::Status s = CheckOutDir(out_dir); !s.ok()) {
     return s;
