@@ -13,7 +13,7 @@
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/secure_file.h"
-#include "node/store/report_writer.h"
+#include "node/write/report_writer.h"
 #include "spdlog/sinks/null_sink.h"
 
 namespace authnet::bench {
@@ -192,7 +192,7 @@ absl::StatusOr<std::vector<StoredBatch>> BenchNetwork::SignBatches(int origin, u
 
 absl::Status BenchNetwork::Preload(int into, const std::vector<StoredBatch>& batches) {
   absl::StatusOr<std::unique_ptr<LogStore>> store =
-      LogStore::Open(members_[into].options.data_dir, network_, id(into));
+      LogStore::Open(StoreLocation{members_[into].options.data_dir}, network_, id(into));
   if (!store.ok()) {
     return store.status();
   }

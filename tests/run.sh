@@ -19,7 +19,7 @@ case "${1:-}" in
     ;;
 esac
 
-./deploy/install-deps.sh
+./deploy/install-deps.sh postgresql
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ -z "$sanitize" ]; then

@@ -29,6 +29,9 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
       resp->add_live_key_epochs(epoch);
     }
   }
+  if (store_) {
+    *resp->mutable_store() = store_();
+  }
   for (const auto& [origin, seq] : model_.VersionVector()) {
     (*resp->mutable_version_vector())[origin] = seq;
   }

@@ -40,6 +40,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   // SetKeyRing tells Status which network key epochs the node holds (call
   // before the server starts; without it Status reports none).
   void SetKeyRing(const KeyRing* keys) { keys_ = keys; }
+  // SetStoreStatus tells Status where the log lives and this replica's lag
+  // (call before the server starts; without it Status leaves it empty).
+  void SetStoreStatus(std::function<v1::StoreStatus()> store) { store_ = std::move(store); }
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
@@ -60,6 +63,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   std::shared_ptr<spdlog::logger> log_;
   std::function<bool()> serving_;
   const KeyRing* keys_ = nullptr;
+  std::function<v1::StoreStatus()> store_;
 };
 
 }  // namespace authnet

@@ -11,7 +11,7 @@
 #include "node/core/key_ring.h"
 #include "node/core/subject_normalizer.h"
 #include "node/model/model.h"
-#include "node/store/report_writer.h"
+#include "node/write/report_writer.h"
 #include "spdlog/logger.h"
 
 namespace authnet {

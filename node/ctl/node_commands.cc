@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "authnet/v1/admin.grpc.pb.h"
@@ -124,7 +125,10 @@ int RunStatus(const std::vector<std::string>& args) {
             absl::StrJoin(peers, ", "), "]", ", \"serving\": ", resp.serving() ? "true" : "false",
             ", \"roster_expires_unix\": ", resp.roster_expires_unix(),
             ", \"key_epoch\": ", resp.key_epoch(), ", \"live_key_epochs\": [",
-            absl::StrJoin(resp.live_key_epochs(), ", "), "]}")
+            absl::StrJoin(resp.live_key_epochs(), ", "), "]", ", \"store\": {\"engine\": ",
+            JsonQuote(resp.store().engine()), ", \"replica\": ", JsonQuote(resp.store().replica()),
+            ", \"lag_records\": ", resp.store().lag_records(),
+            ", \"lag_seconds\": ", absl::StrFormat("%.3f", resp.store().lag_seconds()), "}}")
             .c_str());
     return 0;
   }
@@ -142,6 +146,13 @@ int RunStatus(const std::vector<std::string>& args) {
   std::printf("network key epoch: %u (checks look under %s)\n", resp.key_epoch(),
               absl::StrJoin(resp.live_key_epochs(), ", ").c_str());
   std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
+  if (!resp.store().replica().empty()) {
+    std::printf("store:             %s, replica %s, %llu records behind\n",
+                resp.store().engine().c_str(), resp.store().replica().c_str(),
+                static_cast<unsigned long long>(resp.store().lag_records()));
+  } else {
+    std::printf("store:             %s\n", resp.store().engine().c_str());
+  }
   std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
   std::printf("version vector:    %s\n",
               vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());

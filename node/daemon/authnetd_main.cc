@@ -25,9 +25,12 @@ constexpr char kUsage[] =
     "                [--config FILE] [--check-config] [--log-format text|json]\n"
     "                [--log-level trace|debug|info|warn|error] [--metrics-listen HOST:PORT]\n"
     "                [--api-tls-cert FILE --api-tls-key FILE]\n"
+    "                [--store postgresql://... [--replica NAME]]\n"
     "Every flag may instead be set in the TOML file given with --config (see\n"
     "deploy/authnetd.toml); a flag on the command line wins over the file.\n"
-    "--check-config validates the configuration and the bundle, then exits.\n";
+    "--check-config validates the configuration and the bundle, then exits.\n"
+    "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
+    "the member's replicas; without it, SQLite under --data.\n";
 
 int Usage(const std::string& error) {
   std::fprintf(stderr, "authnetd: %s\n%s", error.c_str(), kUsage);
@@ -43,6 +46,8 @@ int ConfigError(const std::string& error) {
 void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
   if (auto v = flags.Get("bundle")) o.node.bundle_dir = *v;
   if (auto v = flags.Get("data")) o.node.data_dir = *v;
+  if (auto v = flags.Get("store")) o.node.store_url = *v;
+  if (auto v = flags.Get("replica")) o.node.replica = *v;
   if (auto v = flags.Get("peer-listen")) o.node.peer_listen = *v;
   if (auto v = flags.Get("api-listen")) o.node.api_listen = *v;
   if (auto v = flags.Get("metrics-listen")) o.node.metrics_listen = *v;
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<authnet::ParsedFlags> flags = authnet::ParseFlags(
       args,
       {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format", "log-level",
-       "metrics-listen", "api-tls-cert", "api-tls-key"},
+       "metrics-listen", "api-tls-cert", "api-tls-key", "store", "replica"},
       {"help", "check-config"});
   if (!flags.ok()) {
     return Usage(std::string(flags.status().message()));

@@ -170,6 +170,8 @@ std::map<std::string, Setter> Fields(DaemonOptions& o) {
   return {
       {"bundle", Path(&n.bundle_dir)},
       {"data", Path(&n.data_dir)},
+      {"store.url", String(&n.store_url)},
+      {"store.replica", String(&n.replica)},
       {"peer_listen", String(&n.peer_listen)},
       {"api_listen", String(&n.api_listen)},
       {"metrics_listen", String(&n.metrics_listen)},

@@ -4,6 +4,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <unistd.h>
 
 #include <tuple>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "node/api/peer_authorizer.h"
+#include "node/batch/batch_signing.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
@@ -27,21 +29,35 @@ absl::Status RebuildModel(LogStore& store, Model& model, const std::string& netw
     // An arena per batch: one allocation for its records instead of two each.
     google::protobuf::Arena arena;
     v1::BatchBody& body = *google::protobuf::Arena::CreateMessage<v1::BatchBody>(&arena);
-    if (!body.ParseFromString(stored.batch.body()) || body.network() != network ||
-        body.origin() != stored.origin || body.first_seq() != stored.first_seq) {
-      return absl::DataLossError(absl::StrCat("stored batch ", stored.origin, " ", stored.first_seq,
-                                              "..", stored.last_seq,
-                                              " is damaged; restore the data dir from a backup"));
+    if (absl::Status st = ParseStoredBatch(stored, network, &body); !st.ok()) {
+      return st;
     }
     return model.ApplyBatch(body);
   });
 }
 
-// The store's meta key holding the highest roster version this node adopted.
-constexpr char kRosterFloorKey[] = "roster_floor";
+// ReplicaName is --replica, or the host name.
+std::string ReplicaName(const NodeOptions& options) {
+  if (!options.replica.empty()) {
+    return options.replica;
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
 
-absl::StatusOr<uint64_t> RosterFloor(LogStore& store) {
-  absl::StatusOr<std::optional<std::string>> floor = store.GetMeta(kRosterFloorKey);
+// The store's meta key holding the highest roster version this node adopted:
+// on a shared store, one per replica (each has its own data dir and
+// roster.pb).
+std::string RosterFloorKey(const LogStore& store, const std::string& replica) {
+  return store.Shared() ? absl::StrCat("roster_floor/", replica) : "roster_floor";
+}
+// On a shared store, the newest roster a replica adopted, so a replica that
+// starts (or restarts with a fresh data dir) adopts it too.
+constexpr char kSharedRosterKey[] = "roster";
+
+absl::StatusOr<uint64_t> RosterFloor(LogStore& store, const std::string& key) {
+  absl::StatusOr<std::optional<std::string>> floor = store.GetMeta(key);
   if (!floor.ok()) {
     return floor.status();
   }
@@ -165,13 +181,35 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
 absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
                              const std::shared_ptr<spdlog::sinks::sink>& sink) {
   const MemberBundle& b = *bundle_;
+  StoreLocation where{options.data_dir, options.store_url, ReplicaName(options)};
   absl::StatusOr<std::unique_ptr<LogStore>> store =
-      LogStore::Open(options.data_dir, b.network(), b.member_id());
+      LogStore::Open(where, b.network(), b.member_id());
   if (!store.ok()) {
     return store.status();
   }
   store_ = *std::move(store);
-  absl::StatusOr<uint64_t> floor = RosterFloor(*store_);
+  replica_ = where.replica;
+  if (absl::Status st = OpenRoster(options, sink); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<std::string> mac_key = b.signing_key().DeriveSecret("idempotency-mac");
+  if (!mac_key.ok()) {
+    return mac_key.status();
+  }
+  mac_key_ = *std::move(mac_key);
+  keys_ = std::make_unique<KeyRing>(std::make_shared<const Digester>(b.network_keys(), mac_key_));
+  UpdateNetworkKeys(*roster_->Current());
+  if (absl::Status st = BuildModel(options, clock, sink); !st.ok()) {
+    return st;
+  }
+  return StartWriter(options, sink);
+}
+
+absl::Status Node::OpenRoster(const NodeOptions& options,
+                              const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  const MemberBundle& b = *bundle_;
+  const std::string floor_key = RosterFloorKey(*store_, replica_);
+  absl::StatusOr<uint64_t> floor = RosterFloor(*store_, floor_key);
   if (!floor.ok()) {
     return floor.status();
   }
@@ -186,21 +224,41 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
     return absl::FailedPreconditionError(
         absl::StrCat(options.data_dir.string(), "/", kRosterFile, ": ", st.message()));
   }
-  absl::StatusOr<std::string> mac_key = b.signing_key().DeriveSecret("idempotency-mac");
-  if (!mac_key.ok()) {
-    return mac_key.status();
+  if (absl::Status st = AdoptSharedRoster(); !st.ok()) {
+    return st;
   }
-  mac_key_ = *std::move(mac_key);
-  keys_ = std::make_unique<KeyRing>(std::make_shared<const Digester>(b.network_keys(), mac_key_));
-  UpdateNetworkKeys(*roster_->Current());
   if (uint64_t now = roster_->Current()->version(); now > *floor) {
-    if (absl::Status st = store_->PutMeta(kRosterFloorKey, std::to_string(now)); !st.ok()) {
-      return st;
-    }
+    return store_->PutMeta(floor_key, std::to_string(now));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Node::AdoptSharedRoster() {
+  if (!store_->Shared()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(kSharedRosterKey);
+  if (!stored.ok()) {
+    return stored.status();
+  }
+  v1::SignedRoster roster;
+  if (!stored->has_value() || !roster.ParseFromString(**stored)) {
+    return absl::OkStatus();  // none yet (a damaged one is ignored: peers offer theirs)
+  }
+  // Verified like a peer's offer: only a newer roster the admins signed.
+  absl::StatusOr<bool> adopted = roster_->Offer(roster);
+  if (!adopted.ok()) {
+    log_->warn("the roster another replica stored in {} is refused: {}", store_->Describe(),
+               std::string(adopted.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Node::BuildModel(const NodeOptions& options, const Clock& clock,
+                              const std::shared_ptr<spdlog::sinks::sink>& sink) {
   auto started = std::chrono::steady_clock::now();
   alerts_ = std::make_unique<AlertHub>();
-  model_ = std::make_unique<Model>(options.model, clock, b.member_id());
+  model_ = std::make_unique<Model>(options.model, clock, bundle_->member_id());
   model_->SetRoster(*roster_->Current());
   model_->SetAlertSink(
       [hub = alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
@@ -211,37 +269,92 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
             a.window_days(), a.records_after(), a.members(), a.records_before());
         hub->Publish(a);
       });
-  if (absl::Status st = RebuildModel(*store_, *model_, b.network()); !st.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data dir ", options.data_dir.string(), ": ", st.message()));
+  if (absl::Status st = RebuildModel(*store_, *model_, bundle_->network()); !st.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(store_->Describe(), ": ", st.message()));
   }
-  log_->info("model rebuilt from {} records in {} ms", model_->Records(),
+  log_->info("model rebuilt from {} records in {} ms ({})", model_->Records(),
              std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - started)
-                 .count());
+                 .count(),
+             store_->Describe());
+  return absl::OkStatus();
+}
+
+absl::Status Node::StartWriter(const NodeOptions& options,
+                               const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  const MemberBundle& b = *bundle_;
   ReportWriter::Options writer_options = options.writer;
   writer_options.metrics = metrics_.get();
-  absl::StatusOr<std::unique_ptr<ReportWriter>> writer =
-      ReportWriter::Create(writer_options, *store_, *model_, b.signing_key(), b.network(),
-                           b.member_id(), MakeLogger("store", sink));
+  absl::StatusOr<std::unique_ptr<ReportWriter>> writer = ReportWriter::Create(
+      writer_options, *store_, b.signing_key(), b.network(), b.member_id(),
+      [m = model_.get()](const std::string& origin, uint64_t seq) {
+        return m->IsRetracted(origin, seq);
+      },
+      MakeLogger("store", sink));
   if (!writer.ok()) {
     return writer.status();
   }
   writer_ = *std::move(writer);
-  absl::StatusOr<std::unique_ptr<LogReader>> reader =
-      LogReader::Open(options.data_dir,
-                      static_cast<size_t>(options.limits.peer.max_message_bytes) - kPullSlackBytes);
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = LogReader::Open(
+      *store_, static_cast<size_t>(options.limits.peer.max_message_bytes) - kPullSlackBytes);
   if (!reader.ok()) {
     return reader.status();
   }
   reader_ = *std::move(reader);
   feed_ = std::make_unique<SyncFeed>();
-  writer_->SetCommitListener([feed = feed_.get()] { feed->Notify(); });
+  writer_->AddCommitListener(
+      [this](const std::vector<v1::BatchBody>& bodies) { ApplyCommitted(bodies, true); });
+  if (store_->Shared()) {
+    absl::StatusOr<std::unique_ptr<LogFollower>> follower = LogFollower::Start(
+        *store_, b.network(), [m = model_.get()] { return m->VersionVector(); },
+        [this](const std::vector<v1::BatchBody>& bodies) { ApplyCommitted(bodies, false); },
+        absl::Milliseconds(250), MakeLogger("store", sink));
+    if (!follower.ok()) {
+      return follower.status();
+    }
+    follower_ = *std::move(follower);
+  }
   // Raise the floor with every adoption (RosterKeeper::Create).
-  roster_->AddListener([w = writer_.get()](const std::shared_ptr<const Roster>& r) {
-    w->SubmitMeta(kRosterFloorKey, std::to_string(r->version()));
+  roster_->AddListener([w = writer_.get(), key = RosterFloorKey(*store_, replica_),
+                        shared = store_->Shared()](const std::shared_ptr<const Roster>& r) {
+    w->SubmitMeta(key, std::to_string(r->version()));
+    if (shared) {
+      w->SubmitMeta(kSharedRosterKey, r->signed_roster().SerializeAsString());
+    }
   });
   return absl::OkStatus();
+}
+
+void Node::ApplyCommitted(const std::vector<v1::BatchBody>& bodies, bool may_catch_up) {
+  for (const v1::BatchBody& b : bodies) {
+    absl::Status applied = model_->ApplyBatch(b);
+    if (applied.ok()) {
+      continue;
+    }
+    if (may_catch_up && follower_ && absl::IsFailedPrecondition(applied)) {
+      // Another replica committed before this one: read its batches (and
+      // this one after them) from the store.
+      if (absl::Status st = follower_->CatchUp(); !st.ok()) {
+        log_->error("cannot catch up with {}: {}", store_->Describe(), std::string(st.message()));
+      }
+      continue;
+    }
+    log_->critical("committed batch {} {}..{} did not apply to the model: {}", b.origin(),
+                   b.first_seq(), b.last_seq(), std::string(applied.message()));
+  }
+  feed_->Notify();
+}
+
+v1::StoreStatus Node::StoreStatus() const {
+  v1::StoreStatus s;
+  s.set_engine(store_->Shared() ? "postgresql" : "sqlite");
+  s.set_replica(replica_);
+  if (follower_) {
+    LogFollower::Lag lag = follower_->lag();
+    s.set_lag_records(lag.records);
+    s.set_lag_seconds(lag.seconds);
+  }
+  return s;
 }
 
 namespace {
@@ -335,6 +448,7 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
   admin_->SetServingProbe([this] { return serving(); });
   admin_->SetKeyRing(keys_.get());
+  admin_->SetStoreStatus([this] { return StoreStatus(); });
   if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
     return st;
   }
@@ -421,6 +535,12 @@ std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
          // Finds out by itself when space returns: a probe write, once a
          // check, until one succeeds.
          writer_->ProbeIfUnhealthy();
+         if (store_->Shared()) {
+           return absl::UnavailableError(absl::StrCat(
+               "the last commit to ", store_->Describe(),
+               " failed (database unreachable, or no primary?); reports are refused UNAVAILABLE "
+               "until a write succeeds"));
+         }
          return absl::UnavailableError(
              "the last commit to the data dir failed (disk full or not writable?); reports are "
              "refused UNAVAILABLE until a write succeeds");
@@ -514,6 +634,9 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   }
   if (peer_listener_) {
     peer_listener_->Shutdown(deadline);
+  }
+  if (follower_) {
+    follower_->Stop();
   }
   if (writer_) {
     writer_->Stop();

@@ -31,10 +31,11 @@
 #include "node/model/model.h"
 #include "node/store/log_reader.h"
 #include "node/store/log_store.h"
-#include "node/store/report_writer.h"
 #include "node/sync/peer_manager.h"
 #include "node/sync/roster_keeper.h"
 #include "node/sync/sync_feed.h"
+#include "node/write/log_follower.h"
+#include "node/write/report_writer.h"
 #include "spdlog/sinks/sink.h"
 
 namespace authnet {
@@ -93,6 +94,26 @@ class Node {
   // store, roster, model (rebuilt from the store), writer, reader, feed.
   [[nodiscard]] absl::Status OpenState(const NodeOptions& options, const Clock& clock,
                                        const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // OpenRoster adopts the newest roster of the bundle, the data dir and the
+  // store's floor.
+  [[nodiscard]] absl::Status OpenRoster(const NodeOptions& options,
+                                        const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // AdoptSharedRoster offers the roster another replica stored in a shared
+  // store to the keeper (adopted if newer and validly signed).
+  [[nodiscard]] absl::Status AdoptSharedRoster();
+  // BuildModel rebuilds the model from the store.
+  [[nodiscard]] absl::Status BuildModel(const NodeOptions& options, const Clock& clock,
+                                        const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // StartWriter starts the writer, the pull reader, the sync feed and, on a
+  // shared store, the follower of other replicas' commits.
+  [[nodiscard]] absl::Status StartWriter(const NodeOptions& options,
+                                         const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // ApplyCommitted folds committed batches into the model and pokes the
+  // sync feed; with `may_catch_up`, a gap (another replica committed first)
+  // reads what is missing from the store.
+  void ApplyCommitted(const std::vector<v1::BatchBody>& bodies, bool may_catch_up);
+  // StoreStatus is the store part of Status.
+  v1::StoreStatus StoreStatus() const;
   // StartApi and StartPeer bind, build and start the two listeners.
   [[nodiscard]] absl::Status StartApi(const NodeOptions& options, const Clock& clock,
                                       const std::shared_ptr<spdlog::sinks::sink>& sink);
@@ -120,11 +141,13 @@ class Node {
   std::unique_ptr<KeyRing> keys_;
   std::string mac_key_;  // the idempotency MAC key, derived from the signing key
   std::unique_ptr<LogStore> store_;
+  std::string replica_;
   std::unique_ptr<RosterKeeper> roster_;
   std::unique_ptr<AlertHub> alerts_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<ReportWriter> writer_;
   std::unique_ptr<LogReader> reader_;
+  std::unique_ptr<LogFollower> follower_;  // a shared store only
   std::unique_ptr<SyncFeed> feed_;
   std::unique_ptr<PeerManager> peers_;
   std::unique_ptr<RateLimiter> api_limiter_;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/listen_address.h"
+#include "node/store/log_store.h"
 
 namespace authnet {
 namespace {
@@ -111,6 +112,9 @@ absl::Status ValidateLimits(const NodeOptions& options) {
 
 absl::Status ValidateNodeOptions(const NodeOptions& options) {
   if (absl::Status st = ValidateListeners(options); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = CheckStoreUrl(options.store_url); !st.ok()) {
     return st;
   }
   if (absl::Status st = options.model.Validate(); !st.ok()) {

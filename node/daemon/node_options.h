@@ -11,8 +11,8 @@
 #include "node/admission/rate_limiter.h"
 #include "node/api/checkout_service.h"
 #include "node/model/model_options.h"
-#include "node/store/report_writer.h"
 #include "node/sync/peer_link.h"
+#include "node/write/report_writer.h"
 
 namespace authnet {
 
@@ -48,9 +48,15 @@ struct NodeLimits {
 struct NodeOptions {
   std::filesystem::path bundle_dir;  // --bundle
   std::filesystem::path data_dir;    // --data
-  std::string peer_listen;           // --peer-listen HOST:PORT (mutual TLS)
-  std::string api_listen;            // --api-listen unix:PATH or loopback HOST:PORT
-  std::vector<std::string> peers;    // --peers HOST:PORT,... (empty: the roster's endpoints)
+  // --store / [store] url: empty is SQLite under data_dir; a PostgreSQL
+  // connection string is a store the member's replicas share.
+  std::string store_url;
+  // --replica / [store] replica: this process's name among the member's
+  // replicas (status, PostgreSQL application_name); default the host name.
+  std::string replica;
+  std::string peer_listen;         // --peer-listen HOST:PORT (mutual TLS)
+  std::string api_listen;          // --api-listen unix:PATH or loopback HOST:PORT
+  std::vector<std::string> peers;  // --peers HOST:PORT,... (empty: the roster's endpoints)
   // --metrics-listen HOST:PORT: Prometheus /metrics and /healthz over HTTP
   // (empty: no metrics listener).
   std::string metrics_listen;

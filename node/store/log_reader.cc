@@ -14,17 +14,15 @@ constexpr uint32_t kMaxPullRecords = 16'384;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(const std::filesystem::path& data_dir,
-                                                           size_t max_bytes) {
-  absl::StatusOr<std::unique_ptr<SqliteDb>> db =
-      SqliteDb::OpenReadOnly((data_dir / "authnet.db").string());
+absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(LogStore& store, size_t max_bytes) {
+  absl::StatusOr<std::unique_ptr<BatchReader>> db = store.OpenReader();
   if (!db.ok()) {
     return db.status();
   }
   return std::unique_ptr<LogReader>(new LogReader(*std::move(db), max_bytes));
 }
 
-LogReader::LogReader(std::unique_ptr<SqliteDb> db, size_t max_bytes)
+LogReader::LogReader(std::unique_ptr<BatchReader> db, size_t max_bytes)
     : db_(std::move(db)), max_bytes_(max_bytes) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -79,12 +77,6 @@ void LogReader::Run() {
 absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
   uint32_t limit =
       request.max_records == 0 ? kMaxPullRecords : std::min(request.max_records, kMaxPullRecords);
-  absl::StatusOr<SqliteStatement> q = db_->Prepare(
-      "SELECT body, signature, first_seq, last_seq FROM batches WHERE origin = ? AND last_seq > ? "
-      "ORDER BY first_seq");
-  if (!q.ok()) {
-    return q.status();
-  }
   PullResult result;
   uint64_t records = 0;
   size_t bytes = 0;
@@ -98,35 +90,25 @@ absl::StatusOr<PullResult> LogReader::Read(const Request& request) {
       result.more = true;
       break;
     }
-    q->Reset();
-    q->BindText(1, origin);
-    q->BindInt(2, static_cast<int64_t>(have));
-    while (true) {
-      absl::StatusOr<bool> row = q->Step();
-      if (!row.ok()) {
-        return row.status();
+    // Every batch holds at least one record: `limit` batches are enough,
+    // and one more tells whether there is more.
+    absl::Status st = db_->ReadBeyond(origin, have, limit + 1, [&](StoredBatch&& b) {
+      if (b.last_seq > head) {
+        return false;  // committed after the caller's snapshot of heads: next round
       }
-      if (!*row) {
-        break;
-      }
-      uint64_t first_seq = static_cast<uint64_t>(q->ColumnInt(2));
-      uint64_t last_seq = static_cast<uint64_t>(q->ColumnInt(3));
-      if (last_seq > head) {
-        break;  // committed after the caller's snapshot of heads: next round
-      }
-      std::string body = q->ColumnBlob(0);
-      std::string signature = q->ColumnBlob(1);
       // Framing of a batch in the response: well under 32 bytes.
-      size_t size = body.size() + signature.size() + 32;
+      size_t size = b.batch.body().size() + b.batch.signature().size() + 32;
       if (records >= limit || (!result.batches.empty() && bytes + size > max_bytes_)) {
         result.more = true;
-        break;
+        return false;
       }
-      v1::SignedBatch& b = result.batches.emplace_back();
-      b.set_body(std::move(body));
-      b.set_signature(std::move(signature));
-      records += last_seq - first_seq + 1;
+      records += b.last_seq - b.first_seq + 1;
       bytes += size;
+      result.batches.push_back(std::move(b.batch));
+      return true;
+    });
+    if (!st.ok()) {
+      return st;
     }
   }
   return result;

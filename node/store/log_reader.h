@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "authnet/v1/records.pb.h"
-#include "node/store/sqlite_db.h"
+#include "node/store/log_store.h"
 
 namespace authnet {
 
@@ -25,15 +25,14 @@ struct PullResult {
 };
 
 // LogReader serves peers' Pull requests from the store on its own thread and
-// its own read-only SQLite connection (WAL lets it read while the writer
-// commits), so gRPC reactions never wait on disk. Thread-safe.
+// its own connection (LogStore::OpenReader; SQLite's WAL lets it read while
+// the writer commits), so gRPC reactions never wait on disk. Thread-safe.
 class LogReader {
  public:
-  // Open opens DATA_DIR/authnet.db read-only; the LogStore must have created
-  // it. A Pull response carries at most `max_bytes` of batches (at least one
-  // batch), so it fits the peer listener's message limit.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LogReader>> Open(
-      const std::filesystem::path& data_dir, size_t max_bytes);
+  // Open opens a reader on `store`. A Pull response carries at most `max_bytes` of batches (at
+  // least one batch), so it fits the peer listener's message limit.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LogReader>> Open(LogStore& store,
+                                                                       size_t max_bytes);
   // The destructor answers queued requests UNAVAILABLE and joins the thread.
   ~LogReader();
 
@@ -53,11 +52,11 @@ class LogReader {
     absl::AnyInvocable<void(absl::StatusOr<PullResult>) &&> done;
   };
 
-  LogReader(std::unique_ptr<SqliteDb> db, size_t max_bytes);
+  LogReader(std::unique_ptr<BatchReader> db, size_t max_bytes);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<PullResult> Read(const Request& request);
 
-  std::unique_ptr<SqliteDb> db_;  // reader thread only
+  std::unique_ptr<BatchReader> db_;  // reader thread only
   const size_t max_bytes_;
   absl::Mutex mu_;
   std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);

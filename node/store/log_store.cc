@@ -1,379 +1,92 @@
 #include "node/store/log_store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
+#include <libpq-fe.h>
 #include <unistd.h>
 
-#include <array>
-#include <cerrno>
-#include <cstring>
-
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "node/bundle/secure_file.h"
+#include "node/store/pg_log_store.h"
+#include "node/store/sqlite_log_store.h"
 
 namespace authnet {
 namespace {
 
-// kMigrations[i] takes the schema from version i to i + 1. Append only.
-constexpr std::array<absl::string_view, 1> kMigrations = {
-    R"sql(
-    CREATE TABLE meta (
-      key   TEXT PRIMARY KEY,
-      value BLOB NOT NULL
-    ) WITHOUT ROWID;
-    -- Signed batches exactly as their origin signed them.
-    CREATE TABLE batches (
-      origin    TEXT    NOT NULL,
-      first_seq INTEGER NOT NULL,
-      last_seq  INTEGER NOT NULL,
-      body      BLOB    NOT NULL,
-      signature BLOB    NOT NULL,
-      PRIMARY KEY (origin, first_seq)
-    ) WITHOUT ROWID;
-    -- Reports already made, by SHA-256 of their idempotency key.
-    CREATE TABLE idempotency (
-      key_hash     BLOB    PRIMARY KEY,
-      request_hash BLOB    NOT NULL,
-      first_seq    INTEGER NOT NULL,
-      count        INTEGER NOT NULL,
-      day          INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    )sql",
-};
-
-absl::Status Precondition(const std::filesystem::path& dir, absl::string_view what) {
-  return absl::FailedPreconditionError(absl::StrCat("data dir ", dir.string(), ": ", what));
+// Scrub drops every quoted part of a libpq message: it may quote the
+// connection string, password included.
+std::string Scrub(const char* msg) {
+  std::string out;
+  bool quoted = false;
+  for (const char* p = msg; p != nullptr && *p != '\0'; ++p) {
+    if (*p == '"') {
+      out += quoted ? "\"" : "\"…";
+      quoted = !quoted;
+    } else if (*p == '\n') {
+      out += ' ';
+    } else if (!quoted) {
+      out += *p;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  return out;
 }
 
 }  // namespace
 
-int LogStore::SchemaVersion() { return static_cast<int>(kMigrations.size()); }
+absl::Status CheckStoreUrl(const std::string& url) {
+  if (url.empty()) {
+    return absl::OkStatus();
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? Scrub(error) : "out of memory";
+    PQfreemem(error);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store: not a PostgreSQL connection string (", why,
+        "); give postgresql://USER@HOST:PORT/DB or 'host=... dbname=...', or leave it out for "
+        "SQLite under --data"));
+  }
+  PQconninfoFree(options);
+  return absl::OkStatus();
+}
 
-absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const std::filesystem::path& data_dir,
+absl::StatusOr<std::unique_ptr<LogStore>> LogStore::Open(const StoreLocation& where,
                                                          const std::string& network,
                                                          const std::string& member_id) {
-  std::error_code ec;
-  bool created = std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return Precondition(data_dir, absl::StrCat("cannot create it: ", ec.message()));
+  if (!where.IsPostgres()) {
+    return SqliteLogStore::Open(where.data_dir, network, member_id);
   }
-  if (created) {
-    // A directory we make is private; an existing one keeps the mode its
-    // owner chose (the files in it are 0600 either way).
-    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace, ec);
-    if (ec) {
-      return Precondition(data_dir, absl::StrCat("cannot make it private: ", ec.message()));
-    }
-  }
-  if (absl::Status st = CheckPrivateDirectory(data_dir); !st.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("data dir ", st.message()));
-  }
-  std::filesystem::path lock_path = data_dir / "authnetd.lock";
-  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0) {
-    return Precondition(data_dir,
-                        absl::StrCat("cannot open authnetd.lock: ", std::strerror(errno)));
-  }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lock_fd);
-    return Precondition(data_dir,
-                        "another authnetd is using it; stop that one or pick another --data");
-  }
-  // Create the database file private before SQLite opens it; its -wal and
-  // -shm files inherit the mode.
-  std::filesystem::path db_path = data_dir / "authnet.db";
-  int db_fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (db_fd < 0) {
-    ::close(lock_fd);
-    return Precondition(data_dir, absl::StrCat("cannot open authnet.db: ", std::strerror(errno)));
-  }
-  ::close(db_fd);
-  absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(db_path.string());
-  if (!db.ok()) {
-    ::close(lock_fd);
-    return db.status();
-  }
-  std::unique_ptr<LogStore> store(new LogStore(*std::move(db), lock_fd));
-  // WAL with synchronous=FULL: a committed transaction survives power loss.
-  // Checkpoint every 8192 pages (32 MB) rather than SQLite's 1000: a page
-  // that many commits touch (the idempotency index's leaves) is copied to
-  // the database once per checkpoint, and the report benchmark went from
-  // ~12k to ~16.5k durable reports/s (bench/README.md). 32768 was slower.
-  absl::Status st = store->db_->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-      "PRAGMA wal_autocheckpoint=8192;");
-  if (!st.ok()) {
-    return Precondition(data_dir, absl::StrCat("authnet.db is not usable: ", st.message()));
-  }
-  if (st = store->Migrate(); !st.ok()) {
-    return Precondition(data_dir, st.message());
-  }
-  if (st = store->CheckIdentity(network, member_id, data_dir); !st.ok()) {
+  if (absl::Status st = CheckStoreUrl(where.url); !st.ok()) {
     return st;
   }
-  return store;
-}
-
-LogStore::~LogStore() {
-  db_.reset();
-  ::close(lock_fd_);
-}
-
-absl::Status LogStore::Migrate() {
-  absl::StatusOr<SqliteStatement> q = db_->Prepare("PRAGMA user_version");
-  if (!q.ok()) {
-    return q.status();
+  StoreLocation named = where;
+  if (named.replica.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    named.replica = host;
   }
-  absl::StatusOr<bool> row = q->Step();
-  if (!row.ok()) {
-    return absl::Status(
-        row.status().code(),
-        absl::StrCat("authnet.db is damaged or not a database: ", row.status().message()));
-  }
-  int version = static_cast<int>(q->ColumnInt(0));
-  if (version > SchemaVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat("authnet.db has schema version ", version,
-                                                      " but this authnetd knows up to ",
-                                                      SchemaVersion(), "; run a newer authnetd"));
-  }
-  for (int v = version; v < SchemaVersion(); ++v) {
-    std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[v],
-                                   "PRAGMA user_version=", v + 1, "; COMMIT;");
-    if (absl::Status st = db_->Exec(sql); !st.ok()) {
-      (void)db_->Exec("ROLLBACK");
-      return absl::Status(
-          st.code(), absl::StrCat("migrating authnet.db to schema ", v + 1, ": ", st.message()));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status LogStore::CheckIdentity(const std::string& network, const std::string& member_id,
-                                     const std::filesystem::path& data_dir) {
-  for (const auto& [key, want] : {std::pair<std::string, std::string>{"network", network},
-                                  std::pair<std::string, std::string>{"member", member_id}}) {
-    absl::StatusOr<std::optional<std::string>> have = GetMeta(key);
-    if (!have.ok()) {
-      return have.status();
-    }
-    if (!have->has_value()) {
-      if (absl::Status st = PutMeta(key, want); !st.ok()) {
-        return st;
-      }
-    } else if (**have != want) {
-      return Precondition(
-          data_dir, absl::StrCat("it belongs to ", key, " '", **have, "' but the bundle is for ",
-                                 key, " '", want, "'; use that member's bundle or another --data"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<std::string>> LogStore::GetMeta(const std::string& key) {
-  absl::StatusOr<CachedStatement> get = db_->Cached("SELECT value FROM meta WHERE key = ?");
-  if (!get.ok()) {
-    return get.status();
-  }
-  (*get)->Reset();
-  (*get)->BindText(1, key);
-  absl::StatusOr<bool> row = (*get)->Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  return (*get)->ColumnBlob(0);
-}
-
-absl::Status LogStore::PutMeta(const std::string& key, const std::string& value) {
-  absl::StatusOr<CachedStatement> put =
-      db_->Cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-  if (!put.ok()) {
-    return put.status();
-  }
-  (*put)->Reset();
-  (*put)->BindText(1, key);
-  (*put)->BindText(2, value);
-  absl::StatusOr<bool> done = (*put)->Step();
-  return done.status();
-}
-
-absl::Status LogStore::ForEachBatch(const std::function<absl::Status(const StoredBatch&)>& fn) {
-  absl::StatusOr<SqliteStatement> q = db_->Prepare(
-      "SELECT origin, first_seq, last_seq, body, signature FROM batches ORDER BY origin, "
-      "first_seq");
-  if (!q.ok()) {
-    return q.status();
-  }
-  StoredBatch b;
-  while (true) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    if (!*row) {
-      return absl::OkStatus();
-    }
-    b.origin = q->ColumnBlob(0);
-    b.first_seq = static_cast<uint64_t>(q->ColumnInt(1));
-    b.last_seq = static_cast<uint64_t>(q->ColumnInt(2));
-    b.batch.set_body(q->ColumnBlob(3));
-    b.batch.set_signature(q->ColumnBlob(4));
-    if (absl::Status st = fn(b); !st.ok()) {
-      return st;
-    }
-  }
-}
-
-absl::StatusOr<uint64_t> LogStore::LastSeq(const std::string& origin) {
-  absl::StatusOr<CachedStatement> q =
-      db_->Cached("SELECT COALESCE(MAX(last_seq), 0) FROM batches WHERE origin = ?");
-  if (!q.ok()) {
-    return q.status();
-  }
-  (*q)->BindText(1, origin);
-  absl::StatusOr<bool> row = (*q)->Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  return static_cast<uint64_t>((*q)->ColumnInt(0));
-}
-
-absl::StatusOr<std::optional<v1::Record>> LogStore::FindRecord(const std::string& origin,
-                                                               uint64_t seq) {
-  absl::StatusOr<CachedStatement> q = db_->Cached(
-      "SELECT body FROM batches WHERE origin = ? AND first_seq <= ? AND last_seq >= ? "
-      "ORDER BY first_seq DESC LIMIT 1");
-  if (!q.ok()) {
-    return q.status();
-  }
-  (*q)->BindText(1, origin);
-  (*q)->BindInt(2, static_cast<int64_t>(seq));
-  (*q)->BindInt(3, static_cast<int64_t>(seq));
-  absl::StatusOr<bool> row = (*q)->Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  v1::BatchBody body;
-  if (!body.ParseFromString((*q)->ColumnBlob(0))) {
-    return absl::DataLossError(
-        absl::StrCat("stored batch of ", origin, " holding seq ", seq, " does not parse"));
-  }
-  uint64_t index = seq - body.first_seq();
-  if (index >= static_cast<uint64_t>(body.records_size())) {
-    return absl::DataLossError(absl::StrCat("stored batch of ", origin, " holding seq ", seq,
-                                            " is shorter than its range"));
-  }
-  return body.records(static_cast<int>(index));
-}
-
-absl::StatusOr<std::optional<v1::SignedBatch>> LogStore::FindBatch(const std::string& origin,
-                                                                   uint64_t first_seq) {
-  absl::StatusOr<CachedStatement> q =
-      db_->Cached("SELECT body, signature FROM batches WHERE origin = ? AND first_seq = ?");
-  if (!q.ok()) {
-    return q.status();
-  }
-  (*q)->BindText(1, origin);
-  (*q)->BindInt(2, static_cast<int64_t>(first_seq));
-  absl::StatusOr<bool> row = (*q)->Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  v1::SignedBatch batch;
-  batch.set_body((*q)->ColumnBlob(0));
-  batch.set_signature((*q)->ColumnBlob(1));
-  return batch;
-}
-
-absl::StatusOr<std::optional<IdempotencyEntry>> LogStore::FindIdempotency(
-    const std::string& key_hash) {
-  absl::StatusOr<CachedStatement> q =
-      db_->Cached("SELECT request_hash, first_seq, count, day FROM idempotency WHERE key_hash = ?");
-  if (!q.ok()) {
-    return q.status();
-  }
-  (*q)->BindBlob(1, key_hash);
-  absl::StatusOr<bool> row = (*q)->Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  return IdempotencyEntry{key_hash, (*q)->ColumnBlob(0), static_cast<uint64_t>((*q)->ColumnInt(1)),
-                          static_cast<uint32_t>((*q)->ColumnInt(2)),
-                          static_cast<uint32_t>((*q)->ColumnInt(3))};
-}
-
-absl::Status LogStore::Probe() {
-  absl::Status st = db_->Exec(
-      "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', "
-      "randomblob(65536)); COMMIT");
-  if (!st.ok()) {
-    (void)db_->Exec("ROLLBACK");
-  }
-  return st;
+  return PgLogStore::Open(named, network, member_id);
 }
 
 absl::Status LogStore::Commit(const std::vector<StoredBatch>& batches,
                               const std::vector<IdempotencyEntry>& entries) {
-  if (absl::Status st = db_->Exec("BEGIN IMMEDIATE"); !st.ok()) {
+  absl::StatusOr<std::unique_ptr<WriteTxn>> txn = Begin();
+  if (!txn.ok()) {
+    return txn.status();
+  }
+  if (absl::Status st = (*txn)->Put(batches, entries); !st.ok()) {
     return st;
   }
-  auto write = [&]() -> absl::Status {
-    absl::StatusOr<CachedStatement> put_batch = db_->Cached(
-        "INSERT INTO batches (origin, first_seq, last_seq, body, signature) VALUES (?, ?, ?, ?, "
-        "?)");
-    if (!put_batch.ok()) {
-      return put_batch.status();
-    }
-    for (const StoredBatch& b : batches) {
-      (*put_batch)->Reset();
-      (*put_batch)->BindText(1, b.origin);
-      (*put_batch)->BindInt(2, static_cast<int64_t>(b.first_seq));
-      (*put_batch)->BindInt(3, static_cast<int64_t>(b.last_seq));
-      (*put_batch)->BindBlob(4, b.batch.body());
-      (*put_batch)->BindBlob(5, b.batch.signature());
-      if (absl::StatusOr<bool> done = (*put_batch)->Step(); !done.ok()) {
-        return done.status();
-      }
-    }
-    absl::StatusOr<CachedStatement> put_key = db_->Cached(
-        "INSERT INTO idempotency (key_hash, request_hash, first_seq, count, day) "
-        "VALUES (?, ?, ?, ?, ?)");
-    if (!put_key.ok()) {
-      return put_key.status();
-    }
-    for (const IdempotencyEntry& e : entries) {
-      (*put_key)->Reset();
-      (*put_key)->BindBlob(1, e.key_hash);
-      (*put_key)->BindBlob(2, e.request_hash);
-      (*put_key)->BindInt(3, static_cast<int64_t>(e.first_seq));
-      (*put_key)->BindInt(4, e.count);
-      (*put_key)->BindInt(5, e.day);
-      if (absl::StatusOr<bool> done = (*put_key)->Step(); !done.ok()) {
-        return done.status();
-      }
-    }
-    return db_->Exec("COMMIT");
-  };
-  absl::Status st = write();
-  if (!st.ok()) {
-    // A failed COMMIT may leave the transaction open; roll back whatever is left.
-    (void)db_->Exec("ROLLBACK");
+  return (*txn)->Commit();
+}
+
+absl::StatusOr<uint64_t> LogStore::LastSeq(const std::string& origin) {
+  absl::StatusOr<std::unique_ptr<WriteTxn>> txn = Begin();
+  if (!txn.ok()) {
+    return txn.status();
   }
-  return st;
+  return (*txn)->LastSeq(origin);
 }
 
 }  // namespace authnet

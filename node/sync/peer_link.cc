@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/crypto/certificate_authority.h"
-#include "node/sync/batch_verifier.h"
+#include "node/batch/batch_verifier.h"
 #include "node/sync/sync_feed.h"
 
 namespace authnet {

@@ -20,7 +20,7 @@
 #include "node/metrics/metric_names.h"
 #include "node/metrics/metrics_registry.h"
 #include "node/model/model.h"
-#include "node/store/report_writer.h"
+#include "node/write/report_writer.h"
 #include "node/sync/roster_keeper.h"
 #include "spdlog/logger.h"
 

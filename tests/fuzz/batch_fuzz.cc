@@ -4,8 +4,8 @@
 // odd, a BatchBody the target signs with a member's key, so verification
 // reaches the records. Whatever VerifyBatch accepts must hold what the
 // store and the model rely on, and a flipped byte must never verify.
-#include "node/store/report_writer.h"
-#include "node/sync/batch_verifier.h"
+#include "node/write/report_writer.h"
+#include "node/batch/batch_verifier.h"
 #include "tests/fuzz/fuzz_fixture.h"
 
 using namespace authnet;

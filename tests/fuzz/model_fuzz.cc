@@ -8,8 +8,8 @@
 #include <set>
 
 #include "node/model/model.h"
-#include "node/store/report_writer.h"
-#include "node/sync/batch_verifier.h"
+#include "node/write/report_writer.h"
+#include "node/batch/batch_verifier.h"
 #include "tests/fuzz/fuzz_fixture.h"
 
 using namespace authnet;

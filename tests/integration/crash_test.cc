@@ -41,7 +41,7 @@
 #include "node/core/digester.h"
 #include "node/core/subject_normalizer.h"
 #include "node/store/log_store.h"
-#include "node/sync/batch_verifier.h"
+#include "node/batch/batch_verifier.h"
 #include "tests/testing/ports.h"
 #include "tests/testing/temp_dir.h"
 
@@ -236,7 +236,7 @@ uint64_t CheckDataDir(const fs::path& killed, const MemberBundle& bundle, const 
     Expect(verdict == "ok", where + "integrity_check: " + verdict);
   }
   absl::StatusOr<std::unique_ptr<LogStore>> store =
-      LogStore::Open(data, bundle.network(), bundle.member_id());
+      LogStore::Open(StoreLocation{data}, bundle.network(), bundle.member_id());
   Expect(store.ok(), where + std::string(store.status().message()));
   std::map<std::string, uint64_t> held;
   std::map<uint64_t, std::string> own_digests;  // seq -> digest of this node's own records

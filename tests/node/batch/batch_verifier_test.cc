@@ -1,4 +1,4 @@
-#include "node/sync/batch_verifier.h"
+#include "node/batch/batch_verifier.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

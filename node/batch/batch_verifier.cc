@@ -1,8 +1,8 @@
-#include "node/sync/batch_verifier.h"
+#include "node/batch/batch_verifier.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/batch/batch_signing.h"
 #include "node/crypto/ed25519_key.h"
-#include "node/store/report_writer.h"
 
 namespace authnet {
 namespace {

@@ -1,4 +1,4 @@
-#include "node/store/report_writer.h"
+#include "node/write/report_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include "node/model/model.h"
+#include "node/store/sqlite_db.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/manual_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -36,7 +38,7 @@ class ReportWriterTest : public ::testing::Test {
   void Open() {
     writer_.reset();
     store_.reset();
-    auto store = LogStore::Open(dir_.path(), "testnet", "acme");
+    auto store = LogStore::Open(StoreLocation{dir_.path()}, "testnet", "acme");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     model_ = std::make_unique<Model>(ModelOptions(), clock_, "acme");
@@ -49,10 +51,18 @@ class ReportWriterTest : public ::testing::Test {
                     })
                     .ok());
     auto writer = ReportWriter::Create(
-        {}, *store_, *model_, key_, "testnet", "acme",
+        {}, *store_, key_, "testnet", "acme",
+        [m = model_.get()](const std::string& origin, uint64_t seq) {
+          return m->IsRetracted(origin, seq);
+        },
         std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>()));
     ASSERT_TRUE(writer.ok()) << writer.status();
     writer_ = *std::move(writer);
+    writer_->AddCommitListener([m = model_.get()](const std::vector<v1::BatchBody>& bodies) {
+      for (const v1::BatchBody& b : bodies) {
+        EXPECT_TRUE(m->ApplyBatch(b).ok());
+      }
+    });
   }
 
   absl::StatusOr<WriteResult> Report(std::vector<v1::Record> records, std::string key = "",
