@@ -12,6 +12,7 @@
 #include "bench/echo.grpc.pb.h"
 #include "bench/load.h"
 #include "bench/modes.h"
+#include "bench/pg_scratch.h"
 
 namespace authnet::bench {
 namespace {
@@ -39,13 +40,15 @@ struct ApiNode {
 // digests spread round-robin over `epochs` network key epochs (all live):
 // the same evidence as with one epoch, so checks answer the same, but each
 // subject is digested and looked up under every epoch.
-absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1) {
+absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1,
+                                     const std::string& store_url = "") {
   ApiNode out;
   absl::StatusOr<std::unique_ptr<BenchNetwork>> net = BenchNetwork::Create(1);
   if (!net.ok()) {
     return net.status();
   }
   out.net = *std::move(net);
+  out.net->options(0).store_url = store_url;
   if (absl::Status st = out.net->RotateKeys(epochs - 1); !st.ok()) {
     return st;
   }
@@ -260,7 +263,7 @@ int RunCheckBatch(const std::vector<std::string>& args) {
 
 int RunReport(const std::vector<std::string>& args) {
   const std::string mode = "report";
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration"}, {"json"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration", "store"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
@@ -269,8 +272,17 @@ int RunReport(const std::vector<std::string>& args) {
   if (!callers.ok() || !duration.ok()) {
     return UsageError(mode, std::string((callers.ok() ? duration : callers).status().message()));
   }
-  Progress("starting a node...");
-  absl::StatusOr<ApiNode> node = StartApiNode(0);
+  std::unique_ptr<PgScratch> scratch;
+  if (std::optional<std::string> server = f->Get("store")) {
+    Progress("creating a scratch database...");
+    absl::StatusOr<std::unique_ptr<PgScratch>> made = PgScratch::Create(*server);
+    if (!made.ok()) {
+      return Failure(mode, std::string(made.status().message()));
+    }
+    scratch = *std::move(made);
+  }
+  Progress("starting a node on %s...", scratch ? "PostgreSQL" : "SQLite");
+  absl::StatusOr<ApiNode> node = StartApiNode(0, 1, scratch ? scratch->url() : "");
   if (!node.ok()) {
     return Failure(mode, std::string(node.status().message()));
   }
@@ -294,6 +306,7 @@ int RunReport(const std::vector<std::string>& args) {
   }
   Results results;
   results.Add("callers", static_cast<double>(*callers), "callers");
+  results.Note(scratch ? "store: PostgreSQL (a scratch database)" : "store: SQLite");
   results.Add("reports_per_s", load.qps(), "durable reports", "reports/s (target >= 20,000)");
   results.Add("p50_us", load.latency.Percentile(0.5), "report p50", "us");
   results.Add("p99_us", load.latency.Percentile(0.99), "report p99", "us");

@@ -27,8 +27,12 @@ constexpr char kUsage[] =
     "    --epochs: evidence under E live network key epochs, each check digests under all)\n"
     "  authnet-bench check-batch [--duration S] [--batch N] [--concurrency C] [--epochs E]\n"
     "    CheckBatch of N checks of 4 subjects each (default 1000 checks, 2 callers)\n"
-    "  authnet-bench report [--concurrency C] [--duration S]\n"
-    "    durable Report calls (default 32 callers)\n"
+    "  authnet-bench report [--concurrency C] [--duration S] [--store SERVER_URL]\n"
+    "    durable Report calls (default 32 callers); --store: on PostgreSQL, in a scratch\n"
+    "    database the benchmark creates on that server and drops\n"
+    "  authnet-bench replicas --store SERVER_URL [--concurrency C] [--duration S]\n"
+    "    two replicas of one member on one PostgreSQL database: reports to one, time until\n"
+    "    the other's model holds each (default 4 callers, 10 s)\n"
     "  authnet-bench ingest [--records N] [--batch N]\n"
     "    one node pulls N signed records from another over mutual TLS (default 1,000,000)\n"
     "  authnet-bench sync [--records N] [--diff D] [--origins O]\n"
@@ -37,7 +41,7 @@ constexpr char kUsage[] =
     "  authnet-bench converge [--nodes M] [--repeats R]\n"
     "    M nodes each dialing about 3 others: time from a report until all hold it\n"
     "    (default 16 nodes, 50 reports)\n"
-    "  authnet-bench scale [--records N] [--duration S]\n"
+    "  authnet-bench scale [--records N] [--duration S] [--store SERVER_URL]\n"
     "    authnetd on a data dir of N records beside one of 10,000: memory, start-up,\n"
     "    check latency (default 10,000,000 records)\n"
     "  authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]\n"
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
                                                 {"check", authnet::bench::RunCheck},
                                                 {"check-batch", authnet::bench::RunCheckBatch},
                                                 {"report", authnet::bench::RunReport},
+                                                {"replicas", authnet::bench::RunReplicas},
                                                 {"ingest", authnet::bench::RunIngest},
                                                 {"sync", authnet::bench::RunSync},
                                                 {"converge", authnet::bench::RunConverge},

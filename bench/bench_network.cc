@@ -191,12 +191,14 @@ absl::StatusOr<std::vector<StoredBatch>> BenchNetwork::SignBatches(int origin, u
 }
 
 absl::Status BenchNetwork::Preload(int into, const std::vector<StoredBatch>& batches) {
+  const NodeOptions& o = members_[into].options;
   absl::StatusOr<std::unique_ptr<LogStore>> store =
-      LogStore::Open(StoreLocation{members_[into].options.data_dir}, network_, id(into));
+      LogStore::Open(StoreLocation{o.data_dir, o.store_url, "bench-preload"}, network_, id(into));
   if (!store.ok()) {
     return store.status();
   }
-  constexpr size_t kPerCommit = 256;
+  // PostgreSQL takes batches as one statement's parameters: fewer at once.
+  const size_t kPerCommit = o.store_url.empty() ? 256 : 8;
   for (size_t i = 0; i < batches.size(); i += kPerCommit) {
     std::vector<StoredBatch> part(batches.begin() + i,
                                   batches.begin() + std::min(batches.size(), i + kPerCommit));

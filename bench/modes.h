@@ -14,5 +14,6 @@ int RunIngest(const std::vector<std::string>& args);
 int RunSync(const std::vector<std::string>& args);
 int RunConverge(const std::vector<std::string>& args);
 int RunScale(const std::vector<std::string>& args);
+int RunReplicas(const std::vector<std::string>& args);
 
 }  // namespace authnet::bench

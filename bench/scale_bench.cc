@@ -1,11 +1,10 @@
 // authnet-bench scale: a real authnetd process started on a data directory
 // of N records (and, in the same run, of 10,000 for the baseline): its
 // memory, how long until it answers checks, and check latency.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <grpcpp/grpcpp.h>
 
 #include <fstream>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "bench/catalog.h"
 #include "bench/load.h"
 #include "bench/modes.h"
+#include "bench/pg_scratch.h"
 
 namespace authnet::bench {
 namespace {
@@ -59,12 +59,26 @@ std::string AuthnetdPath() {
 
 // Measure loads `records` catalog records into a fresh node's data dir,
 // starts authnetd on it and measures it.
-absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds) {
+// With a non-empty `server_url`, the store is a scratch PostgreSQL database
+// on that server.
+absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
+                                     const std::string& server_url) {
+  std::unique_ptr<PgScratch> scratch;
+  if (!server_url.empty()) {
+    absl::StatusOr<std::unique_ptr<PgScratch>> made = PgScratch::Create(server_url);
+    if (!made.ok()) {
+      return made.status();
+    }
+    scratch = *std::move(made);
+  }
   absl::StatusOr<std::unique_ptr<BenchNetwork>> net = BenchNetwork::Create(1);
   if (!net.ok()) {
     return net.status();
   }
   BenchNetwork& n = **net;
+  if (scratch) {
+    n.options(0).store_url = scratch->url();
+  }
   absl::StatusOr<const MemberBundle*> bundle = n.bundle(0);
   if (!bundle.ok()) {
     return bundle.status();
@@ -81,17 +95,19 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds) {
     if (absl::Status st = n.Preload(0, *batches); !st.ok()) {
       return st;
     }
-    Progress("  stored %llu of %llu records",
-             static_cast<unsigned long long>(first + count - 1),
+    Progress("  stored %llu of %llu records", static_cast<unsigned long long>(first + count - 1),
              static_cast<unsigned long long>(records));
   }
   std::string authnetd = AuthnetdPath();
   std::string socket = (n.dir() / "api.sock").string();
   std::string log = (n.dir() / "authnetd.log").string();
   const NodeOptions& o = n.options(0);
-  std::vector<std::string> argv = {authnetd,       "--bundle",      o.bundle_dir.string(),
-                                   "--data",       o.data_dir.string(), "--peer-listen",
-                                   o.peer_listen,  "--api-listen",  "unix:" + socket};
+  std::vector<std::string> argv = {authnetd,      "--bundle",          o.bundle_dir.string(),
+                                   "--data",      o.data_dir.string(), "--peer-listen",
+                                   o.peer_listen, "--api-listen",      "unix:" + socket};
+  if (scratch) {
+    argv.insert(argv.end(), {"--store", scratch->url()});
+  }
   auto started = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -178,7 +194,7 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds) {
 
 int RunScale(const std::vector<std::string>& args) {
   const std::string mode = "scale";
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"records", "duration"}, {"json"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"records", "duration", "store"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
@@ -193,18 +209,24 @@ int RunScale(const std::vector<std::string>& args) {
   }
   Progress("baseline: a node of %llu records...",
            static_cast<unsigned long long>(kBaselineRecords));
-  absl::StatusOr<ScaleFigures> base = Measure(kBaselineRecords, static_cast<double>(*duration));
+  const std::string store = f->Get("store").value_or("");
+  if (!store.empty()) {
+    Progress("stores: scratch PostgreSQL databases");
+  }
+  absl::StatusOr<ScaleFigures> base =
+      Measure(kBaselineRecords, static_cast<double>(*duration), store);
   if (!base.ok()) {
     return Failure(mode, std::string(base.status().message()));
   }
   Progress("a node of %lld records...", static_cast<long long>(*records));
   absl::StatusOr<ScaleFigures> big =
-      Measure(static_cast<uint64_t>(*records), static_cast<double>(*duration));
+      Measure(static_cast<uint64_t>(*records), static_cast<double>(*duration), store);
   if (!big.ok()) {
     return Failure(mode, std::string(big.status().message()));
   }
   Results results;
   results.Add("records", static_cast<double>(*records), "records");
+  results.Note(store.empty() ? "store: SQLite" : "store: PostgreSQL (scratch databases)");
   results.Add("rss_mb", big->rss_mb, "RSS serving", "MB (target <= 1536 at 10M)");
   results.Add("peak_rss_mb", big->peak_rss_mb, "RSS peak", "MB");
   results.Add("startup_s", big->startup_s, "start to serving", "s (target <= 10 at 10M)");

@@ -13,7 +13,13 @@ constexpr char kBearer[] = "Bearer ";
 TokenAuthenticator::TokenAuthenticator(std::filesystem::path data_dir,
                                        std::shared_ptr<spdlog::logger> log,
                                        std::chrono::milliseconds interval)
-    : data_dir_(std::move(data_dir)), log_(std::move(log)), tokens_(std::make_shared<TokenMap>()) {
+    : TokenAuthenticator(std::make_unique<FileTokenSource>(std::move(data_dir)), std::move(log),
+                         interval) {}
+
+TokenAuthenticator::TokenAuthenticator(std::unique_ptr<ApiTokenSource> source,
+                                       std::shared_ptr<spdlog::logger> log,
+                                       std::chrono::milliseconds interval)
+    : source_(std::move(source)), log_(std::move(log)), tokens_(std::make_shared<TokenMap>()) {
   Reload();
   reloader_ = std::make_unique<PeriodicThread>(interval, [this] { Reload(); });
 }
@@ -22,24 +28,34 @@ TokenAuthenticator::~TokenAuthenticator() = default;
 
 void TokenAuthenticator::Reload() {
   absl::MutexLock reload_lock(&reload_mu_);
-  FileStamp stamp = FileStamp::Of(data_dir_ / kApiTokensFile);  // no file: no tokens
-  if (loaded_ && stamp == seen_) {
+  absl::StatusOr<std::optional<std::vector<ApiToken>>> read = source_->ReadIfChanged();
+  if (read.ok() && !read->has_value()) {
+    return;  // unchanged
+  }
+  if (!read.ok() && absl::IsUnavailable(read.status()) && loaded_) {
+    // The shared store is unreachable: keep the tokens held (a database
+    // outage must not lock every client out of checks), and say so once.
+    if (!unreachable_) {
+      log_->warn("cannot read the api tokens from {}: {}; keeping the {} held", source_->Where(),
+                 std::string(read.status().message()), held_);
+    }
+    unreachable_ = true;
     return;
   }
+  unreachable_ = false;
   loaded_ = true;
-  seen_ = stamp;
   auto next = std::make_shared<TokenMap>();
-  absl::StatusOr<std::vector<ApiToken>> read = ApiTokenFile::Read(data_dir_);
   if (!read.ok()) {
     // Fail closed: a damaged file grants nothing until it is fixed.
     log_->error("api tokens not loaded, every token is refused: {}",
                 std::string(read.status().message()));
   } else {
-    for (ApiToken& t : *read) {
+    for (ApiToken& t : **read) {
       (*next)[t.sha256] = ApiCaller{std::move(t.name), t.role};
     }
-    log_->info("api tokens loaded: {}", next->size());
+    log_->info("api tokens loaded from {}: {}", source_->Where(), next->size());
   }
+  held_ = next->size();
   absl::MutexLock lock(&mu_);
   tokens_ = std::move(next);
 }

@@ -38,6 +38,10 @@ class TokenAuthenticator {
  public:
   TokenAuthenticator(std::filesystem::path data_dir, std::shared_ptr<spdlog::logger> log,
                      std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  // With the tokens of `source` (a shared store's, for replicas). While the
+  // source is UNAVAILABLE, the tokens held stay in force.
+  TokenAuthenticator(std::unique_ptr<ApiTokenSource> source, std::shared_ptr<spdlog::logger> log,
+                     std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~TokenAuthenticator();
 
   // Authenticate returns the caller the call's token names. UNAUTHENTICATED
@@ -53,12 +57,13 @@ class TokenAuthenticator {
  private:
   using TokenMap = std::map<std::string, ApiCaller>;  // by SHA-256 of the token
 
-  const std::filesystem::path data_dir_;
+  const std::unique_ptr<ApiTokenSource> source_;
   std::shared_ptr<spdlog::logger> log_;
 
   absl::Mutex reload_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one reload at a time
-  FileStamp seen_ ABSL_GUARDED_BY(reload_mu_);
   bool loaded_ ABSL_GUARDED_BY(reload_mu_) = false;
+  bool unreachable_ ABSL_GUARDED_BY(reload_mu_) = false;
+  size_t held_ ABSL_GUARDED_BY(reload_mu_) = 0;
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenMap> tokens_ ABSL_GUARDED_BY(mu_);

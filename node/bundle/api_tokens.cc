@@ -30,10 +30,15 @@ absl::StatusOr<std::vector<ApiToken>> ApiTokenFile::Read(const std::filesystem::
   if (absl::Status st = CheckSecretFileMode(path); !st.ok()) {
     return st;
   }
+  return Parse(*text, path.string());
+}
+
+absl::StatusOr<std::vector<ApiToken>> ApiTokenFile::Parse(absl::string_view text,
+                                                          absl::string_view where) {
   std::vector<ApiToken> tokens;
   std::set<std::string> names;
   int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') {
@@ -41,7 +46,7 @@ absl::StatusOr<std::vector<ApiToken>> ApiTokenFile::Read(const std::filesystem::
     }
     auto broken = [&](absl::string_view why) {
       return absl::FailedPreconditionError(
-          absl::StrCat(path.string(), ":", line_no, ": ", why,
+          absl::StrCat(where, ":", line_no, ": ", why,
                        "; fix or remove the line (manage tokens with `authnetctl token`)"));
     };
     std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
@@ -68,15 +73,19 @@ absl::StatusOr<std::vector<ApiToken>> ApiTokenFile::Read(const std::filesystem::
   return tokens;
 }
 
-absl::Status ApiTokenFile::Write(const std::filesystem::path& data_dir,
-                                 const std::vector<ApiToken>& tokens) {
+std::string ApiTokenFile::Format(const std::vector<ApiToken>& tokens) {
   std::string text =
       "# authnet api bearer tokens: NAME ROLE SHA256-HEX. Managed by `authnetctl token`;\n"
       "# authnetd picks up changes without a restart. Tokens themselves are never stored.\n";
   for (const ApiToken& t : tokens) {
     absl::StrAppend(&text, t.name, " ", ApiRoleName(t.role), " ", HexEncode(t.sha256), "\n");
   }
-  return WriteFileAtomically(data_dir / kApiTokensFile, text, kSecretFileMode);
+  return text;
+}
+
+absl::Status ApiTokenFile::Write(const std::filesystem::path& data_dir,
+                                 const std::vector<ApiToken>& tokens) {
+  return WriteFileAtomically(data_dir / kApiTokensFile, Format(tokens), kSecretFileMode);
 }
 
 absl::StatusOr<std::string> ApiTokenFile::NewToken() {
@@ -84,10 +93,23 @@ absl::StatusOr<std::string> ApiTokenFile::NewToken() {
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     return absl::InternalError("cannot draw random bytes for a token (OpenSSL RAND_bytes failed)");
   }
-  return absl::StrCat("anet_", HexEncode(absl::string_view(reinterpret_cast<char*>(bytes),
-                                                           sizeof(bytes))));
+  return absl::StrCat("anet_",
+                      HexEncode(absl::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes))));
 }
 
 std::string ApiTokenFile::Hash(absl::string_view token) { return crypto::Sha256(token); }
+
+absl::StatusOr<std::optional<std::vector<ApiToken>>> FileTokenSource::ReadIfChanged() {
+  FileStamp stamp = FileStamp::Of(data_dir_ / kApiTokensFile);  // no file: no tokens
+  if (seen_ && stamp == *seen_) {
+    return std::nullopt;
+  }
+  seen_ = stamp;
+  absl::StatusOr<std::vector<ApiToken>> tokens = ApiTokenFile::Read(data_dir_);
+  if (!tokens.ok()) {
+    return tokens.status();
+  }
+  return std::optional<std::vector<ApiToken>>(*std::move(tokens));
+}
 
 }  // namespace authnet

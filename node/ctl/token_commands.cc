@@ -11,6 +11,8 @@
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
 #include "node/core/member_id.h"
+#include "node/store/log_store.h"
+#include "node/store/pg_tokens.h"
 
 namespace authnet {
 namespace {
@@ -27,17 +29,24 @@ int Failure(absl::string_view command, const absl::Status& why) {
   return 1;
 }
 
-// Parsed is a token command's name (if it takes one) and data directory.
+// Parsed is a token command's name (if it takes one) and where the tokens
+// live: a data directory's file, or a store a member's replicas share.
 struct Parsed {
   std::string name;
   std::string data;
+  std::string store;
   ParsedFlags flags;
+
+  std::string Where() const {
+    return store.empty() ? absl::StrCat(data, "/", kApiTokensFile) : "the store's api_tokens";
+  }
 };
 
 // Parse returns the command line, or the exit status of a usage error.
 std::variant<Parsed, int> Parse(absl::string_view command, const std::vector<std::string>& args,
                                 bool takes_name, const std::set<std::string>& switches) {
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(args, {"data"}, switches, takes_name ? 1 : 0);
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(args, {"data", "store"}, switches, takes_name ? 1 : 0);
   if (!flags.ok()) {
     return Usage(command, flags.status().message());
   }
@@ -52,13 +61,44 @@ std::variant<Parsed, int> Parse(absl::string_view command, const std::vector<std
       return Usage(command, "NAME: must match [a-z0-9][a-z0-9-]{2,31}");
     }
   }
-  std::optional<std::string> data = flags->Get("data");
-  if (!data || data->empty()) {
-    return Usage(command, "--data is required (the node's data directory)");
+  p.data = flags->Get("data").value_or("");
+  p.store = flags->Get("store").value_or("");
+  if (p.data.empty() == p.store.empty()) {
+    return Usage(command,
+                 "give --data DATA_DIR (the node's data directory) or --store URL (the "
+                 "PostgreSQL store a member's replicas share), one of them");
   }
-  p.data = *data;
+  if (absl::Status st = CheckStoreUrl(p.store); !st.ok()) {
+    return Usage(command, st.message());
+  }
   p.flags = *std::move(flags);
   return p;
+}
+
+// ReadTokens returns the tokens where `p` says they live.
+absl::StatusOr<std::vector<ApiToken>> ReadTokens(const Parsed& p) {
+  return p.store.empty() ? ApiTokenFile::Read(p.data) : ReadPgTokens(p.store);
+}
+
+// UpdateTokens runs `change` on the tokens where `p` says they live and
+// stores the result, locked against another authnetctl doing the same.
+absl::Status UpdateTokens(const Parsed& p,
+                          const std::function<absl::Status(std::vector<ApiToken>&)>& change) {
+  if (!p.store.empty()) {
+    return UpdatePgTokens(p.store, change);
+  }
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(p.data, ".api-tokens.lock");
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  absl::StatusOr<std::vector<ApiToken>> tokens = ApiTokenFile::Read(p.data);
+  if (!tokens.ok()) {
+    return tokens.status();
+  }
+  if (absl::Status st = change(*tokens); !st.ok()) {
+    return st;
+  }
+  return ApiTokenFile::Write(p.data, *tokens);
 }
 
 }  // namespace
@@ -69,37 +109,30 @@ int RunTokenCreate(const std::vector<std::string>& args) {
     return *rc;
   }
   Parsed& p = std::get<Parsed>(parsed);
-  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(p.data, ".api-tokens.lock");
-  if (!lock.ok()) {
-    return Failure("create", lock.status());
-  }
-  absl::StatusOr<std::vector<ApiToken>> tokens = ApiTokenFile::Read(p.data);
-  if (!tokens.ok()) {
-    return Failure("create", tokens.status());
-  }
-  for (const ApiToken& t : *tokens) {
-    if (t.name == p.name) {
-      return Failure("create", absl::AlreadyExistsError(absl::StrCat(
-                                   "a token named \"", p.name,
-                                   "\" exists; revoke it first or pick another name")));
-    }
-  }
   absl::StatusOr<std::string> secret = ApiTokenFile::NewToken();
   if (!secret.ok()) {
     return Failure("create", secret.status());
   }
   ApiRole role = p.flags.Has("admin") ? ApiRole::kAdmin : ApiRole::kCheckout;
-  tokens->push_back({p.name, role, ApiTokenFile::Hash(*secret)});
-  if (absl::Status st = ApiTokenFile::Write(p.data, *tokens); !st.ok()) {
+  absl::Status st = UpdateTokens(p, [&](std::vector<ApiToken>& tokens) {
+    for (const ApiToken& t : tokens) {
+      if (t.name == p.name) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "a token named \"", p.name, "\" exists; revoke it first or pick another name"));
+      }
+    }
+    tokens.push_back({p.name, role, ApiTokenFile::Hash(*secret)});
+    return absl::OkStatus();
+  });
+  if (!st.ok()) {
     return Failure("create", st);
   }
   // The token on stdout alone, so `> file` captures it; the rest on stderr.
   std::printf("%s\n", secret->c_str());
   std::fprintf(stderr,
-               "created %s token \"%s\" in %s/%s; it is shown only now (the node keeps its "
+               "created %s token \"%s\" in %s; it is shown only now (the node keeps its "
                "hash). Callers send it as \"authorization: Bearer TOKEN\" over TLS.\n",
-               std::string(ApiRoleName(role)).c_str(), p.name.c_str(), p.data.c_str(),
-               kApiTokensFile);
+               std::string(ApiRoleName(role)).c_str(), p.name.c_str(), p.Where().c_str());
   return 0;
 }
 
@@ -109,21 +142,17 @@ int RunTokenRevoke(const std::vector<std::string>& args) {
     return *rc;
   }
   Parsed& p = std::get<Parsed>(parsed);
-  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(p.data, ".api-tokens.lock");
-  if (!lock.ok()) {
-    return Failure("revoke", lock.status());
+  bool found = true;
+  absl::Status st = UpdateTokens(p, [&](std::vector<ApiToken>& tokens) {
+    size_t before = tokens.size();
+    std::erase_if(tokens, [&](const ApiToken& t) { return t.name == p.name; });
+    found = tokens.size() != before;
+    return found ? absl::OkStatus() : absl::NotFoundError("no such token");
+  });
+  if (!found) {
+    return Usage("revoke", absl::StrCat("no token named \"", p.name, "\" in ", p.Where()));
   }
-  absl::StatusOr<std::vector<ApiToken>> tokens = ApiTokenFile::Read(p.data);
-  if (!tokens.ok()) {
-    return Failure("revoke", tokens.status());
-  }
-  size_t before = tokens->size();
-  std::erase_if(*tokens, [&](const ApiToken& t) { return t.name == p.name; });
-  if (tokens->size() == before) {
-    return Usage("revoke", absl::StrCat("no token named \"", p.name, "\" in ", p.data, "/",
-                                        kApiTokensFile));
-  }
-  if (absl::Status st = ApiTokenFile::Write(p.data, *tokens); !st.ok()) {
+  if (!st.ok()) {
     return Failure("revoke", st);
   }
   std::printf("revoked token \"%s\"; the node refuses it within a second\n", p.name.c_str());
@@ -136,7 +165,7 @@ int RunTokenList(const std::vector<std::string>& args) {
     return *rc;
   }
   Parsed& p = std::get<Parsed>(parsed);
-  absl::StatusOr<std::vector<ApiToken>> tokens = ApiTokenFile::Read(p.data);
+  absl::StatusOr<std::vector<ApiToken>> tokens = ReadTokens(p);
   if (!tokens.ok()) {
     return Failure("list", tokens.status());
   }
@@ -150,7 +179,8 @@ int RunTokenList(const std::vector<std::string>& args) {
     return 0;
   }
   if (tokens->empty()) {
-    std::printf("no api tokens in %s (create one with authnetctl token create)\n", p.data.c_str());
+    std::printf("no api tokens in %s (create one with authnetctl token create)\n",
+                p.Where().c_str());
   }
   for (const ApiToken& t : *tokens) {
     std::printf("%-32s %s\n", t.name.c_str(), std::string(ApiRoleName(t.role)).c_str());

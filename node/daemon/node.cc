@@ -20,6 +20,7 @@
 #include "node/core/listen_address.h"
 #include "node/daemon/log_setup.h"
 #include "node/metrics/metric_names.h"
+#include "node/store/pg_tokens.h"
 
 namespace authnet {
 namespace {
@@ -128,21 +129,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
       (options.bundle_dir / kNodeKeyFile).string(), (options.bundle_dir / kNodeCertFile).string(),
       (options.bundle_dir / kCaCertFile).string(),
       static_cast<unsigned>(options.reload_interval.count()));
-  PeerLinkOptions links = options.peer_links;
-  links.metrics = node->metrics_.get();
-  links.max_message_bytes = options.limits.peer.max_message_bytes;
-  node->peers_ = std::make_unique<PeerManager>(options.peers, node->bundle_->member_id(),
-                                               TlsIdentity{peer_tls}, *node->roster_, *node->model_,
-                                               *node->writer_, links, MakeLogger("peer", sink));
-  node->roster_->AddListener([n = node.get(), previous = node->roster_->Current()](
-                                 const std::shared_ptr<const Roster>& r) mutable {
-    n->NoteKeyChanges(*previous, *r);
-    previous = r;
-    n->UpdateNetworkKeys(*r);
-    n->model_->SetRoster(*r);
-    n->feed_->NotifyRoster(*r);
-    n->peers_->OnRoster(*r);
-  });
+  node->WirePeers(options, sink, peer_tls);
   if (absl::Status st = node->StartPeer(options, sink, peer_tls); !st.ok()) {
     return st;
   }
@@ -156,17 +143,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->SetServing(node->health_->serving());
   node->bundle_watcher_ = std::make_unique<BundleWatcher>(
       options.bundle_dir, *node->roster_, options.reload_interval, MakeLogger("roster", sink));
-  if (!options.metrics_listen.empty()) {
-    absl::StatusOr<ListenAddress> m =
-        ParseListenAddress("--metrics-listen", options.metrics_listen);
-    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
-        MetricsServer::Start(*m, *node->metrics_, [n = node.get()] { return n->serving(); });
-    if (!server.ok()) {
-      return server.status();
-    }
-    node->metrics_server_ = *std::move(server);
-    node->log_->info("metrics listener on http://{}:{}/metrics (and /healthz)", m->host,
-                     node->metrics_server_->port());
+  if (absl::Status st = node->StartMetrics(options); !st.ok()) {
+    return st;
   }
   node->peers_->Start();
   node->log_->info("dialing {}", options.peers.empty()
@@ -176,6 +154,41 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
                    node->bundle_->member_id(), node->bundle_->network(),
                    node->roster_->Current()->version(), node->model_->Records());
   return node;
+}
+
+void Node::WirePeers(const NodeOptions& options, const std::shared_ptr<spdlog::sinks::sink>& sink,
+                     std::shared_ptr<grpc::experimental::CertificateProviderInterface> tls) {
+  PeerLinkOptions links = options.peer_links;
+  links.metrics = metrics_.get();
+  links.max_message_bytes = options.limits.peer.max_message_bytes;
+  peers_ = std::make_unique<PeerManager>(options.peers, bundle_->member_id(),
+                                         TlsIdentity{std::move(tls)}, *roster_, *model_, *writer_,
+                                         links, MakeLogger("peer", sink));
+  roster_->AddListener(
+      [this, previous = roster_->Current()](const std::shared_ptr<const Roster>& r) mutable {
+        NoteKeyChanges(*previous, *r);
+        previous = r;
+        UpdateNetworkKeys(*r);
+        model_->SetRoster(*r);
+        feed_->NotifyRoster(*r);
+        peers_->OnRoster(*r);
+      });
+}
+
+absl::Status Node::StartMetrics(const NodeOptions& options) {
+  if (options.metrics_listen.empty()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ListenAddress> m = ParseListenAddress("--metrics-listen", options.metrics_listen);
+  absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+      MetricsServer::Start(*m, *metrics_, [this] { return serving(); });
+  if (!server.ok()) {
+    return server.status();
+  }
+  metrics_server_ = *std::move(server);
+  log_->info("metrics listener on http://{}:{}/metrics (and /healthz)", m->host,
+             metrics_server_->port());
+  return absl::OkStatus();
 }
 
 absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
@@ -313,6 +326,19 @@ absl::Status Node::StartWriter(const NodeOptions& options,
       return follower.status();
     }
     follower_ = *std::move(follower);
+    // A roster another replica adopted (and stored) reaches this one too.
+    follower_->WatchMeta(kSharedRosterKey, [this](const std::string& value) {
+      v1::SignedRoster roster;
+      if (!roster.ParseFromString(value)) {
+        return;
+      }
+      roster_->OfferAsync(std::move(roster), [this](absl::StatusOr<bool> adopted) {
+        if (!adopted.ok()) {
+          log_->warn("the roster another replica stored is refused: {}",
+                     std::string(adopted.status().message()));
+        }
+      });
+    });
   }
   // Raise the floor with every adoption (RosterKeeper::Create).
   roster_->AddListener([w = writer_.get(), key = RosterFloorKey(*store_, replica_),
@@ -432,7 +458,13 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
     tls.watch_identity_key_cert_pairs();
     tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     l.credentials = grpc::experimental::TlsServerCredentials(tls);
-    tokens_ = std::make_unique<TokenAuthenticator>(options.data_dir, MakeLogger("api", sink));
+    // Replicas on a shared store share its tokens; one node keeps them in
+    // its data dir.
+    tokens_ = store_->Shared()
+                  ? std::make_unique<TokenAuthenticator>(
+                        std::make_unique<PgTokenSource>(options.store_url, replica_ + "/tokens"),
+                        MakeLogger("api", sink))
+                  : std::make_unique<TokenAuthenticator>(options.data_dir, MakeLogger("api", sink));
   }
   absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
       GrpcListener::Bind(std::move(l), *metrics_, MakeLogger("api", sink));

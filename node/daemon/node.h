@@ -114,6 +114,11 @@ class Node {
   void ApplyCommitted(const std::vector<v1::BatchBody>& bodies, bool may_catch_up);
   // StoreStatus is the store part of Status.
   v1::StoreStatus StoreStatus() const;
+  // WirePeers builds the peer links and what a new roster changes.
+  void WirePeers(const NodeOptions& options, const std::shared_ptr<spdlog::sinks::sink>& sink,
+                 std::shared_ptr<grpc::experimental::CertificateProviderInterface> tls);
+  // StartMetrics starts the metrics listener if --metrics-listen asks for one.
+  [[nodiscard]] absl::Status StartMetrics(const NodeOptions& options);
   // StartApi and StartPeer bind, build and start the two listeners.
   [[nodiscard]] absl::Status StartApi(const NodeOptions& options, const Clock& clock,
                                       const std::shared_ptr<spdlog::sinks::sink>& sink);

@@ -90,6 +90,10 @@ class BatchReader {
   [[nodiscard]] virtual absl::Status ReadBeyond(const std::string& origin, uint64_t after,
                                                 uint32_t max_batches,
                                                 const std::function<bool(StoredBatch&&)>& fn) = 0;
+  // GetMeta returns the value stored under `key` in the meta table, or
+  // nullopt (LogStore::GetMeta, on this reader's connection).
+  [[nodiscard]] virtual absl::StatusOr<std::optional<std::string>> GetMeta(
+      const std::string& key) = 0;
   // Heads returns origin -> highest seq held, for every origin held.
   [[nodiscard]] virtual absl::StatusOr<std::map<std::string, uint64_t>> Heads() = 0;
   // WaitForCommit returns when another process may have committed to the

@@ -396,6 +396,21 @@ class PgReader : public BatchReader {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
+    if (absl::Status st = Ready(); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<PgResult> r =
+        conn_->Run("SELECT value FROM authnet_meta WHERE key = $1", {PgParam::Text(key)});
+    if (!r.ok()) {
+      return r.status();
+    }
+    if (r->Rows() == 0) {
+      return std::nullopt;
+    }
+    return r->Bytes(0, 0);
+  }
+
   absl::StatusOr<std::map<std::string, uint64_t>> Heads() override {
     if (absl::Status st = Ready(); !st.ok()) {
       return st;

@@ -413,6 +413,22 @@ class SqliteReader : public BatchReader {
     }
   }
 
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
+    absl::StatusOr<CachedStatement> q = db_->Cached("SELECT value FROM meta WHERE key = ?");
+    if (!q.ok()) {
+      return q.status();
+    }
+    (*q)->BindText(1, key);
+    absl::StatusOr<bool> row = (*q)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (!*row) {
+      return std::nullopt;
+    }
+    return (*q)->ColumnBlob(0);
+  }
+
   absl::StatusOr<std::map<std::string, uint64_t>> Heads() override {
     absl::StatusOr<CachedStatement> q =
         db_->Cached("SELECT origin, MAX(last_seq) FROM batches GROUP BY origin");

@@ -56,6 +56,9 @@ void LogFollower::Run() {
       return;
     }
     absl::Status st = announced.ok() ? CatchUp() : announced.status();
+    if (st.ok()) {
+      st = CheckMeta();
+    }
     absl::MutexLock lock(&mu_);
     if (!st.ok() && !failing_) {
       log_->error("cannot follow the store: {}; checks answer from what is held",
@@ -117,6 +120,35 @@ absl::Status LogFollower::ReadOrigin(const std::string& origin, uint64_t from, u
     from = bodies.back().last_seq();
     announce_(bodies);
   }
+  return absl::OkStatus();
+}
+
+void LogFollower::WatchMeta(std::string key, std::function<void(const std::string&)> changed) {
+  absl::MutexLock lock(&mu_);
+  meta_key_ = std::move(key);
+  meta_changed_ = std::move(changed);
+}
+
+absl::Status LogFollower::CheckMeta() {
+  std::function<void(const std::string&)> changed;
+  std::string value;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!meta_changed_) {
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::optional<std::string>> now = reader_->GetMeta(meta_key_);
+    if (!now.ok()) {
+      return now.status();
+    }
+    if (!now->has_value() || *now == meta_seen_) {
+      return absl::OkStatus();
+    }
+    meta_seen_ = *now;
+    changed = meta_changed_;
+    value = **now;
+  }
+  changed(value);  // outside the lock: it may reach what calls CatchUp
   return absl::OkStatus();
 }
 

@@ -48,6 +48,12 @@ class LogFollower {
   // store holds beyond Held(). One catch-up runs at a time.
   [[nodiscard]] absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(mu_);
   Lag lag() const ABSL_LOCKS_EXCLUDED(mu_);
+  // WatchMeta calls `changed` on the following thread with the value of
+  // meta `key` whenever the following thread finds it changed (another
+  // replica stored it), the first look included. Call once, before the
+  // value matters; `changed` must not block.
+  void WatchMeta(std::string key, std::function<void(const std::string&)> changed)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Stop ends the following thread. Idempotent.
   void Stop();
 
@@ -59,6 +65,8 @@ class LogFollower {
   // ReadOrigin announces `origin`'s batches from `from` up to `to`.
   absl::Status ReadOrigin(const std::string& origin, uint64_t from, uint64_t to)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CheckMeta looks at the watched meta value.
+  absl::Status CheckMeta() ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::string network_;
   const Held held_;
@@ -72,6 +80,9 @@ class LogFollower {
   uint64_t lag_records_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<std::chrono::steady_clock::time_point> behind_since_ ABSL_GUARDED_BY(mu_);
   bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  std::string meta_key_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> meta_changed_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> meta_seen_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -64,7 +64,7 @@ class OwnLogAppender {
   absl::StatusOr<std::optional<v1::Record>> Retraction(uint64_t seq);
 
   WriteTxn& txn_;
-  const std::string& origin_;
+  const std::string origin_;
   const uint64_t last_seq_;  // the log's last seq before this group
   uint64_t next_;            // the next seq to assign
   IsRetracted is_retracted_;

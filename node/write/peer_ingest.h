@@ -43,7 +43,7 @@ class PeerIngest {
               absl::string_view why);
 
   WriteTxn& txn_;
-  const std::string& own_origin_;
+  const std::string own_origin_;
   MetricsRegistry* metrics_;
   spdlog::logger& log_;
   std::map<std::string, uint64_t> held_;
