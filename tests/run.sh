@@ -19,6 +19,9 @@ case "${1:-}" in
     ;;
 esac
 
+./deploy/install-deps.sh
+# The PostgreSQL server binaries: the store tests start throwaway clusters
+# themselves (tests/testing/pg_cluster.sh), never using a system service.
 ./deploy/install-deps.sh postgresql
 
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -47,17 +47,14 @@ std::string ReplicaName(const NodeOptions& options) {
   return host;
 }
 
-// The store's meta key holding the highest roster version this node adopted:
-// on a shared store, one per replica (each has its own data dir and
-// roster.pb).
-std::string RosterFloorKey(const LogStore& store, const std::string& replica) {
-  return store.Shared() ? absl::StrCat("roster_floor/", replica) : "roster_floor";
-}
-// On a shared store, the newest roster a replica adopted, so a replica that
-// starts (or restarts with a fresh data dir) adopts it too.
+// The store's meta key holding the highest roster version this node adopted
+// (SQLite: the floor below which the data dir's roster may not go back).
+constexpr char kRosterFloorKey[] = "roster_floor";
+// On a shared store, the newest roster a replica adopted: the replicas' floor,
+// which a replica that starts (or restarts with a fresh data dir) adopts.
 constexpr char kSharedRosterKey[] = "roster";
 
-absl::StatusOr<uint64_t> RosterFloor(LogStore& store, const std::string& key) {
+absl::StatusOr<uint64_t> RosterFloor(LogStore& store, const char* key) {
   absl::StatusOr<std::optional<std::string>> floor = store.GetMeta(key);
   if (!floor.ok()) {
     return floor.status();
@@ -221,8 +218,9 @@ absl::Status Node::OpenState(const NodeOptions& options, const Clock& clock,
 absl::Status Node::OpenRoster(const NodeOptions& options,
                               const std::shared_ptr<spdlog::sinks::sink>& sink) {
   const MemberBundle& b = *bundle_;
-  const std::string floor_key = RosterFloorKey(*store_, replica_);
-  absl::StatusOr<uint64_t> floor = RosterFloor(*store_, floor_key);
+  // A shared store's floor is the roster stored in it (AdoptSharedRoster).
+  absl::StatusOr<uint64_t> floor =
+      store_->Shared() ? absl::StatusOr<uint64_t>(0) : RosterFloor(*store_, kRosterFloorKey);
   if (!floor.ok()) {
     return floor.status();
   }
@@ -237,32 +235,40 @@ absl::Status Node::OpenRoster(const NodeOptions& options,
     return absl::FailedPreconditionError(
         absl::StrCat(options.data_dir.string(), "/", kRosterFile, ": ", st.message()));
   }
-  if (absl::Status st = AdoptSharedRoster(); !st.ok()) {
-    return st;
+  if (store_->Shared()) {
+    return AdoptSharedRoster(options);
   }
   if (uint64_t now = roster_->Current()->version(); now > *floor) {
-    return store_->PutMeta(floor_key, std::to_string(now));
+    return store_->PutMeta(kRosterFloorKey, std::to_string(now));
   }
   return absl::OkStatus();
 }
 
-absl::Status Node::AdoptSharedRoster() {
-  if (!store_->Shared()) {
-    return absl::OkStatus();
-  }
+absl::Status Node::AdoptSharedRoster(const NodeOptions& options) {
   absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(kSharedRosterKey);
   if (!stored.ok()) {
     return stored.status();
   }
   v1::SignedRoster roster;
-  if (!stored->has_value() || !roster.ParseFromString(**stored)) {
-    return absl::OkStatus();  // none yet (a damaged one is ignored: peers offer theirs)
+  v1::RosterBody body;
+  if (!stored->has_value()) {
+    return store_->PutMeta(kSharedRosterKey,
+                           roster_->Current()->signed_roster().SerializeAsString());
+  }
+  if (!roster.ParseFromString(**stored) || !body.ParseFromString(roster.body())) {
+    return absl::DataLossError(
+        absl::StrCat(store_->Describe(), ": the roster the replicas stored does not parse"));
   }
   // Verified like a peer's offer: only a newer roster the admins signed.
   absl::StatusOr<bool> adopted = roster_->Offer(roster);
-  if (!adopted.ok()) {
-    log_->warn("the roster another replica stored in {} is refused: {}", store_->Describe(),
-               std::string(adopted.status().message()));
+  if (uint64_t held = roster_->Current()->version(); held < body.version()) {
+    // Going on with an older roster could re-admit a member revoked since.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the member's replicas adopted roster version ", body.version(), " (stored in ",
+        store_->Describe(), ") but this replica cannot verify it from its roster version ", held,
+        adopted.ok() ? "" : absl::StrCat(" (", adopted.status().message(), ")"),
+        "; copy roster.pb and roster-chain-*.pb from another replica's data dir into ",
+        options.data_dir.string()));
   }
   return absl::OkStatus();
 }
@@ -341,13 +347,14 @@ absl::Status Node::StartWriter(const NodeOptions& options,
     });
   }
   // Raise the floor with every adoption (RosterKeeper::Create).
-  roster_->AddListener([w = writer_.get(), key = RosterFloorKey(*store_, replica_),
-                        shared = store_->Shared()](const std::shared_ptr<const Roster>& r) {
-    w->SubmitMeta(key, std::to_string(r->version()));
-    if (shared) {
-      w->SubmitMeta(kSharedRosterKey, r->signed_roster().SerializeAsString());
-    }
-  });
+  roster_->AddListener(
+      [w = writer_.get(), shared = store_->Shared()](const std::shared_ptr<const Roster>& r) {
+        if (shared) {
+          w->SubmitMeta(kSharedRosterKey, r->signed_roster().SerializeAsString());
+        } else {
+          w->SubmitMeta(kRosterFloorKey, std::to_string(r->version()));
+        }
+      });
   return absl::OkStatus();
 }
 

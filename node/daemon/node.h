@@ -100,7 +100,7 @@ class Node {
                                         const std::shared_ptr<spdlog::sinks::sink>& sink);
   // AdoptSharedRoster offers the roster another replica stored in a shared
   // store to the keeper (adopted if newer and validly signed).
-  [[nodiscard]] absl::Status AdoptSharedRoster();
+  [[nodiscard]] absl::Status AdoptSharedRoster(const NodeOptions& options);
   // BuildModel rebuilds the model from the store.
   [[nodiscard]] absl::Status BuildModel(const NodeOptions& options, const Clock& clock,
                                         const std::shared_ptr<spdlog::sinks::sink>& sink);

@@ -148,7 +148,8 @@ gaps=$(psql_q "SELECT count(*) FROM (SELECT first_seq, lag(last_seq) OVER (ORDER
 [ "$gaps" = 0 ] || fail "acme's batches in the database are not contiguous"
 echo "    $(echo "$acked" | wc -l) reports acknowledged, database head $head"
 
-step "r2 restarted holds what r1 holds: one member, one version vector"
+step "r2 restarted on an emptied data dir adopts the roster from the database and holds what r1 holds"
+rm -rf "$WORK/r2-data"
 start_replica r2
 wait_until 5 bash -c "[ \"\$($CTL status --node $(api r2) --json | sed -n 's/.*\"version_vector\": \({[^}]*}\).*/\1/p')\" = '$(vv r1)' ]" ||
   fail "r2's version vector $(vv r2) differs from r1's $(vv r1)"
