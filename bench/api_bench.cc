@@ -105,7 +105,8 @@ void ReportLoad(const char* what, const LoadResult& r) {
 
 int RunCheck(const std::vector<std::string>& args) {
   const std::string mode = "check";
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"concurrency", "duration", "epochs"}, {"json"});
+  absl::StatusOr<ParsedFlags> f =
+      ParseFlags(args, {"concurrency", "duration", "epochs", "store"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
@@ -117,11 +118,22 @@ int RunCheck(const std::vector<std::string>& args) {
       return UsageError(mode, std::string(v->status().message()));
     }
   }
+  // Checks never touch the store; --store shows it on PostgreSQL too.
+  std::unique_ptr<PgScratch> scratch;
+  if (std::optional<std::string> server = f->Get("store")) {
+    absl::StatusOr<std::unique_ptr<PgScratch>> made = PgScratch::Create(*server);
+    if (!made.ok()) {
+      return Failure(mode, std::string(made.status().message()));
+    }
+    scratch = *std::move(made);
+  }
   Progress(
-      "starting a node holding %llu records under %lld live key epochs, and an echo "
+      "starting a node holding %llu records under %lld live key epochs (%s), and an echo "
       "service...",
-      static_cast<unsigned long long>(kCatalogUnits), static_cast<long long>(*epochs));
-  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits, static_cast<int>(*epochs));
+      static_cast<unsigned long long>(kCatalogUnits), static_cast<long long>(*epochs),
+      scratch ? "PostgreSQL" : "SQLite");
+  absl::StatusOr<ApiNode> node =
+      StartApiNode(kCatalogUnits, static_cast<int>(*epochs), scratch ? scratch->url() : "");
   if (!node.ok()) {
     return Failure(mode, std::string(node.status().message()));
   }

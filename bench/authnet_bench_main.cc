@@ -22,7 +22,7 @@ constexpr char kUsage[] =
     "Each mode prints a table; with --json it ends with one JSON object on its own line.\n"
     "Progress goes to stderr. Figures and targets: bench/README.md.\n"
     "\n"
-    "  authnet-bench check [--concurrency C] [--duration S] [--epochs E]\n"
+    "  authnet-bench check [--concurrency C] [--duration S] [--epochs E] [--store SERVER_URL]\n"
     "    SDK -> node unary Check over loopback, beside a bare gRPC echo (default 1 caller, 10 s;\n"
     "    --epochs: evidence under E live network key epochs, each check digests under all)\n"
     "  authnet-bench check-batch [--duration S] [--batch N] [--concurrency C] [--epochs E]\n"

@@ -7,7 +7,8 @@
 set -euo pipefail
 BIN=${1:?usage: bench_modes_test.sh BIN_DIR}
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+PGC="$(cd "$(dirname "$0")" && pwd)/../testing/pg_cluster.sh"
+trap '"$PGC" stop "$out/pg" immediate >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 
 # run NAME ARGS...: runs authnet-bench ARGS --json; checks the last line.
 run() {
@@ -29,6 +30,14 @@ run sync sync --records 3000 --diff 250 --origins 12
 run idle sync --records 3000 --diff 0 --origins 12
 run converge converge --nodes 4 --repeats 3
 run scale scale --records 3000 --duration 1
+# The PostgreSQL modes, on a throwaway cluster (scratch databases each).
+PG=$("$PGC" start "$out/pg")
+run pgreport report --duration 1 --concurrency 4 --store "$PG"
+run pgcheck check --duration 1 --store "$PG"
+run replicas replicas --duration 1 --concurrency 2 --store "$PG"
+run pgscale scale --records 3000 --duration 1 --store "$PG"
+[ "$(psql "$PG" -XAtq -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'authnet_bench_%'")" = 0 ] ||
+  { echo "FAIL: the benchmarks left scratch databases behind"; exit 1; }
 
 python3 - "$out" <<'PY'
 import json, sys, os
@@ -60,6 +69,12 @@ v = has("converge", "p50_ms", "p99_ms")
 assert 0 < v["p50_ms"] <= v["p99_ms"], v
 sc = has("scale", "rss_mb", "startup_s", "check_p99_us", "baseline_check_p99_us")
 assert sc["rss_mb"] > 0 and sc["startup_s"] > 0, sc
+pr = has("pgreport", "reports_per_s")
+assert pr["reports_per_s"] > 0, pr
+has("pgcheck", "qps", "p99_us")
+rep = has("replicas", "reports", "lag_p50_ms", "lag_p99_ms")
+assert rep["reports"] > 0 and 0 <= rep["lag_p50_ms"] <= rep["lag_p99_ms"], rep
+has("pgscale", "startup_s", "rss_mb")
 print("bench modes ok")
 PY
 
@@ -80,4 +95,5 @@ expect_usage "--concurrency: 'many'" check --concurrency many
 expect_usage "--diff: cannot exceed --records" sync --records 10 --diff 11
 expect_usage "--nodes: '1' is not a number from 2" converge --nodes 1
 expect_usage "unknown flag" ingest --frobnicate 3
+expect_usage "--store SERVER_URL is required" replicas --duration 1
 echo "PASS bench_modes_test"
