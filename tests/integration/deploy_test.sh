@@ -268,8 +268,13 @@ step "c. $DF builds the way tests/run.sh does"
 [ -f "$DF" ] || fail "missing $DF"
 # first_match FILE REGEX: the first match of REGEX in FILE, whitespace squeezed,
 # with shell redirections and a trailing '&& ...' or '\' dropped.
+# (Without pipefail: grep -m1 leaves the first grep writing into a closed
+# pipe on a long file, and its SIGPIPE must not fail the script.)
 first_match() {
-  grep -vE '^[[:space:]]*#' "$1" | grep -oE -m1 -- "$2" | head -1 | sed -E 's/[[:space:]]+/ /g; s/ *(>|2>|&&|\\|;).*$//; s/ +$//'
+  (
+    set +o pipefail
+    grep -vE '^[[:space:]]*#' "$1" | grep -oE -m1 -- "$2" | head -1 | sed -E 's/[[:space:]]+/ /g; s/ *(>|2>|&&|\\|;).*$//; s/ +$//'
+  )
 }
 DEPS_RE='\./deploy/install-deps\.sh[^&;|>]*'
 CONF_RE='cmake -S [^&;|>]*'
