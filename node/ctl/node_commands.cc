@@ -81,57 +81,41 @@ std::string ReasonJson(const v1::Reason& r) {
 
 }  // namespace
 
-int RunStatus(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, kNodeFlags, {"json"});
-  if (!f.ok()) {
-    return UsageError("status", f.status().message());
-  }
-  std::optional<std::string> node = f->Get("node");
-  if (!node) {
-    return UsageError("status", "--node is required");
-  }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
-  if (!channel.ok()) {
-    return UsageError("status", channel.status().message());
-  }
-  auto stub = v1::AdminService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
-  v1::StatusResponse resp;
-  grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
-  if (!st.ok()) {
-    return RpcError("status", *node, st);
-  }
+namespace {
+
+// PrintStatusJson prints `resp` as status --json's one line.
+void PrintStatusJson(const v1::StatusResponse& resp) {
   std::map<std::string, uint64_t> vv(resp.version_vector().begin(), resp.version_vector().end());
-  if (f->Has("json")) {
-    std::vector<std::string> vv_items;
-    for (const auto& [origin, seq] : vv) {
-      vv_items.push_back(absl::StrCat(JsonQuote(origin), ": ", seq));
-    }
-    std::vector<std::string> peers;
-    for (const v1::PeerStatus& p : resp.peers()) {
-      peers.push_back(absl::StrCat("{\"member\": ", JsonQuote(p.member()),
-                                   ", \"address\": ", JsonQuote(p.address()),
-                                   ", \"connected\": ", p.connected() ? "true" : "false",
-                                   ", \"lag_records\": ", p.lag_records(), "}"));
-    }
-    std::printf(
-        "%s\n",
-        absl::StrCat(
-            "{\"member\": ", JsonQuote(resp.member()), ", \"network\": ", JsonQuote(resp.network()),
-            ", \"roster_version\": ", resp.roster_version(), ", \"records\": ", resp.records(),
-            ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
-            ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}", ", \"peers\": [",
-            absl::StrJoin(peers, ", "), "]", ", \"serving\": ", resp.serving() ? "true" : "false",
-            ", \"roster_expires_unix\": ", resp.roster_expires_unix(),
-            ", \"key_epoch\": ", resp.key_epoch(), ", \"live_key_epochs\": [",
-            absl::StrJoin(resp.live_key_epochs(), ", "), "]", ", \"store\": {\"engine\": ",
-            JsonQuote(resp.store().engine()), ", \"replica\": ", JsonQuote(resp.store().replica()),
-            ", \"lag_records\": ", resp.store().lag_records(),
-            ", \"lag_seconds\": ", absl::StrFormat("%.3f", resp.store().lag_seconds()), "}}")
-            .c_str());
-    return 0;
+  std::vector<std::string> vv_items;
+  for (const auto& [origin, seq] : vv) {
+    vv_items.push_back(absl::StrCat(JsonQuote(origin), ": ", seq));
   }
+  std::vector<std::string> peers;
+  for (const v1::PeerStatus& p : resp.peers()) {
+    peers.push_back(absl::StrCat("{\"member\": ", JsonQuote(p.member()),
+                                 ", \"address\": ", JsonQuote(p.address()),
+                                 ", \"connected\": ", p.connected() ? "true" : "false",
+                                 ", \"lag_records\": ", p.lag_records(), "}"));
+  }
+  std::printf(
+      "%s\n",
+      absl::StrCat(
+          "{\"member\": ", JsonQuote(resp.member()), ", \"network\": ", JsonQuote(resp.network()),
+          ", \"roster_version\": ", resp.roster_version(), ", \"records\": ", resp.records(),
+          ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
+          ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}", ", \"peers\": [",
+          absl::StrJoin(peers, ", "), "]", ", \"serving\": ", resp.serving() ? "true" : "false",
+          ", \"roster_expires_unix\": ", resp.roster_expires_unix(), ", \"key_epoch\": ",
+          resp.key_epoch(), ", \"live_key_epochs\": [", absl::StrJoin(resp.live_key_epochs(), ", "),
+          "]", ", \"store\": {\"engine\": ", JsonQuote(resp.store().engine()), ", \"replica\": ",
+          JsonQuote(resp.store().replica()), ", \"lag_records\": ", resp.store().lag_records(),
+          ", \"lag_seconds\": ", absl::StrFormat("%.3f", resp.store().lag_seconds()), "}}")
+          .c_str());
+}
+
+// PrintStatusText prints `resp` for a person.
+void PrintStatusText(const v1::StatusResponse& resp) {
+  std::map<std::string, uint64_t> vv(resp.version_vector().begin(), resp.version_vector().end());
   std::printf("member:            %s (network %s)\n", resp.member().c_str(),
               resp.network().c_str());
   std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
@@ -160,6 +144,36 @@ int RunStatus(const std::vector<std::string>& args) {
     std::printf("peer %-20s %-22s %-13s lag %llu records\n", p.member().c_str(),
                 p.address().c_str(), p.connected() ? "connected" : "not connected",
                 static_cast<unsigned long long>(p.lag_records()));
+  }
+}
+
+}  // namespace
+
+int RunStatus(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, kNodeFlags, {"json"});
+  if (!f.ok()) {
+    return UsageError("status", f.status().message());
+  }
+  std::optional<std::string> node = f->Get("node");
+  if (!node) {
+    return UsageError("status", "--node is required");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError("status", channel.status().message());
+  }
+  auto stub = v1::AdminService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::StatusResponse resp;
+  grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
+  if (!st.ok()) {
+    return RpcError("status", *node, st);
+  }
+  if (f->Has("json")) {
+    PrintStatusJson(resp);
+  } else {
+    PrintStatusText(resp);
   }
   return 0;
 }

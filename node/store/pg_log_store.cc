@@ -48,6 +48,19 @@ constexpr int64_t kWriteLock = 0x61757468'6e657402;      // "authnet\2"
 // The channel commits notify, for LogFollower.
 constexpr char kChannel[] = "authnet_log";
 
+// ReadMeta returns meta `key` read on `conn`, or nullopt.
+absl::StatusOr<std::optional<std::string>> ReadMeta(PgConn& conn, const std::string& key) {
+  absl::StatusOr<PgResult> r =
+      conn.Run("SELECT value FROM authnet_meta WHERE key = $1", {PgParam::Text(key)});
+  if (!r.ok()) {
+    return r.status();
+  }
+  if (r->Rows() == 0) {
+    return std::nullopt;
+  }
+  return r->Bytes(0, 0);
+}
+
 absl::Status Precondition(absl::string_view where, absl::string_view what) {
   return absl::FailedPreconditionError(absl::StrCat("--store ", where, ": ", what));
 }
@@ -150,15 +163,7 @@ absl::StatusOr<std::optional<std::string>> PgLogStore::GetMeta(const std::string
   if (absl::Status st = Ready(); !st.ok()) {
     return st;
   }
-  absl::StatusOr<PgResult> r =
-      conn_->Run("SELECT value FROM authnet_meta WHERE key = $1", {PgParam::Text(key)});
-  if (!r.ok()) {
-    return r.status();
-  }
-  if (r->Rows() == 0) {
-    return std::nullopt;
-  }
-  return r->Bytes(0, 0);
+  return ReadMeta(*conn_, key);
 }
 
 absl::Status PgLogStore::PutMeta(const std::string& key, const std::string& value) {
@@ -400,15 +405,7 @@ class PgReader : public BatchReader {
     if (absl::Status st = Ready(); !st.ok()) {
       return st;
     }
-    absl::StatusOr<PgResult> r =
-        conn_->Run("SELECT value FROM authnet_meta WHERE key = $1", {PgParam::Text(key)});
-    if (!r.ok()) {
-      return r.status();
-    }
-    if (r->Rows() == 0) {
-      return std::nullopt;
-    }
-    return r->Bytes(0, 0);
+    return ReadMeta(*conn_, key);
   }
 
   absl::StatusOr<std::map<std::string, uint64_t>> Heads() override {
