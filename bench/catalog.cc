@@ -55,11 +55,11 @@ RecordMaker Catalog::Records(const Digester& digester, uint32_t today) const {
     } else {
       one.set_seller(s.seller);
     }
-    absl::StatusOr<std::vector<NormalizedSubject>> n = NormalizeSubjects(one);
-    if (!n.ok() || n->size() != 1) {
+    absl::StatusOr<NormalizedSubjects> n = NormalizeSubjects(one, today);
+    if (!n.ok() || n->subjects.size() != 1) {
       std::abort();  // the catalog's identifiers are valid by construction
     }
-    Digest d = digester.Make((*n)[0].type, (*n)[0].value);
+    Digest d = digester.Make(n->subjects[0].type, n->subjects[0].value);
     r->set_digest(std::move(d.bytes));
     r->set_key_epoch(d.epoch);
     r->set_subject_type(type);

@@ -43,12 +43,13 @@ void SimPlatforms::RotateKey() {
 
 absl::StatusOr<std::vector<SubjectDigest>> SimPlatforms::Digest(
     const v1::Subjects& subjects, const std::vector<uint32_t>& live) const {
-  absl::StatusOr<std::vector<NormalizedSubject>> normalized = NormalizeSubjects(subjects);
+  // The simulation's subjects carry no GS1 scan, whose dates `today` resolves.
+  absl::StatusOr<NormalizedSubjects> normalized = NormalizeSubjects(subjects, /*today=*/0);
   if (!normalized.ok()) {
     return normalized.status();
   }
   std::vector<SubjectDigest> out;
-  for (const NormalizedSubject& n : *normalized) {
+  for (const NormalizedSubject& n : normalized->subjects) {
     SubjectDigest& d = out.emplace_back();
     d.type = n.type;
     d.digest = digester_.MakeNewest(n.type, n.value);

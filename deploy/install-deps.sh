@@ -9,7 +9,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev libabsl-dev
-  libtomlplusplus-dev libmicrohttpd-dev libcpp-httplib-dev python3-h2 libpq-dev
+  libtomlplusplus-dev libmicrohttpd-dev libcpp-httplib-dev python3-h2 libpq-dev libicu-dev
   libgtest-dev libgmock-dev python3 python3-yaml
   "$@"
 )

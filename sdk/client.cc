@@ -46,6 +46,7 @@ void ToProto(const Subjects& s, v1::Subjects* out) {
   out->set_seller(s.seller);
   out->set_nfc_uid(s.nfc_uid);
   out->set_image_phash(s.image_phash);
+  out->set_gs1(s.gs1);
 }
 
 // "SUBJECT_TYPE_UNIT" -> "unit": the names the node uses in reasons.
@@ -153,15 +154,14 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
     roots.pem_root_certs = options.tls_root_certs_pem;
     creds = grpc::SslCredentials(roots);
     if (!options.bearer_token.empty()) {
-      creds = grpc::CompositeChannelCredentials(
-          creds, grpc::AccessTokenCredentials(options.bearer_token));
+      creds = grpc::CompositeChannelCredentials(creds,
+                                                grpc::AccessTokenCredentials(options.bearer_token));
     }
     if (!options.tls_server_name.empty()) {
       args.SetSslTargetNameOverride(options.tls_server_name);
     }
   }
-  impl->stub =
-      v1::CheckoutService::NewStub(grpc::CreateCustomChannel(options.target, creds, args));
+  impl->stub = v1::CheckoutService::NewStub(grpc::CreateCustomChannel(options.target, creds, args));
   impl->options = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }

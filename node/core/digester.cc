@@ -44,17 +44,17 @@ Digester::Digester(NetworkKeys keys, std::string mac_key) : keys_(std::move(keys
   }
 }
 
-std::string Digester::Hmac(const Pads& pads, absl::string_view domain, absl::string_view value) {
+std::string Digester::Hmac(const Pads& pads, absl::string_view prefix, absl::string_view domain,
+                           absl::string_view value) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  Hmac(pads, domain, value, out.data());
+  Hmac(pads, prefix, domain, value, out.data());
   return out;
 }
 
-void Digester::Hmac(const Pads& pads, absl::string_view domain, absl::string_view value,
-                    char* out) {
-  static constexpr absl::string_view kPrefix = "authnet/v1/";
+void Digester::Hmac(const Pads& pads, absl::string_view prefix, absl::string_view domain,
+                    absl::string_view value, char* out) {
   SHA256_CTX ctx = pads.inner;
-  SHA256_Update(&ctx, kPrefix.data(), kPrefix.size());
+  SHA256_Update(&ctx, prefix.data(), prefix.size());
   SHA256_Update(&ctx, domain.data(), domain.size());
   SHA256_Update(&ctx, "\0", 1);
   SHA256_Update(&ctx, value.data(), value.size());
@@ -75,24 +75,25 @@ const Digester::Pads& Digester::PadsFor(uint32_t epoch) const {
 }
 
 Digest Digester::Make(v1::SubjectType type, absl::string_view normalized_value) const {
-  return {Hmac(pads_.back(), SubjectTypeName(type), normalized_value), epochs_.back()};
+  return {Hmac(pads_.back(), kSubjectDomain, SubjectTypeName(type), normalized_value),
+          epochs_.back()};
 }
 
 DigestBytes Digester::MakeUnder(uint32_t epoch, v1::SubjectType type,
                                 absl::string_view normalized_value) const {
   DigestBytes out;
-  Hmac(PadsFor(epoch), SubjectTypeName(type), normalized_value, out.data());
+  Hmac(PadsFor(epoch), kSubjectDomain, SubjectTypeName(type), normalized_value, out.data());
   return out;
 }
 
 DigestBytes Digester::MakeNewest(v1::SubjectType type, absl::string_view normalized_value) const {
   DigestBytes out;
-  Hmac(pads_.back(), SubjectTypeName(type), normalized_value, out.data());
+  Hmac(pads_.back(), kSubjectDomain, SubjectTypeName(type), normalized_value, out.data());
   return out;
 }
 
 std::string Digester::Mac(absl::string_view domain, absl::string_view value) const {
-  return Hmac(mac_, domain, value);
+  return Hmac(mac_, kMacDomain, domain, value);
 }
 
 }  // namespace authnet

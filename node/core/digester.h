@@ -28,8 +28,17 @@ struct Digest {
   uint32_t epoch = 0;
 };
 
+// kSubjectDomain prefixes every subject digest. It names the normalization
+// version (DESIGN.md §2) and changes whenever normalization does, so digests
+// of two versions never mix: "authnet/v2/" is issue 17's (names
+// NFKC_Casefold with ICU, serials and lots case-sensitive GS1 values);
+// "authnet/v1/" was ASCII case folding of every text identifier.
+inline constexpr absl::string_view kSubjectDomain = "authnet/v2/";
+// kMacDomain prefixes Mac's hashes, which do not depend on normalization.
+inline constexpr absl::string_view kMacDomain = "authnet/v1/";
+
 // Digester turns normalized identifiers into keyed digests:
-//   HMAC-SHA256(network_key[epoch], "authnet/v1/" + type + "\0" + value)
+//   HMAC-SHA256(network_key[epoch], kSubjectDomain + type + "\0" + value)
 // under the newest epoch it holds (reports) or any of them (checks look
 // under every live epoch). Immutable; thread-safe.
 class Digester {
@@ -45,7 +54,7 @@ class Digester {
   // MakeNewest is Make without the allocation.
   DigestBytes MakeNewest(v1::SubjectType type, absl::string_view normalized_value) const;
 
-  // Mac returns HMAC-SHA256(mac key, "authnet/v1/" + domain + "\0" + value):
+  // Mac returns HMAC-SHA256(mac key, kMacDomain + domain + "\0" + value):
   // a keyed hash for secrets that are not subjects, such as idempotency
   // keys, so low-entropy values cannot be guessed back from disk. The mac
   // key does not change when the network keys rotate.
@@ -66,8 +75,10 @@ class Digester {
     SHA256_CTX outer;
   };
   static Pads PadsOf(const uint8_t* key, size_t size);
-  static void Hmac(const Pads& pads, absl::string_view domain, absl::string_view value, char* out);
-  static std::string Hmac(const Pads& pads, absl::string_view domain, absl::string_view value);
+  static void Hmac(const Pads& pads, absl::string_view prefix, absl::string_view domain,
+                   absl::string_view value, char* out);
+  static std::string Hmac(const Pads& pads, absl::string_view prefix, absl::string_view domain,
+                          absl::string_view value);
   const Pads& PadsFor(uint32_t epoch) const;
 
   NetworkKeys keys_;

@@ -1,12 +1,16 @@
 #include "node/core/subject_normalizer.h"
 
+#include <tuple>
+
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "node/core/gs1.h"
+#include "node/core/text_normalizer.h"
 
 namespace authnet {
 namespace {
-
-constexpr size_t kMaxTextBytes = 128;
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -24,29 +28,6 @@ absl::string_view Trim(absl::string_view s) {
 
 absl::Status Invalid(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
-}
-
-// Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed.
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (len == 0 || i + len > s.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) {
-      return 0;
-    }
-  }
-  // Reject overlong forms and values beyond U+10FFFF or in the surrogate range.
-  if ((len == 2 && c < 0xc2) || (len == 3 && c == 0xe0 && byte(i + 1) < 0xa0) ||
-      (len == 3 && c == 0xed && byte(i + 1) >= 0xa0) ||
-      (len == 4 && c == 0xf0 && byte(i + 1) < 0x90) || (len == 4 && c > 0xf4) ||
-      (len == 4 && c == 0xf4 && byte(i + 1) >= 0x90)) {
-    return 0;
-  }
-  return len;
 }
 
 }  // namespace
@@ -82,36 +63,6 @@ absl::StatusOr<std::string> NormalizeGtin(absl::string_view field, absl::string_
   return padded;
 }
 
-absl::StatusOr<std::string> NormalizeText(absl::string_view field, absl::string_view raw) {
-  absl::string_view text = Trim(raw);
-  if (text.empty()) {
-    return Invalid(field, "is empty");
-  }
-  if (text.size() > kMaxTextBytes) {
-    return Invalid(field,
-                   absl::StrCat("is ", text.size(), " bytes, at most ", kMaxTextBytes, " allowed"));
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      return Invalid(field, "is not valid UTF-8");
-    }
-    char c = text[i];
-    if (len == 1 && (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)) {
-      return Invalid(field, "contains a control character");
-    }
-    if (len == 1 && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    out.push_back(c);
-    out.append(text.data() + i + 1, len - 1);
-    i += len;
-  }
-  return out;
-}
-
 absl::StatusOr<std::string> NormalizeHex(absl::string_view field, absl::string_view raw,
                                          size_t min_bytes, size_t max_bytes) {
   std::string out;
@@ -140,73 +91,146 @@ absl::StatusOr<std::string> NormalizeHex(absl::string_view field, absl::string_v
   return out;
 }
 
-absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(const v1::Subjects& s) {
-  std::vector<NormalizedSubject> out;
-  if (s.gtin().empty()) {
-    if (!s.serial().empty()) {
-      return Invalid("serial", "requires gtin");
-    }
-    if (!s.lot().empty()) {
-      return Invalid("lot", "requires gtin");
-    }
-  } else {
+namespace {
+
+// Product is what names a product and its units: gtin, serial and lot, from
+// the fields or a GS1 scan, normalized.
+struct Product {
+  std::string gtin;
+  std::string serial;
+  std::string lot;
+  std::optional<int64_t> expiry_day;
+};
+
+// Agree checks that an explicit field says what the scan says, where both
+// say something.
+absl::Status Agree(absl::string_view ai, absl::string_view field, const std::string& explicit_value,
+                   const std::string& scanned) {
+  if (explicit_value.empty() || scanned.empty() || explicit_value == scanned) {
+    return absl::OkStatus();
+  }
+  return Invalid("gs1", absl::StrCat("(", ai, ") disagrees with the ", field, " field"));
+}
+
+absl::StatusOr<Product> ProductOf(const v1::Subjects& s, uint32_t today) {
+  Product p;
+  if (!s.gtin().empty()) {
     absl::StatusOr<std::string> gtin = NormalizeGtin("gtin", s.gtin());
     if (!gtin.ok()) {
       return gtin.status();
     }
-    // A GTIN is always 14 digits, so "gtin:value" cannot be ambiguous.
-    if (!s.serial().empty()) {
-      absl::StatusOr<std::string> serial = NormalizeText("serial", s.serial());
-      if (!serial.ok()) {
-        return serial.status();
-      }
-      out.push_back({v1::SUBJECT_TYPE_UNIT, absl::StrCat(*gtin, ":", *serial)});
-    }
-    if (!s.lot().empty()) {
-      absl::StatusOr<std::string> lot = NormalizeText("lot", s.lot());
-      if (!lot.ok()) {
-        return lot.status();
-      }
-      out.push_back({v1::SUBJECT_TYPE_LOT, absl::StrCat(*gtin, ":", *lot)});
-    }
-    if (s.serial().empty() && s.lot().empty()) {
-      out.push_back({v1::SUBJECT_TYPE_GTIN, *gtin});
-    }
+    p.gtin = *std::move(gtin);
   }
-  struct TextField {
-    const std::string& raw;
-    absl::string_view name;
-    v1::SubjectType type;
-  };
-  for (const TextField& f : {TextField{s.supplier(), "supplier", v1::SUBJECT_TYPE_SUPPLIER},
-                             TextField{s.seller(), "seller", v1::SUBJECT_TYPE_SELLER}}) {
-    if (f.raw.empty()) {
+  for (auto [field, ai, raw, out] :
+       {std::tuple{"serial", "21", &s.serial(), &p.serial}, {"lot", "10", &s.lot(), &p.lot}}) {
+    if (raw->empty()) {
       continue;
     }
-    absl::StatusOr<std::string> value = NormalizeText(f.name, f.raw);
+    absl::StatusOr<std::string> value = NormalizeGs1Text(field, ai, *raw);
     if (!value.ok()) {
       return value.status();
     }
-    out.push_back({f.type, *std::move(value)});
+    *out = *std::move(value);
   }
-  if (!s.nfc_uid().empty()) {
-    // ISO 14443 UIDs are 4, 7 or 10 bytes; ISO 15693 ones are 8.
-    absl::StatusOr<std::string> uid = NormalizeHex("nfc_uid", s.nfc_uid(), 4, 10);
-    if (!uid.ok()) {
-      return uid.status();
+  if (s.gs1().empty()) {
+    return p;
+  }
+  int year = static_cast<int>((absl::CivilDay(1970, 1, 1) + today).year());
+  absl::StatusOr<Gs1Data> scan = ParseGs1(s.gs1(), year);
+  if (!scan.ok()) {
+    return scan.status();  // "gs1: (21) ..."
+  }
+  if (scan->gtin.empty()) {
+    return Invalid("gs1", "has no (01) GTIN");
+  }
+  for (absl::Status st :
+       {Agree("01", "gtin", p.gtin, scan->gtin), Agree("21", "serial", p.serial, scan->serial),
+        Agree("10", "lot", p.lot, scan->lot)}) {
+    if (!st.ok()) {
+      return st;
     }
-    out.push_back({v1::SUBJECT_TYPE_NFC_UID, *std::move(uid)});
   }
-  if (!s.image_phash().empty()) {
-    absl::StatusOr<std::string> phash = NormalizeHex("image_phash", s.image_phash(), 8, 64);
-    if (!phash.ok()) {
-      return phash.status();
+  p.gtin = scan->gtin;
+  p.serial = scan->serial.empty() ? p.serial : scan->serial;
+  p.lot = scan->lot.empty() ? p.lot : scan->lot;
+  if (scan->expiry) {
+    p.expiry_day = Gs1DateToDays(*scan->expiry);
+  }
+  return p;
+}
+
+// AddProduct adds the subjects a product names: its unit and its lot, or
+// the GTIN alone.
+absl::Status AddProduct(const Product& p, std::vector<NormalizedSubject>& out) {
+  if (p.gtin.empty()) {
+    if (!p.serial.empty()) {
+      return Invalid("serial", "requires gtin");
     }
-    out.push_back({v1::SUBJECT_TYPE_IMAGE_PHASH, *std::move(phash)});
+    if (!p.lot.empty()) {
+      return Invalid("lot", "requires gtin");
+    }
+    return absl::OkStatus();
   }
-  if (out.empty()) {
+  // A GTIN is always 14 digits, so "gtin:value" cannot be ambiguous.
+  if (!p.serial.empty()) {
+    out.push_back({v1::SUBJECT_TYPE_UNIT, absl::StrCat(p.gtin, ":", p.serial)});
+  }
+  if (!p.lot.empty()) {
+    out.push_back({v1::SUBJECT_TYPE_LOT, absl::StrCat(p.gtin, ":", p.lot)});
+  }
+  if (p.serial.empty() && p.lot.empty()) {
+    out.push_back({v1::SUBJECT_TYPE_GTIN, p.gtin});
+  }
+  return absl::OkStatus();
+}
+
+// AddOthers adds the subjects that name no product.
+absl::Status AddOthers(const v1::Subjects& s, std::vector<NormalizedSubject>& out) {
+  for (auto [raw, name, type] : {std::tuple{&s.supplier(), "supplier", v1::SUBJECT_TYPE_SUPPLIER},
+                                 {&s.seller(), "seller", v1::SUBJECT_TYPE_SELLER}}) {
+    if (raw->empty()) {
+      continue;
+    }
+    absl::StatusOr<std::string> value = NormalizeName(name, *raw);
+    if (!value.ok()) {
+      return value.status();
+    }
+    out.push_back({type, *std::move(value)});
+  }
+  // ISO 14443 UIDs are 4, 7 or 10 bytes; ISO 15693 ones are 8.
+  for (auto [raw, name, type, min, max] :
+       {std::tuple{&s.nfc_uid(), "nfc_uid", v1::SUBJECT_TYPE_NFC_UID, 4, 10},
+        {&s.image_phash(), "image_phash", v1::SUBJECT_TYPE_IMAGE_PHASH, 8, 64}}) {
+    if (raw->empty()) {
+      continue;
+    }
+    absl::StatusOr<std::string> value = NormalizeHex(name, *raw, min, max);
+    if (!value.ok()) {
+      return value.status();
+    }
+    out.push_back({type, *std::move(value)});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<NormalizedSubjects> NormalizeSubjects(const v1::Subjects& s, uint32_t today) {
+  absl::StatusOr<Product> product = ProductOf(s, today);
+  if (!product.ok()) {
+    return product.status();
+  }
+  NormalizedSubjects out;
+  out.expiry_day = product->expiry_day;
+  if (absl::Status st = AddProduct(*product, out.subjects); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = AddOthers(s, out.subjects); !st.ok()) {
+    return st;
+  }
+  if (out.subjects.empty()) {
     return Invalid("subjects",
-                   "at least one of gtin, supplier, seller, nfc_uid, image_phash is required");
+                   "at least one of gtin, gs1, supplier, seller, nfc_uid, image_phash is required");
   }
   return out;
 }
@@ -249,6 +273,15 @@ absl::string_view SignalKindName(v1::SignalKind kind) {
     default:
       return "unspecified";
   }
+}
+
+std::string ReasonCodeName(v1::ReasonCode code) {
+  static constexpr absl::string_view kPrefix = "REASON_CODE_";
+  if (code == v1::REASON_CODE_UNSPECIFIED || !v1::ReasonCode_IsValid(code)) {
+    return "";
+  }
+  std::string name = absl::AsciiStrToLower(v1::ReasonCode_Name(code).substr(kPrefix.size()));
+  return name;
 }
 
 v1::SignalKind ParseSignalKind(absl::string_view name) {

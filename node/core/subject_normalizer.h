@@ -1,10 +1,13 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "authnet/v1/checkout.pb.h"
 #include "authnet/v1/types.pb.h"
 
 namespace authnet {
@@ -23,11 +26,6 @@ struct NormalizedSubject {
 [[nodiscard]] absl::StatusOr<std::string> NormalizeGtin(absl::string_view field,
                                                         absl::string_view raw);
 
-// NormalizeText trims ASCII white space and folds ASCII letters to lower case.
-// The result must be 1..128 bytes of valid UTF-8 with no control characters.
-[[nodiscard]] absl::StatusOr<std::string> NormalizeText(absl::string_view field,
-                                                        absl::string_view raw);
-
 // NormalizeHex accepts hex digits optionally separated by ':', '-' or spaces
 // (as NFC readers print tag UIDs), and returns lower-case hex without
 // separators, `min_bytes`..`max_bytes` long.
@@ -35,20 +33,35 @@ struct NormalizedSubject {
                                                        absl::string_view raw, size_t min_bytes,
                                                        size_t max_bytes);
 
+// NormalizedSubjects is what a request's Subjects amount to.
+struct NormalizedSubjects {
+  std::vector<NormalizedSubject> subjects;
+  // The GS1 expiry date (AI 17) of a scanned unit, in days since 1970.
+  std::optional<int64_t> expiry_day;
+};
+
 // NormalizeSubjects turns the set fields of `subjects` into the subjects a
 // check looks up and a report records:
 //   gtin + serial -> unit; gtin + lot -> lot; gtin alone -> gtin;
-//   supplier, seller, nfc_uid, image_phash -> one subject each.
-// Fails with INVALID_ARGUMENT naming the first bad field; "subjects" when none
-// is set, and "serial"/"lot" when given without a gtin.
-[[nodiscard]] absl::StatusOr<std::vector<NormalizedSubject>> NormalizeSubjects(
-    const v1::Subjects& subjects);
+//   supplier, seller, nfc_uid, image_phash -> one subject each;
+//   gs1 -> its (01), (21) and (10) as gtin, serial and lot (an explicit
+//   gtin, serial or lot must agree with them); `today` (days since 1970)
+//   resolves the century of its dates.
+// Serials and lots are NormalizeGs1Text, suppliers and sellers NormalizeName.
+// Fails with INVALID_ARGUMENT naming the first bad field ("gtin: ...");
+// "subjects" when none is set, and "serial"/"lot" when given without a gtin.
+[[nodiscard]] absl::StatusOr<NormalizedSubjects> NormalizeSubjects(const v1::Subjects& subjects,
+                                                                   uint32_t today);
 
 // SubjectTypeName returns "gtin", "unit", ... as used in digests, logs and reasons.
 absl::string_view SubjectTypeName(v1::SubjectType type);
 
 // SignalKindName returns "counterfeit_confirmed", ... as used on the command line.
 absl::string_view SignalKindName(v1::SignalKind kind);
+
+// ReasonCodeName returns `code`'s Reason.code string: its name in lower
+// case without "REASON_CODE_" ("clone_suspected"); "" for UNSPECIFIED.
+std::string ReasonCodeName(v1::ReasonCode code);
 
 // ParseSignalKind is the inverse of SignalKindName; UNSPECIFIED if unknown.
 v1::SignalKind ParseSignalKind(absl::string_view name);

@@ -37,7 +37,8 @@ constexpr char kUsage[] =
     "  authnetctl status         --node API_ADDR [--json]\n"
     "  authnetctl check          --node API_ADDR [--gtin G] [--serial S] [--lot L] "
     "[--supplier X]\n"
-    "                            [--seller X] [--nfc-uid X] [--image-phash X] [--json]\n"
+    "                            [--seller X] [--nfc-uid X] [--image-phash X] [--gs1 SCAN]\n"
+    "                            [--json]\n"
     "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
     "[--json]\n"
     "  authnetctl alerts         --node API_ADDR [--json] [--no-follow]\n"
@@ -45,8 +46,9 @@ constexpr char kUsage[] =
     "[--server-name NAME] [--token-file FILE] (or $AUTHNET_TOKEN) for a remote api\n"
     "listener, which needs TLS and a bearer token. KIND is one of counterfeit_confirmed,\n"
     "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
-    "return_not_genuine. Commands that sign a roster take [--passphrase-file F] for\n"
-    "encrypted admin keys (or ask on a terminal).\n";
+    "return_not_genuine. --gs1 takes what a scanner or label gives: \"(01)...(21)...\",\n"
+    "raw scan data with GS separators, or a GS1 Digital Link URI. Commands that sign a\n"
+    "roster take [--passphrase-file F] for encrypted admin keys (or ask on a terminal).\n";
 
 }  // namespace
 

@@ -23,8 +23,8 @@ namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(5);
 
-const std::set<std::string> kSubjectFlags = {"gtin",   "serial",  "lot",        "supplier",
-                                             "seller", "nfc-uid", "image-phash"};
+const std::set<std::string> kSubjectFlags = {"gtin",   "serial",  "lot",         "supplier",
+                                             "seller", "nfc-uid", "image-phash", "gs1"};
 
 int UsageError(absl::string_view command, absl::string_view what) {
   std::fprintf(stderr, "authnetctl %s: %s; run 'authnetctl --help'\n", std::string(command).c_str(),
@@ -57,6 +57,7 @@ void FillSubjects(const ParsedFlags& f, v1::Subjects* s) {
   s->set_seller(f.Get("seller").value_or(""));
   s->set_nfc_uid(f.Get("nfc-uid").value_or(""));
   s->set_image_phash(f.Get("image-phash").value_or(""));
+  s->set_gs1(f.Get("gs1").value_or(""));
 }
 
 std::string DecisionName(v1::Decision d) {
@@ -109,7 +110,10 @@ void PrintStatusJson(const v1::StatusResponse& resp) {
           resp.key_epoch(), ", \"live_key_epochs\": [", absl::StrJoin(resp.live_key_epochs(), ", "),
           "]", ", \"store\": {\"engine\": ", JsonQuote(resp.store().engine()), ", \"replica\": ",
           JsonQuote(resp.store().replica()), ", \"lag_records\": ", resp.store().lag_records(),
-          ", \"lag_seconds\": ", absl::StrFormat("%.3f", resp.store().lag_seconds()), "}}")
+          ", \"lag_seconds\": ", absl::StrFormat("%.3f", resp.store().lag_seconds()), "}",
+          ", \"listeners\": {\"peer\": ", JsonQuote(resp.listeners().peer()), ", \"api\": ",
+          JsonQuote(resp.listeners().api()), ", \"http\": ", JsonQuote(resp.listeners().http()),
+          ", \"metrics\": ", JsonQuote(resp.listeners().metrics()), "}}")
           .c_str());
 }
 
@@ -138,6 +142,14 @@ void PrintStatusText(const v1::StatusResponse& resp) {
     std::printf("store:             %s\n", resp.store().engine().c_str());
   }
   std::printf("model fingerprint: %s\n", resp.model_fingerprint().c_str());
+  for (const auto& [name, address] :
+       {std::pair{"peer", &resp.listeners().peer()}, std::pair{"api", &resp.listeners().api()},
+        std::pair{"http", &resp.listeners().http()},
+        std::pair{"metrics", &resp.listeners().metrics()}}) {
+    if (!address->empty()) {
+      std::printf("%-8s listener:  %s\n", name, address->c_str());
+    }
+  }
   std::printf("version vector:    %s\n",
               vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
   for (const v1::PeerStatus& p : resp.peers()) {

@@ -147,7 +147,7 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
     r.set_local(std::any_of(evidence.begin(), evidence.end(), [](const OriginEvidence& e) {
       return e.local && e.count[v1::SIGNAL_KIND_UNIT_SOLD] > 0;
     }));
-    r.set_code("clone_suspected");
+    r.set_code(ReasonCodeName(v1::REASON_CODE_CLONE_SUSPECTED));
     r.set_summary(absl::StrCat(SubjectTypeName(type), ": clone_suspected, unit_sold ", sales,
                                " times by ", sellers, sellers == 1 ? " member" : " members",
                                ", newest ", r.newest_age_days(), " days old"));
@@ -216,7 +216,7 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   r.set_score(rate);
   r.set_local(std::all_of(tallies.begin(), tallies.end(),
                           [](const Tally& t) { return t.local || t.bad <= 0; }));
-  r.set_code("reputation");
+  r.set_code(ReasonCodeName(v1::REASON_CODE_REPUTATION));
   uint32_t newest = 0;
   for (const OriginEvidence& e : evidence) {
     for (uint32_t d : e.newest_day) {

@@ -4,6 +4,7 @@
 // nothing.
 #include "node/core/digester.h"
 #include "node/core/subject_normalizer.h"
+#include "node/core/text_normalizer.h"
 #include "tests/fuzz/fuzz_fixture.h"
 
 using namespace authnet;
@@ -24,7 +25,7 @@ const Digester& FixedDigester() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> f = fuzz::Chunks(data, size);
-  f.resize(7);
+  f.resize(8);
   v1::Subjects s;
   s.set_gtin(f[0]);
   s.set_serial(f[1]);
@@ -33,14 +34,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.set_seller(f[4]);
   s.set_nfc_uid(f[5]);
   s.set_image_phash(f[6]);
+  s.set_gs1(f[7]);
 
-  absl::StatusOr<std::vector<NormalizedSubject>> got = NormalizeSubjects(s);
+  absl::StatusOr<NormalizedSubjects> got = NormalizeSubjects(s, /*today=*/20'000);
   if (!got.ok()) {
     FUZZ_INVARIANT(absl::IsInvalidArgument(got.status()));
     FUZZ_INVARIANT(!got.status().message().empty());
   } else {
-    FUZZ_INVARIANT(!got->empty());
-    for (const NormalizedSubject& n : *got) {
+    FUZZ_INVARIANT(!got->subjects.empty());
+    for (const NormalizedSubject& n : got->subjects) {
       FUZZ_INVARIANT(!n.value.empty());
       FUZZ_INVARIANT(n.type != v1::SUBJECT_TYPE_UNSPECIFIED);
       Digest d = FixedDigester().Make(n.type, n.value);
@@ -54,9 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::StatusOr<std::string> again = NormalizeGtin("gtin", *g);
     FUZZ_INVARIANT(again.ok() && *again == *g);
   }
-  if (absl::StatusOr<std::string> t = NormalizeText("seller", f[4]); t.ok()) {
+  if (absl::StatusOr<std::string> t = NormalizeName("seller", f[4]); t.ok()) {
     FUZZ_INVARIANT(!t->empty() && t->size() <= 128);
-    absl::StatusOr<std::string> again = NormalizeText("seller", *t);
+    absl::StatusOr<std::string> again = NormalizeName("seller", *t);
+    FUZZ_INVARIANT(again.ok() && *again == *t);
+  }
+  if (absl::StatusOr<std::string> t = NormalizeGs1Text("serial", "21", f[1]); t.ok()) {
+    FUZZ_INVARIANT(!t->empty() && t->size() <= kMaxGs1TextChars);
+    absl::StatusOr<std::string> again = NormalizeGs1Text("serial", "21", *t);
     FUZZ_INVARIANT(again.ok() && *again == *t);
   }
   if (absl::StatusOr<std::string> h = NormalizeHex("nfc_uid", f[5], 4, 32); h.ok()) {

@@ -36,12 +36,12 @@
 #include "absl/strings/str_cat.h"
 #include "authnet/client.h"
 #include "authnet/v1/admin.grpc.pb.h"
+#include "node/batch/batch_verifier.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/digester.h"
 #include "node/core/subject_normalizer.h"
 #include "node/store/log_store.h"
-#include "node/batch/batch_verifier.h"
 #include "tests/testing/ports.h"
 #include "tests/testing/temp_dir.h"
 
@@ -203,9 +203,9 @@ std::string UnitDigest(const Digester& digester, const std::string& serial) {
   v1::Subjects s;
   s.set_gtin(kGtin);
   s.set_serial(serial);
-  absl::StatusOr<std::vector<NormalizedSubject>> n = NormalizeSubjects(s);
-  Expect(n.ok() && n->size() == 1, "cannot normalize a test subject");
-  return digester.Make(n->front().type, n->front().value).bytes;
+  absl::StatusOr<NormalizedSubjects> n = NormalizeSubjects(s, /*today=*/0);
+  Expect(n.ok() && n->subjects.size() == 1, "cannot normalize a test subject");
+  return digester.Make(n->subjects.front().type, n->subjects.front().value).bytes;
 }
 
 // CheckDataDir checks a copy of a killed node's data directory (database

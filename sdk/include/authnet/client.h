@@ -45,7 +45,10 @@ enum class FailurePolicy {
 };
 
 // Subjects names what a check or report is about. Leave unknown fields
-// empty; at least one must be set. serial and lot need gtin.
+// empty; at least one must be set. serial and lot need gtin (or gs1).
+// Serials and lots are case-sensitive (GS1 AIs 21 and 10); supplier and
+// seller names are matched after Unicode normalization and case folding
+// (docs/integrators/identifiers.md).
 struct Subjects {
   std::string gtin;
   std::string serial;
@@ -54,13 +57,18 @@ struct Subjects {
   std::string seller;
   std::string nfc_uid;
   std::string image_phash;
+  // What a scanner or label gives: "(01)...(21)...", raw scan data with GS
+  // separators, or a GS1 Digital Link URI. Its (01)/(21)/(10) act as gtin,
+  // serial and lot.
+  std::string gs1;
 };
 
 // Reason explains one piece of evidence behind a decision.
 struct Reason {
   std::string
-      subject_type;      // "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
-  std::string code;      // "counterfeit_confirmed", ..., "clone_suspected", "reputation"
+      subject_type;  // "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
+  std::string code;  // the closed set of ReasonCode (checkout.proto): "counterfeit_confirmed", ...,
+                     // "expired"
   uint32_t members = 0;  // distinct members behind it
   uint32_t newest_age_days = 0;
   double score = 0;

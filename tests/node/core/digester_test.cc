@@ -21,15 +21,15 @@ NetworkKeys Keys(const std::string& text) {
 
 TEST(DigesterTest, KnownAnswer) {
   // Computed independently:
-  //   printf 'authnet/v1/gtin\0%s' 04006381333931 |
+  //   printf 'authnet/v2/gtin\0%s' 04006381333931 |
   //     openssl dgst -sha256 -mac HMAC -macopt hexkey:000102...1e1f
   Digester digester(Keys(std::string("1 ") + kKeyHex));
   Digest d = digester.Make(v1::SUBJECT_TYPE_GTIN, "04006381333931");
-  EXPECT_EQ(HexEncode(d.bytes), "2c4e35837f79eb9b461c1fb0abafc6e303c5d9a4710c24791d33d5dd49e91a8b");
+  EXPECT_EQ(HexEncode(d.bytes), "9f6b400988a90c693718296d5e79a1a06b20134bb2f26b341826a210e8958465");
   EXPECT_EQ(d.epoch, 1u);
-  //   printf 'authnet/v1/unit\0%s' '04006381333931:sn-001' | openssl dgst ... (same key)
-  EXPECT_EQ(HexEncode(digester.Make(v1::SUBJECT_TYPE_UNIT, "04006381333931:sn-001").bytes),
-            "83dcce116a33a29ebb2d5f3f724f9a6924c5f17f9b29751ffa5d7f14f2192278");
+  //   printf 'authnet/v2/unit\0%s' '04006381333931:SN-001' | openssl dgst ... (same key)
+  EXPECT_EQ(HexEncode(digester.Make(v1::SUBJECT_TYPE_UNIT, "04006381333931:SN-001").bytes),
+            "8d6684c7a8e8bb0c78eb03a1f32b27c02abdad7261d867a26b3930018cf7e7e5");
 }
 
 TEST(DigesterTest, Deterministic) {
@@ -65,7 +65,7 @@ TEST(DigesterTest, UsesTheHighestEpoch) {
   Digest d = digester.Make(v1::SUBJECT_TYPE_GTIN, "04006381333931");
   EXPECT_EQ(d.epoch, 2u);
   // Epoch 2 holds the known-answer key.
-  EXPECT_EQ(HexEncode(d.bytes), "2c4e35837f79eb9b461c1fb0abafc6e303c5d9a4710c24791d33d5dd49e91a8b");
+  EXPECT_EQ(HexEncode(d.bytes), "9f6b400988a90c693718296d5e79a1a06b20134bb2f26b341826a210e8958465");
 }
 
 TEST(NetworkKeysTest, GenerateSerializeParseRoundTrip) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -53,33 +54,6 @@ TEST(NormalizeGtinTest, RejectsMalformedValuesNamingTheField) {
   EXPECT_EQ(Message(NormalizeGtin("gtin", "00000000").status()), "gtin: all zeros is not a GTIN");
 }
 
-TEST(NormalizeTextTest, TrimsAndFoldsAsciiCase) {
-  EXPECT_EQ(*NormalizeText("seller", "  ACME Store\t\n"), "acme store");
-  EXPECT_EQ(*NormalizeText("serial", "SN-0042-X"), "sn-0042-x");
-  // Inner white space is kept; only the ends are trimmed.
-  EXPECT_EQ(*NormalizeText("seller", "a  b"), "a  b");
-  // Non-ASCII letters pass through unchanged (no locale-dependent folding).
-  EXPECT_EQ(*NormalizeText("supplier", "Müller GmbH"), "müller gmbh");
-  EXPECT_EQ(*NormalizeText("supplier", "ÉCOLE"), "École");
-}
-
-TEST(NormalizeTextTest, RejectsEmptyLongControlAndInvalidUtf8) {
-  EXPECT_EQ(Message(NormalizeText("seller", " \t ").status()), "seller: is empty");
-  EXPECT_EQ(*NormalizeText("seller", std::string(128, 'x')), std::string(128, 'x'));
-  EXPECT_EQ(Message(NormalizeText("seller", std::string(129, 'x')).status()),
-            "seller: is 129 bytes, at most 128 allowed");
-  EXPECT_EQ(Message(NormalizeText("serial", std::string("a\0b", 3)).status()),
-            "serial: contains a control character");
-  EXPECT_EQ(Message(NormalizeText("serial", "a\x7f").status()),
-            "serial: contains a control character");
-  EXPECT_EQ(Message(NormalizeText("lot", "\xff\xfe").status()), "lot: is not valid UTF-8");
-  EXPECT_EQ(Message(NormalizeText("lot", "\xc0\xaf").status()),
-            "lot: is not valid UTF-8");  // overlong
-  EXPECT_EQ(Message(NormalizeText("lot", "\xed\xa0\x80").status()),
-            "lot: is not valid UTF-8");  // surrogate
-  EXPECT_EQ(Message(NormalizeText("lot", "ab\xc3").status()), "lot: is not valid UTF-8");
-}
-
 TEST(NormalizeHexTest, AcceptsSeparatorsAndCase) {
   EXPECT_EQ(*NormalizeHex("nfc_uid", "04:A2:3B:1C:5D:80:00", 4, 10), "04a23b1c5d8000");
   EXPECT_EQ(*NormalizeHex("nfc_uid", "04-a2-3b-1c", 4, 10), "04a23b1c");
@@ -100,6 +74,17 @@ TEST(NormalizeHexTest, RejectsBadHexAndLength) {
   EXPECT_EQ(Message(NormalizeHex("nfc_uid", "::", 4, 10).status()), "nfc_uid: is empty");
 }
 
+// A day in 2026 (days since 1970), for the century of GS1 dates.
+constexpr uint32_t kToday = 20'600;
+
+absl::StatusOr<std::vector<NormalizedSubject>> Subjects(const v1::Subjects& s) {
+  absl::StatusOr<NormalizedSubjects> out = NormalizeSubjects(s, kToday);
+  if (!out.ok()) {
+    return out.status();
+  }
+  return out->subjects;
+}
+
 TEST(NormalizeSubjectsTest, MapsFieldsToSubjectTypes) {
   v1::Subjects s;
   s.set_gtin("4006381333931");
@@ -107,47 +92,120 @@ TEST(NormalizeSubjectsTest, MapsFieldsToSubjectTypes) {
   s.set_lot("L42");
   s.set_seller("Shop");
   s.set_nfc_uid("04:A2:3B:1C");
-  absl::StatusOr<std::vector<NormalizedSubject>> out = NormalizeSubjects(s);
+  absl::StatusOr<std::vector<NormalizedSubject>> out = Subjects(s);
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_EQ(out->size(), 4u);
   EXPECT_EQ((*out)[0].type, v1::SUBJECT_TYPE_UNIT);
-  EXPECT_EQ((*out)[0].value, "04006381333931:sn-1");
+  EXPECT_EQ((*out)[0].value, "04006381333931:SN-1");  // trimmed, case kept (GS1 AI 21)
   EXPECT_EQ((*out)[1].type, v1::SUBJECT_TYPE_LOT);
-  EXPECT_EQ((*out)[1].value, "04006381333931:l42");
+  EXPECT_EQ((*out)[1].value, "04006381333931:L42");
   EXPECT_EQ((*out)[2].type, v1::SUBJECT_TYPE_SELLER);
   EXPECT_EQ((*out)[2].value, "shop");
   EXPECT_EQ((*out)[3].type, v1::SUBJECT_TYPE_NFC_UID);
   EXPECT_EQ((*out)[3].value, "04a23b1c");
 }
 
+TEST(NormalizeSubjectsTest, SerialsDifferingOnlyInCaseAreTwoUnits) {
+  v1::Subjects upper;
+  upper.set_gtin("4006381333931");
+  upper.set_serial("ABC123");
+  v1::Subjects lower = upper;
+  lower.set_serial("abc123");
+  EXPECT_NE(Subjects(upper)->front().value, Subjects(lower)->front().value);
+}
+
 TEST(NormalizeSubjectsTest, GtinAloneIsAGtinSubject) {
   v1::Subjects s;
   s.set_gtin("96385074");
-  absl::StatusOr<std::vector<NormalizedSubject>> out = NormalizeSubjects(s);
+  absl::StatusOr<std::vector<NormalizedSubject>> out = Subjects(s);
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->size(), 1u);
   EXPECT_EQ((*out)[0].type, v1::SUBJECT_TYPE_GTIN);
   EXPECT_EQ((*out)[0].value, "00000096385074");
 }
 
+TEST(NormalizeSubjectsTest, AScanInEachFormNamesTheSameSubjectsAsTheFields) {
+  v1::Subjects fields;
+  fields.set_gtin("9506000134352");
+  fields.set_serial("ABC123");
+  fields.set_lot("L1");
+  absl::StatusOr<std::vector<NormalizedSubject>> want = Subjects(fields);
+  ASSERT_TRUE(want.ok());
+  for (const char* scan : {"(01)09506000134352(21)ABC123(10)L1(17)261231",
+                           "]d2010950600013435217261231"
+                           "21ABC123\x1d"
+                           "10L1",
+                           "https://id.gs1.org/01/09506000134352/10/L1/21/ABC123?17=261231"}) {
+    v1::Subjects s;
+    s.set_gs1(scan);
+    absl::StatusOr<NormalizedSubjects> got = NormalizeSubjects(s, kToday);
+    ASSERT_TRUE(got.ok()) << scan << ": " << got.status();
+    ASSERT_EQ(got->subjects.size(), want->size()) << scan;
+    for (size_t i = 0; i < want->size(); ++i) {
+      EXPECT_EQ(got->subjects[i].type, (*want)[i].type) << scan;
+      EXPECT_EQ(got->subjects[i].value, (*want)[i].value) << scan;
+    }
+    ASSERT_TRUE(got->expiry_day.has_value()) << scan;
+    EXPECT_EQ(*got->expiry_day, (absl::CivilDay(2026, 12, 31) - absl::CivilDay(1970, 1, 1)));
+  }
+}
+
+TEST(NormalizeSubjectsTest, AScanMustAgreeWithExplicitFields) {
+  v1::Subjects s;
+  s.set_gs1("(01)09506000134352(21)ABC123");
+  s.set_gtin("09506000134352");
+  s.set_serial(" ABC123 ");
+  EXPECT_TRUE(Subjects(s).ok());
+  s.set_serial("abc123");
+  EXPECT_EQ(Message(Subjects(s).status()), "gs1: (21) disagrees with the serial field");
+  s.set_serial("");
+  s.set_gtin("4006381333931");
+  EXPECT_EQ(Message(Subjects(s).status()), "gs1: (01) disagrees with the gtin field");
+  s.set_gtin("");
+  s.set_lot("L9");  // the scan has no lot: the field adds one
+  absl::StatusOr<std::vector<NormalizedSubject>> out = Subjects(s);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[1].value, "09506000134352:L9");
+  v1::Subjects bad;
+  bad.set_gs1("(01)09506000134352(21)ABCDEFGHIJKLMNOPQRSTU");
+  EXPECT_EQ(Message(Subjects(bad).status()), "gs1: (21) serial longer than 20 characters");
+}
+
 TEST(NormalizeSubjectsTest, ErrorsNameTheField) {
   v1::Subjects none;
-  EXPECT_THAT(Message(NormalizeSubjects(none).status()), HasSubstr("subjects: "));
+  EXPECT_THAT(Message(Subjects(none).status()), HasSubstr("subjects: "));
   v1::Subjects serial_only;
   serial_only.set_serial("x");
-  EXPECT_EQ(Message(NormalizeSubjects(serial_only).status()), "serial: requires gtin");
+  EXPECT_EQ(Message(Subjects(serial_only).status()), "serial: requires gtin");
   v1::Subjects lot_only;
   lot_only.set_lot("x");
-  EXPECT_EQ(Message(NormalizeSubjects(lot_only).status()), "lot: requires gtin");
+  EXPECT_EQ(Message(Subjects(lot_only).status()), "lot: requires gtin");
   v1::Subjects bad_gtin;
   bad_gtin.set_gtin("4006381333932");
   bad_gtin.set_seller("shop");
-  EXPECT_EQ(NormalizeSubjects(bad_gtin).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Message(NormalizeSubjects(bad_gtin).status()), "gtin: check digit is 2, expected 1");
+  EXPECT_EQ(Subjects(bad_gtin).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(Subjects(bad_gtin).status()), "gtin: check digit is 2, expected 1");
   v1::Subjects bad_phash;
   bad_phash.set_image_phash("abcd");
-  EXPECT_EQ(Message(NormalizeSubjects(bad_phash).status()),
-            "image_phash: is 2 bytes, expected 8 to 64");
+  EXPECT_EQ(Message(Subjects(bad_phash).status()), "image_phash: is 2 bytes, expected 8 to 64");
+  v1::Subjects bad_serial;
+  bad_serial.set_gtin("4006381333931");
+  bad_serial.set_serial("SÉRIE");
+  EXPECT_THAT(Message(Subjects(bad_serial).status()),
+              HasSubstr("serial: contains a character outside the GS1 character set"));
+}
+
+TEST(ReasonCodeTest, TheClosedSetHasStableNames) {
+  EXPECT_EQ(ReasonCodeName(v1::REASON_CODE_CLONE_SUSPECTED), "clone_suspected");
+  EXPECT_EQ(ReasonCodeName(v1::REASON_CODE_EXPIRED), "expired");
+  EXPECT_EQ(ReasonCodeName(v1::REASON_CODE_UNSPECIFIED), "");
+  // Every signal kind's evidence is a reason code of the same name.
+  for (int k = v1::SignalKind_MIN + 1; k <= v1::SignalKind_MAX; ++k) {
+    auto kind = static_cast<v1::SignalKind>(k);
+    auto code = static_cast<v1::ReasonCode>(k);
+    EXPECT_EQ(ReasonCodeName(code), SignalKindName(kind)) << k;
+  }
 }
 
 TEST(SignalKindTest, NamesRoundTrip) {

@@ -57,10 +57,14 @@ TEST_F(NodeTest, ReportedCounterfeitUnitIsDeniedAndOtherSerialsAllowed) {
   EXPECT_EQ(check->reasons[0].code, "counterfeit_confirmed");
   EXPECT_TRUE(check->reasons[0].local);
 
-  // Normalization: the same unit written differently is the same unit.
-  auto same = client_->Check({.gtin = " 04006381333931", .serial = "sn-0001 "});
+  // Normalization: the same unit written differently is the same unit; a
+  // serial is case-sensitive (GS1 AI 21), so another case is another unit.
+  auto same = client_->Check({.gtin = " 04006381333931", .serial = "SN-0001 "});
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->decision, Decision::kDeny);
+  auto lower = client_->Check({.gtin = kGtin, .serial = "sn-0001"});
+  ASSERT_TRUE(lower.ok());
+  EXPECT_EQ(lower->decision, Decision::kAllow);
 
   auto other = client_->Check({.gtin = kGtin, .serial = "SN-0002"});
   ASSERT_TRUE(other.ok());
