@@ -1,6 +1,7 @@
 // authnet-bench check, check-batch and report: the SDK against one node over
 // loopback, beside a bare gRPC echo service started in the same process.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "bench/load.h"
 #include "bench/modes.h"
 #include "bench/pg_scratch.h"
+#include "node/api/http_api.h"
 
 namespace authnet::bench {
 namespace {
@@ -40,8 +42,9 @@ struct ApiNode {
 // digests spread round-robin over `epochs` network key epochs (all live):
 // the same evidence as with one epoch, so checks answer the same, but each
 // subject is digested and looked up under every epoch.
+// With `http`, the node serves the HTTP/JSON api on loopback too.
 absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1,
-                                     const std::string& store_url = "") {
+                                     const std::string& store_url = "", bool http = false) {
   ApiNode out;
   absl::StatusOr<std::unique_ptr<BenchNetwork>> net = BenchNetwork::Create(1);
   if (!net.ok()) {
@@ -49,6 +52,9 @@ absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1,
   }
   out.net = *std::move(net);
   out.net->options(0).store_url = store_url;
+  if (http) {
+    out.net->options(0).http_listen = "127.0.0.1:0";
+  }
   if (absl::Status st = out.net->RotateKeys(epochs - 1); !st.ok()) {
     return st;
   }
@@ -101,12 +107,81 @@ void ReportLoad(const char* what, const LoadResult& r) {
            static_cast<unsigned long long>(r.errors));
 }
 
+// RunCheckHttp measures Check over HTTP/JSON (one keep-alive connection per
+// caller, TCP_NODELAY as HTTP clients set it) beside Check over gRPC through
+// the SDK, alternating halves, on one node.
+int RunCheckHttp(const ParsedFlags& f, int callers, int64_t duration) {
+  const std::string mode = "check --http";
+  Progress("starting a node holding %llu records, with the HTTP/JSON api...",
+           static_cast<unsigned long long>(kCatalogUnits));
+  absl::StatusOr<ApiNode> node = StartApiNode(kCatalogUnits, 1, "", /*http=*/true);
+  if (!node.ok()) {
+    return Failure(mode, std::string(node.status().message()));
+  }
+  std::vector<Subjects> checks;
+  std::vector<std::string> bodies;
+  for (uint64_t i = 0; i < 1024; ++i) {
+    checks.push_back(node->catalog.CheckFor(i * 7919));
+    v1::CheckRequest req;
+    req.mutable_subjects()->set_gtin(checks.back().gtin);
+    req.mutable_subjects()->set_serial(checks.back().serial);
+    req.mutable_subjects()->set_supplier(checks.back().supplier);
+    req.mutable_subjects()->set_seller(checks.back().seller);
+    bodies.push_back(PrintJsonBody(req));
+  }
+  std::vector<std::unique_ptr<httplib::Client>> http;
+  for (int c = 0; c < callers; ++c) {
+    http.push_back(std::make_unique<httplib::Client>("127.0.0.1", node->net->node(0).http_port()));
+    http.back()->set_keep_alive(true);
+    http.back()->set_tcp_nodelay(true);
+  }
+  std::vector<uint64_t> next(callers, 0);
+  auto grpc_call = [&](int c) {
+    absl::StatusOr<CheckResult> r = node->client->Check(checks[next[c]++ % checks.size()]);
+    return r.ok() && !r->degraded;
+  };
+  auto http_call = [&](int c) {
+    httplib::Result r =
+        http[c]->Post("/v1/check", bodies[next[c]++ % bodies.size()], "application/json");
+    return r && r->status == 200;
+  };
+  Progress("warming up...");
+  RunLoad(callers, 0.5, grpc_call);
+  RunLoad(callers, 0.5, http_call);
+  LoadResult grpc_load;
+  LoadResult http_load;
+  double half = static_cast<double>(duration) / 2;
+  for (int round = 0; round < 2; ++round) {
+    Progress("round %d of 2: gRPC, then HTTP, %d callers, %.1f s each...", round + 1, callers,
+             half);
+    grpc_load.Merge(RunLoad(callers, half, grpc_call));
+    http_load.Merge(RunLoad(callers, half, http_call));
+  }
+  ReportLoad("check over gRPC", grpc_load);
+  ReportLoad("check over HTTP", http_load);
+  if (grpc_load.errors > 0 || http_load.errors > 0) {
+    return Failure(mode, "calls failed during the run; see the counts above");
+  }
+  Results results;
+  results.Add("callers", callers, "callers");
+  results.Add("grpc_qps", grpc_load.qps(), "gRPC check qps", "calls/s");
+  results.Add("grpc_p50_us", grpc_load.latency.Percentile(0.5), "gRPC check p50", "us");
+  results.Add("grpc_p99_us", grpc_load.latency.Percentile(0.99), "gRPC check p99", "us");
+  results.Add("http_qps", http_load.qps(), "HTTP check qps", "calls/s");
+  results.Add("http_p50_us", http_load.latency.Percentile(0.5), "HTTP check p50", "us");
+  results.Add("http_p99_us", http_load.latency.Percentile(0.99), "HTTP check p99", "us");
+  results.Add("p50_ratio", http_load.latency.Percentile(0.5) / grpc_load.latency.Percentile(0.5),
+              "p50 HTTP/gRPC", "(target <= 1.5 with 1 caller)");
+  results.Print(f.Has("json"));
+  return 0;
+}
+
 }  // namespace
 
 int RunCheck(const std::vector<std::string>& args) {
   const std::string mode = "check";
   absl::StatusOr<ParsedFlags> f =
-      ParseFlags(args, {"concurrency", "duration", "epochs", "store"}, {"json"});
+      ParseFlags(args, {"concurrency", "duration", "epochs", "store"}, {"json", "http"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
   }
@@ -117,6 +192,14 @@ int RunCheck(const std::vector<std::string>& args) {
     if (!v->ok()) {
       return UsageError(mode, std::string(v->status().message()));
     }
+  }
+  if (f->Has("http")) {
+    if (f->Get("store") || *epochs != 1) {
+      return UsageError(mode,
+                        "--http compares HTTP with gRPC on SQLite and one epoch; drop "
+                        "--store and --epochs");
+    }
+    return RunCheckHttp(*f, static_cast<int>(*callers), *duration);
   }
   // Checks never touch the store; --store shows it on PostgreSQL too.
   std::unique_ptr<PgScratch> scratch;

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets="normalize batch roster model"
+targets="normalize batch roster model enroll sealed gs1 http"
 usage() {
   echo "usage: tests/fuzz.sh TARGET SECONDS   (TARGET: ${targets// /, })" >&2
   exit 2

@@ -13,6 +13,13 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
     reactor->Finish(ToGrpcStatus(client.status()));
     return reactor;
   }
+  FillStatus(resp);
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+void AdminService::FillStatus(v1::StatusResponse* resp) const {
   std::shared_ptr<const Roster> roster = roster_.Current();
   resp->set_member(member_);
   resp->set_network(roster->network());
@@ -42,9 +49,9 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
     p->set_connected(peer.connected);
     p->set_lag_records(peer.lag_records);
   }
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  if (listeners_) {
+    *resp->mutable_listeners() = listeners_();
+  }
 }
 
 grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* ctx,

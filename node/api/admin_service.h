@@ -44,6 +44,12 @@ class AdminService final : public v1::AdminService::CallbackService {
   // (call before the server starts; without it Status leaves it empty).
   void SetStoreStatus(std::function<v1::StoreStatus()> store) { store_ = std::move(store); }
 
+  // SetListeners tells Status where the node listens (call before the
+  // server starts).
+  void SetListeners(std::function<v1::Listeners()> listeners) { listeners_ = std::move(listeners); }
+  // FillStatus is Status's answer, for the HTTP api's GET /v1/status.
+  void FillStatus(v1::StatusResponse* resp) const;
+
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
   grpc::ServerUnaryReactor* PushRoster(grpc::CallbackServerContext* ctx,
@@ -64,6 +70,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   std::function<bool()> serving_;
   const KeyRing* keys_ = nullptr;
   std::function<v1::StoreStatus()> store_;
+  std::function<v1::Listeners()> listeners_;
 };
 
 }  // namespace authnet

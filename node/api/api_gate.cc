@@ -26,18 +26,34 @@ absl::Status ApiGate::Charge(const std::string& client, double cost) const {
   return limiter_ == nullptr ? absl::OkStatus() : limiter_->Admit(client, cost);
 }
 
+namespace {
+
+absl::StatusOr<std::string> NameOf(absl::StatusOr<ApiCaller> caller, ApiRole need) {
+  if (!caller.ok()) {
+    return caller.status();
+  }
+  if (need == ApiRole::kAdmin && caller->role != ApiRole::kAdmin) {
+    return absl::PermissionDeniedError(
+        "this call needs an admin token; the token given is a checkout token");
+  }
+  return std::move(caller->name);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ApiGate::AuthenticateHttp(
+    std::optional<absl::string_view> authorization, const std::string& address,
+    ApiRole need) const {
+  if (tokens_ != nullptr) {
+    return NameOf(tokens_->AuthenticateHeader(authorization), need);
+  }
+  return address.empty() ? std::string("local") : address;
+}
+
 absl::StatusOr<std::string> ApiGate::Authenticate(const grpc::ServerContextBase& ctx,
                                                   ApiRole need) const {
   if (tokens_ != nullptr) {
-    absl::StatusOr<ApiCaller> caller = tokens_->Authenticate(ctx);
-    if (!caller.ok()) {
-      return caller.status();
-    }
-    if (need == ApiRole::kAdmin && caller->role != ApiRole::kAdmin) {
-      return absl::PermissionDeniedError(
-          "this call needs an admin token; the token given is a checkout token");
-    }
-    return std::move(caller->name);
+    return NameOf(tokens_->Authenticate(ctx), need);
   }
   std::string peer = ctx.peer();
   std::string client = connections_ != nullptr ? connections_->ClientOf(peer) : "";

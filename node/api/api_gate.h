@@ -3,6 +3,7 @@
 #include <grpcpp/server_context.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -41,6 +42,12 @@ class ApiGate {
   // listener), PERMISSION_DENIED for a checkout token on an admin call.
   [[nodiscard]] absl::StatusOr<std::string> Authenticate(const grpc::ServerContextBase& ctx,
                                                          ApiRole need) const;
+  // AuthenticateHttp is Authenticate for a call that came over HTTP: its
+  // Authorization header's value (nullopt: none) and the client's address
+  // without port, which names a local caller.
+  [[nodiscard]] absl::StatusOr<std::string> AuthenticateHttp(
+      std::optional<absl::string_view> authorization, const std::string& address,
+      ApiRole need) const;
   // Charge takes `cost` from `client`'s rate limit, or RESOURCE_EXHAUSTED.
   [[nodiscard]] absl::Status Charge(const std::string& client, double cost) const;
   // Admit is Authenticate, then Charge.

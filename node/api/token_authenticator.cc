@@ -65,12 +65,21 @@ absl::StatusOr<ApiCaller> TokenAuthenticator::Authenticate(
   const auto& metadata = ctx.client_metadata();
   auto header = metadata.find("authorization");
   if (header == metadata.end()) {
+    return AuthenticateHeader(std::nullopt);
+  }
+  return AuthenticateHeader(absl::string_view(header->second.data(), header->second.size()));
+}
+
+absl::StatusOr<ApiCaller> TokenAuthenticator::AuthenticateHeader(
+    std::optional<absl::string_view> authorization) const {
+  if (!authorization) {
     return absl::UnauthenticatedError(
         "this api listener needs a bearer token (authorization: Bearer TOKEN) on every call; "
         "create one with `authnetctl token create`");
   }
-  absl::string_view value(header->second.data(), header->second.size());
-  if (!absl::StartsWith(value, kBearer)) {
+  absl::string_view value = *authorization;
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  if (!absl::StartsWithIgnoreCase(value, kBearer)) {
     return absl::UnauthenticatedError("authorization: expected \"Bearer TOKEN\"");
   }
   std::string hash = ApiTokenFile::Hash(value.substr(sizeof(kBearer) - 1));

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -49,6 +50,10 @@ class TokenAuthenticator {
   // not "Bearer TOKEN", or with an unknown or revoked token.
   [[nodiscard]] absl::StatusOr<ApiCaller> Authenticate(const grpc::ServerContextBase& ctx) const
       ABSL_LOCKS_EXCLUDED(mu_);
+  // AuthenticateHeader judges the value of a call's authorization header
+  // (nullopt: the call has none), for transports other than gRPC.
+  [[nodiscard]] absl::StatusOr<ApiCaller> AuthenticateHeader(
+      std::optional<absl::string_view> authorization) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reload re-reads the token file now if it changed (tests call it instead
   // of waiting for the thread).

@@ -24,11 +24,12 @@ constexpr char kUsage[] =
     "                --api-listen unix:PATH|HOST:PORT [--peers HOST:PORT,...]\n"
     "                [--config FILE] [--check-config] [--log-format text|json]\n"
     "                [--log-level trace|debug|info|warn|error] [--metrics-listen HOST:PORT]\n"
-    "                [--api-tls-cert FILE --api-tls-key FILE]\n"
+    "                [--api-tls-cert FILE --api-tls-key FILE] [--http-listen HOST:PORT]\n"
     "                [--store postgresql://... [--replica NAME]]\n"
     "Every flag may instead be set in the TOML file given with --config (see\n"
     "deploy/authnetd.toml); a flag on the command line wins over the file.\n"
     "--check-config validates the configuration and the bundle, then exits.\n"
+    "--http-listen serves the checkout api as HTTP/JSON too (POST /v1/check, ...).\n"
     "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
     "the member's replicas; without it, SQLite under --data.\n";
 
@@ -51,6 +52,7 @@ void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
   if (auto v = flags.Get("peer-listen")) o.node.peer_listen = *v;
   if (auto v = flags.Get("api-listen")) o.node.api_listen = *v;
   if (auto v = flags.Get("metrics-listen")) o.node.metrics_listen = *v;
+  if (auto v = flags.Get("http-listen")) o.node.http_listen = *v;
   if (auto v = flags.Get("api-tls-cert")) o.node.api_tls_cert = *v;
   if (auto v = flags.Get("api-tls-key")) o.node.api_tls_key = *v;
   if (auto v = flags.Get("log-format")) o.log_format = *v;
@@ -111,7 +113,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<authnet::ParsedFlags> flags = authnet::ParseFlags(
       args,
       {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format", "log-level",
-       "metrics-listen", "api-tls-cert", "api-tls-key", "store", "replica"},
+       "metrics-listen", "api-tls-cert", "api-tls-key", "store", "replica", "http-listen"},
       {"help", "check-config"});
   if (!flags.ok()) {
     return Usage(std::string(flags.status().message()));

@@ -180,6 +180,7 @@ std::map<std::string, Setter> Fields(DaemonOptions& o) {
       {"log.level", OneOf(&o.log_level, {"trace", "debug", "info", "warn", "error"})},
       {"api.tls_cert", Path(&n.api_tls_cert)},
       {"api.tls_key", Path(&n.api_tls_key)},
+      {"api.http_listen", String(&n.http_listen)},
       {"model.deny_min_members", Integer(&m.deny_min_members, 1, 1000)},
       {"model.half_life_days", Number(&m.half_life_days)},
       {"model.review_risk", Number(&m.review_risk)},

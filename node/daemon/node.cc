@@ -63,6 +63,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
       (options.bundle_dir / kNodeKeyFile).string(), (options.bundle_dir / kNodeCertFile).string(),
       (options.bundle_dir / kCaCertFile).string(),
       static_cast<unsigned>(options.reload_interval.count()));
+  node->listen_ = {options.peer_listen, options.api_listen, options.http_listen,
+                   options.metrics_listen};
   node->WirePeers(options, sink, peer_tls);
   if (absl::Status st = node->StartPeer(options, sink, peer_tls); !st.ok()) {
     return st;
@@ -185,6 +187,8 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
                             const std::shared_ptr<spdlog::sinks::sink>& sink) {
   absl::StatusOr<ListenAddress> address = ParseListenAddress("--api-listen", options.api_listen);
   const bool remote = !address->IsLoopback();
+  const bool http_remote = !options.http_listen.empty() &&
+                           !ParseListenAddress("--http-listen", options.http_listen)->IsLoopback();
   GrpcListenerOptions l =
       ListenerOptions(options, "api", "--api-listen", *address, options.limits.api);
   l.credentials = grpc::InsecureServerCredentials();
@@ -200,6 +204,8 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
     tls.watch_identity_key_cert_pairs();
     tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     l.credentials = grpc::experimental::TlsServerCredentials(tls);
+  }
+  if (remote || http_remote) {
     // Replicas on a shared store share its tokens; one node keeps them in
     // its data dir.
     tokens_ = store_->Shared()
@@ -214,21 +220,81 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
     return listener.status();
   }
   api_listener_ = *std::move(listener);
-  api_gate_ = std::make_unique<ApiGate>(tokens_.get(), &api_listener_->connections(),
-                                        api_limiter_.get(), metrics_.get());
-  checkout_ = std::make_unique<CheckoutService>(options.checkout, *api_gate_, *keys_, *model_,
-                                                *writer_, clock, MakeLogger("api", sink));
+  api_gate_ =
+      std::make_unique<ApiGate>(remote ? tokens_.get() : nullptr, &api_listener_->connections(),
+                                api_limiter_.get(), metrics_.get());
+  checkout_core_ = std::make_unique<Checkout>(options.checkout, *api_gate_, *keys_, *model_,
+                                              *writer_, clock, MakeLogger("api", sink));
+  checkout_ = std::make_unique<CheckoutService>(*api_gate_, *checkout_core_);
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
   admin_->SetServingProbe([this] { return serving(); });
   admin_->SetKeyRing(keys_.get());
   admin_->SetStoreStatus([this] { return StoreStatus(); });
+  admin_->SetListeners([this] { return ListenersStatus(); });
   if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
     return st;
   }
   log_->info("api listener on {}{}", api_listener_->Describe(),
              remote ? " (TLS, bearer tokens)" : "");
+  return StartHttp(options, http_remote, sink);
+}
+
+absl::Status Node::StartHttp(const NodeOptions& options, bool remote,
+                             const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  if (options.http_listen.empty()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ListenAddress> address = ParseListenAddress("--http-listen", options.http_listen);
+  HttpApiOptions http;
+  http.max_body_bytes = static_cast<size_t>(options.limits.api.max_message_bytes);
+  http.max_connections = static_cast<unsigned>(options.limits.api.connections.max_connections);
+  http.max_per_host = static_cast<unsigned>(options.limits.api.connections.max_per_host);
+  if (remote) {
+    for (auto [file, pem] : {std::pair{&options.api_tls_cert, &http.tls_cert_pem},
+                             std::pair{&options.api_tls_key, &http.tls_key_pem}}) {
+      absl::StatusOr<std::string> read = ReadFile(*file);
+      if (!read.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "--http-listen: cannot read ", file->string(), ": ", read.status().message()));
+      }
+      *pem = *std::move(read);
+    }
+  }
+  http_gate_ = std::make_unique<ApiGate>(remote ? tokens_.get() : nullptr, nullptr,
+                                         api_limiter_.get(), metrics_.get());
+  absl::StatusOr<std::unique_ptr<HttpApi>> server = HttpApi::Start(
+      *address, std::move(http), *http_gate_, *checkout_core_,
+      [a = admin_.get()](v1::StatusResponse* resp) { a->FillStatus(resp); }, *metrics_,
+      MakeLogger("api", sink));
+  if (!server.ok()) {
+    return server.status();
+  }
+  http_api_ = *std::move(server);
+  log_->info("http api listener on {}://{}:{}{}", remote ? "https" : "http", address->host,
+             http_api_->port(), remote ? " (bearer tokens)" : "");
   return absl::OkStatus();
+}
+
+v1::Listeners Node::ListenersStatus() const {
+  v1::Listeners l;
+  auto host_port = [](const std::string& flag, const std::string& configured, int port) {
+    absl::StatusOr<ListenAddress> a = ParseListenAddress(flag, configured);
+    if (!a.ok() || a->is_unix) {
+      return configured;
+    }
+    return a->host.find(':') != std::string::npos ? absl::StrCat("[", a->host, "]:", port)
+                                                  : absl::StrCat(a->host, ":", port);
+  };
+  l.set_peer(host_port("--peer-listen", listen_.peer, peer_listener_->port()));
+  l.set_api(host_port("--api-listen", listen_.api, api_listener_->port()));
+  if (http_api_) {
+    l.set_http(host_port("--http-listen", listen_.http, http_api_->port()));
+  }
+  if (metrics_server_) {
+    l.set_metrics(host_port("--metrics-listen", listen_.metrics, metrics_server_->port()));
+  }
+  return l;
 }
 
 void Node::UpdateNetworkKeys(const Roster& roster) {
@@ -402,6 +468,9 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   }
   if (alerts_) {
     alerts_->watchers().CloseAll();
+  }
+  if (http_api_) {
+    http_api_->Stop();  // waits for its reports, which the writer still answers
   }
   if (api_listener_) {
     api_listener_->Shutdown(deadline);

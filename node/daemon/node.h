@@ -17,6 +17,7 @@
 #include "node/api/alert_hub.h"
 #include "node/api/api_gate.h"
 #include "node/api/checkout_service.h"
+#include "node/api/http_api.h"
 #include "node/api/peer_service.h"
 #include "node/api/token_authenticator.h"
 #include "node/bundle/member_bundle.h"
@@ -77,6 +78,8 @@ class Node {
   const Model& model() const { return *model_; }
   // The port the metrics listener bound, 0 without one.
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  // The port the HTTP/JSON api bound, 0 without one.
+  int http_port() const { return http_api_ ? http_api_->port() : 0; }
   const MetricsRegistry& metrics() const { return *metrics_; }
   // serving is what grpc.health.v1 and /healthz report.
   bool serving() const { return serving_.load(); }
@@ -119,6 +122,12 @@ class Node {
                  std::shared_ptr<grpc::experimental::CertificateProviderInterface> tls);
   // StartMetrics starts the metrics listener if --metrics-listen asks for one.
   [[nodiscard]] absl::Status StartMetrics(const NodeOptions& options);
+  // StartHttp starts the HTTP/JSON api if --http-listen asks for it
+  // (`remote`: off loopback, so HTTPS and tokens).
+  [[nodiscard]] absl::Status StartHttp(const NodeOptions& options, bool remote,
+                                       const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // ListenersStatus says where the listeners listen, for Status.
+  v1::Listeners ListenersStatus() const;
   // StartApi and StartPeer bind, build and start the two listeners.
   [[nodiscard]] absl::Status StartApi(const NodeOptions& options, const Clock& clock,
                                       const std::shared_ptr<spdlog::sinks::sink>& sink);
@@ -159,6 +168,7 @@ class Node {
   std::unique_ptr<RateLimiter> peer_limiter_;
   std::unique_ptr<TokenAuthenticator> tokens_;  // a remote api listener only
   std::unique_ptr<ApiGate> api_gate_;
+  std::unique_ptr<Checkout> checkout_core_;
   std::unique_ptr<CheckoutService> checkout_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<PeerService> peer_;
@@ -167,6 +177,12 @@ class Node {
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<BundleWatcher> bundle_watcher_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<ApiGate> http_gate_;  // with --http-listen
+  std::unique_ptr<HttpApi> http_api_;
+  // The configured listen addresses, for Status.
+  struct {
+    std::string peer, api, http, metrics;
+  } listen_;
   // The health monitor's last answer, read by /healthz and Status without
   // touching the monitor (which Shutdown stops first).
   std::atomic<bool> serving_{true};

@@ -1,5 +1,7 @@
 #include "node/daemon/node_options.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/listen_address.h"
@@ -7,6 +9,61 @@
 
 namespace authnet {
 namespace {
+
+// ValidateApiListeners checks the api listeners (gRPC, HTTP) and their TLS
+// files: required when either listens off loopback, refused otherwise.
+absl::Status ValidateApiListeners(const NodeOptions& options) {
+  absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
+  if (!api.ok()) {
+    return api.status();
+  }
+  struct Remote {
+    const char* flag;
+    const std::string* address;
+  };
+  std::optional<Remote> remote;
+  if (!api->IsLoopback()) {
+    remote = Remote{"--api-listen", &options.api_listen};
+  }
+  if (!options.http_listen.empty()) {
+    absl::StatusOr<ListenAddress> http = ParseListenAddress("--http-listen", options.http_listen);
+    if (!http.ok()) {
+      return http.status();
+    }
+    if (http->is_unix) {
+      return absl::InvalidArgumentError("--http-listen: must be HOST:PORT");
+    }
+    if (!remote && !http->IsLoopback()) {
+      remote = Remote{"--http-listen", &options.http_listen};
+    }
+  }
+  bool tls_files = !options.api_tls_cert.empty() || !options.api_tls_key.empty();
+  if (!remote) {
+    if (tls_files) {
+      return absl::InvalidArgumentError(
+          "--api-tls-cert: the api listeners are local (unix socket or loopback), which serve "
+          "without TLS or tokens; drop the TLS files or listen on a non-loopback address");
+    }
+    return absl::OkStatus();
+  }
+  if (options.api_tls_cert.empty() || options.api_tls_key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        remote->flag, ": '", *remote->address,
+        "' is not a loopback address, so the listener needs TLS and bearer tokens: give "
+        "--api-tls-cert and --api-tls-key (or [api] tls_cert and tls_key), or listen on "
+        "127.0.0.1:PORT",
+        remote->flag == std::string("--api-listen") ? " or unix:PATH" : ""));
+  }
+  for (const auto& [flag, file] : {std::pair{"--api-tls-cert", &options.api_tls_cert},
+                                   std::pair{"--api-tls-key", &options.api_tls_key}}) {
+    absl::StatusOr<std::string> pem = ReadFile(*file);
+    if (!pem.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": cannot read ", file->string(), ": ", pem.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
 
 // ValidateListeners checks the addresses and the api listener's TLS files.
 absl::Status ValidateListeners(const NodeOptions& options) {
@@ -19,31 +76,8 @@ absl::Status ValidateListeners(const NodeOptions& options) {
           absl::StrCat("--", flag, ": is required (a flag, or its key in --config)"));
     }
   }
-  absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
-  if (!api.ok()) {
-    return api.status();
-  }
-  bool tls_files = !options.api_tls_cert.empty() || !options.api_tls_key.empty();
-  if (!api->IsLoopback()) {
-    if (options.api_tls_cert.empty() || options.api_tls_key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--api-listen: '", options.api_listen,
-          "' is not a unix socket or loopback address, so the api listener needs TLS and bearer "
-          "tokens: give --api-tls-cert and --api-tls-key (or [api] tls_cert and tls_key), or "
-          "listen on unix:PATH or 127.0.0.1:PORT"));
-    }
-    for (const auto& [flag, file] : {std::pair{"--api-tls-cert", &options.api_tls_cert},
-                                     std::pair{"--api-tls-key", &options.api_tls_key}}) {
-      absl::StatusOr<std::string> pem = ReadFile(*file);
-      if (!pem.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(flag, ": cannot read ", file->string(), ": ", pem.status().message()));
-      }
-    }
-  } else if (tls_files) {
-    return absl::InvalidArgumentError(
-        "--api-tls-cert: the api listener is local (unix socket or loopback), which serves "
-        "without TLS or tokens; drop the TLS files or listen on a non-loopback address");
+  if (absl::Status st = ValidateApiListeners(options); !st.ok()) {
+    return st;
   }
   absl::StatusOr<ListenAddress> peer = ParseListenAddress("--peer-listen", options.peer_listen);
   if (!peer.ok()) {

@@ -9,7 +9,7 @@
 #include "node/admission/call_guard.h"
 #include "node/admission/connection_gate.h"
 #include "node/admission/rate_limiter.h"
-#include "node/api/checkout_service.h"
+#include "node/api/checkout.h"
 #include "node/model/model_options.h"
 #include "node/sync/peer_link.h"
 #include "node/write/report_writer.h"
@@ -27,7 +27,7 @@ struct ListenerLimits {
 };
 
 // NodeLimits are the [limits] of a node's listeners (the write queue's are
-// ReportWriter::Options, CheckBatch's are CheckoutService::Options).
+// ReportWriter::Options, CheckBatch's are Checkout::Options).
 struct NodeLimits {
   ListenerLimits api{4 << 20, {50'000, 100'000, "checks and reported subjects"}, {1024, 64}};
   ListenerLimits peer{16 << 20, {1'000, 2'000, "calls"}, {256, 32}};
@@ -54,14 +54,18 @@ struct NodeOptions {
   // --replica / [store] replica: this process's name among the member's
   // replicas (status, PostgreSQL application_name); default the host name.
   std::string replica;
-  std::string peer_listen;         // --peer-listen HOST:PORT (mutual TLS)
-  std::string api_listen;          // --api-listen unix:PATH or loopback HOST:PORT
+  std::string peer_listen;  // --peer-listen HOST:PORT (mutual TLS)
+  std::string api_listen;   // --api-listen unix:PATH or loopback HOST:PORT
+  // --http-listen HOST:PORT: the HTTP/JSON api beside gRPC (empty: none);
+  // off loopback it needs the api TLS files and bearer tokens too.
+  std::string http_listen;
   std::vector<std::string> peers;  // --peers HOST:PORT,... (empty: the roster's endpoints)
   // --metrics-listen HOST:PORT: Prometheus /metrics and /healthz over HTTP
   // (empty: no metrics listener).
   std::string metrics_listen;
-  // --api-tls-cert, --api-tls-key: PEM files the api listener serves TLS
-  // with; required (with bearer tokens) when api_listen is not local.
+  // --api-tls-cert, --api-tls-key: PEM files the api listeners serve TLS
+  // with; required (with bearer tokens) when api_listen or http_listen is
+  // not local.
   std::filesystem::path api_tls_cert;
   std::filesystem::path api_tls_key;
   // How often the bundle's certificate, key and roster files are checked
@@ -69,7 +73,7 @@ struct NodeOptions {
   std::chrono::seconds reload_interval{5};
   ModelOptions model;
   NodeLimits limits;
-  CheckoutService::Options checkout;
+  Checkout::Options checkout;
   ReportWriter::Options writer;
   PeerLinkOptions peer_links;
 };
