@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh [--sanitize]: sets up and runs every authnet test.
-#   1. installs missing Debian packages (deploy/install-deps.sh)
+#   1. installs missing Debian packages (deploy/install-deps.sh) and the
+#      TypeScript SDK's npm packages (sdk/node/package-lock.json)
 #   2. configures and builds everything into build/ (binaries in build/bin/)
 #   3. runs every test through ctest; exits non-zero on any failure
 # --sanitize builds into build-sanitize/ with AddressSanitizer (leaks
@@ -22,7 +23,17 @@ esac
 ./deploy/install-deps.sh
 # The PostgreSQL server binaries: the store tests start throwaway clusters
 # themselves (tests/testing/pg_cluster.sh), never using a system service.
-./deploy/install-deps.sh postgresql
+# The Python SDK's runtime (Debian's grpcio and protobuf) and test tools, and
+# curl and jsonschema for the HTTP api's tests.
+./deploy/install-deps.sh postgresql python3-grpcio python3-protobuf python3-pytest \
+  python3-venv python3-setuptools python3-jsonschema curl
+# Node.js for the TypeScript SDK (Debian's, unless one is installed already),
+# and its npm dependencies as package-lock.json pins them.
+if ! command -v npm >/dev/null 2>&1; then
+  ./deploy/install-deps.sh nodejs npm
+fi
+echo "==> installing the TypeScript SDK's npm dependencies (sdk/node)"
+npm --prefix sdk/node ci --no-audit --no-fund --loglevel=error
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ -z "$sanitize" ]; then
