@@ -101,6 +101,26 @@ absl::StatusOr<ApiNode> StartApiNode(uint64_t records, int epochs = 1,
   return out;
 }
 
+// CatalogChecks are 1024 checks of catalog units, with their suppliers and
+// sellers, that the single-check modes cycle through.
+std::vector<Subjects> CatalogChecks(const Catalog& catalog) {
+  std::vector<Subjects> checks;
+  for (uint64_t i = 0; i < 1024; ++i) {
+    checks.push_back(catalog.CheckFor(i * 7919));
+  }
+  return checks;
+}
+
+// CheckRequestOf is the request the SDK sends for `s` (its set fields).
+v1::CheckRequest CheckRequestOf(const Subjects& s) {
+  v1::CheckRequest req;
+  req.mutable_subjects()->set_gtin(s.gtin);
+  req.mutable_subjects()->set_serial(s.serial);
+  req.mutable_subjects()->set_supplier(s.supplier);
+  req.mutable_subjects()->set_seller(s.seller);
+  return req;
+}
+
 void ReportLoad(const char* what, const LoadResult& r) {
   Progress("  %s: %llu calls in %.1f s, %llu errors", what,
            static_cast<unsigned long long>(r.calls), r.seconds,
@@ -118,16 +138,10 @@ int RunCheckHttp(const ParsedFlags& f, int callers, int64_t duration) {
   if (!node.ok()) {
     return Failure(mode, std::string(node.status().message()));
   }
-  std::vector<Subjects> checks;
+  std::vector<Subjects> checks = CatalogChecks(node->catalog);
   std::vector<std::string> bodies;
-  for (uint64_t i = 0; i < 1024; ++i) {
-    checks.push_back(node->catalog.CheckFor(i * 7919));
-    v1::CheckRequest req;
-    req.mutable_subjects()->set_gtin(checks.back().gtin);
-    req.mutable_subjects()->set_serial(checks.back().serial);
-    req.mutable_subjects()->set_supplier(checks.back().supplier);
-    req.mutable_subjects()->set_seller(checks.back().seller);
-    bodies.push_back(PrintJsonBody(req));
+  for (const Subjects& check : checks) {
+    bodies.push_back(PrintJsonBody(CheckRequestOf(check)));
   }
   std::vector<std::unique_ptr<httplib::Client>> http;
   for (int c = 0; c < callers; ++c) {
@@ -174,6 +188,29 @@ int RunCheckHttp(const ParsedFlags& f, int callers, int64_t duration) {
               "p50 HTTP/gRPC", "(target <= 1.5 with 1 caller)");
   results.Print(f.Has("json"));
   return 0;
+}
+
+// AsScanned writes a check as scanners and other platforms send it: the
+// unit as a GS1 element string with an expiry, the supplier in fullwidth
+// letters and the seller with a zero-width space, so ICU's normalization
+// and the GS1 parser run, and the digests (so the answers) stay the same.
+Subjects AsScanned(const Subjects& s) {
+  Subjects out;
+  out.gs1 = absl::StrCat("(01)", std::string(14 - s.gtin.size(), '0'), s.gtin, "(17)291231(21)",
+                         s.serial);
+  for (char c : s.supplier) {
+    if (c >= 'a' && c <= 'z') {
+      // U+FF41.. FULLWIDTH LATIN SMALL LETTER, three bytes of UTF-8.
+      int code = 0xff41 + (c - 'a');
+      out.supplier.push_back(static_cast<char>(0xe0 | (code >> 12)));
+      out.supplier.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
+      out.supplier.push_back(static_cast<char>(0x80 | (code & 0x3f)));
+    } else {
+      out.supplier.push_back(c);
+    }
+  }
+  out.seller = absl::StrCat(s.seller.substr(0, 1), "\u200b", s.seller.substr(1));
+  return out;
 }
 
 }  // namespace
@@ -235,16 +272,10 @@ int RunCheck(const std::vector<std::string>& args) {
       absl::StrCat("127.0.0.1:", echo_port), grpc::InsecureChannelCredentials(), channel_args));
 
   // The echo carries a payload the size of a serialized CheckRequest.
-  std::vector<Subjects> checks;
+  std::vector<Subjects> checks = CatalogChecks(node->catalog);
   std::vector<std::string> payloads;
-  for (uint64_t i = 0; i < 1024; ++i) {
-    checks.push_back(node->catalog.CheckFor(i * 7919));
-    v1::CheckRequest req;
-    req.mutable_subjects()->set_gtin(checks.back().gtin);
-    req.mutable_subjects()->set_serial(checks.back().serial);
-    req.mutable_subjects()->set_supplier(checks.back().supplier);
-    req.mutable_subjects()->set_seller(checks.back().seller);
-    payloads.push_back(req.SerializeAsString());
+  for (const Subjects& check : checks) {
+    payloads.push_back(CheckRequestOf(check).SerializeAsString());
   }
   std::vector<uint64_t> next(*callers, 0);
   auto check_call = [&](int c) {
@@ -299,9 +330,13 @@ int RunCheck(const std::vector<std::string>& args) {
 int RunCheckBatch(const std::vector<std::string>& args) {
   const std::string mode = "check-batch";
   absl::StatusOr<ParsedFlags> f =
-      ParseFlags(args, {"duration", "batch", "concurrency", "epochs"}, {"json"});
+      ParseFlags(args, {"duration", "batch", "concurrency", "epochs", "input"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
+  }
+  const std::string input = f->Get("input").value_or("fields");
+  if (input != "fields" && input != "scan") {
+    return UsageError(mode, "--input: 'fields' or 'scan', got '" + input + "'");
   }
   absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 10, 1, 3600);
   absl::StatusOr<int64_t> batch = FlagInt(*f, "batch", 1000, 1, 10'000);
@@ -325,6 +360,9 @@ int RunCheckBatch(const std::vector<std::string>& args) {
   for (size_t b = 0; b < batches.size(); ++b) {
     for (int64_t i = 0; i < *batch; ++i) {
       batches[b].push_back(node->catalog.CheckFor(b * 100'003 + i * 31));
+      if (input == "scan") {
+        batches[b].back() = AsScanned(batches[b].back());
+      }
     }
   }
   std::vector<uint64_t> next(*callers, 0);
@@ -345,6 +383,8 @@ int RunCheckBatch(const std::vector<std::string>& args) {
   }
   double subjects = load.qps() * static_cast<double>(*batch) * kSubjectsPerCheck;
   Results results;
+  results.Note("input: " + input +
+               (input == "scan" ? " (unit as a GS1 element string, names through ICU)" : ""));
   results.Add("batch", static_cast<double>(*batch), "checks per call");
   results.Add("subjects_per_check", kSubjectsPerCheck, "subjects per check");
   results.Add("calls_per_s", load.qps(), "calls", "calls/s");

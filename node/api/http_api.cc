@@ -1,7 +1,6 @@
 #include "node/api/http_api.h"
 
 #include <arpa/inet.h>
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -53,9 +52,9 @@ struct Call {
 };
 
 std::string ErrorBody(const absl::Status& st) {
-  google::protobuf::Struct body;
-  (*body.mutable_fields())["code"].set_string_value(absl::StatusCodeToString(st.code()));
-  (*body.mutable_fields())["message"].set_string_value(std::string(st.message()));
+  v1::HttpError body;
+  body.set_code(absl::StatusCodeToString(st.code()));
+  body.set_message(std::string(st.message()));
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(body, &out);
   return out;

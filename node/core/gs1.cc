@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -81,7 +82,8 @@ const AiSpec* LookUpAi(absl::string_view code) {
     return nullptr;
   }
   for (const AiSpec& spec : kAis) {
-    if (spec.lo.size() == code.size() && spec.lo <= code && code <= spec.hi) {
+    if (spec.lo.size() == code.size() && spec.lo[0] <= code[0] && spec.lo <= code &&
+        code <= spec.hi) {
       // Measures are 310n-316n, 320n-329n, 330n-337n, 340n-349n, 350n-357n,
       // 360n-369n, n (the decimal places) 0..5.
       bool measure = code[0] == '3' && code.size() == 4;
@@ -175,8 +177,12 @@ absl::StatusOr<Gs1Date> ParseDate(absl::string_view code, absl::string_view yymm
   int year = century + two(0);
   int month = two(2);
   int day = two(4);
-  int last_day = (absl::CivilDay(absl::CivilMonth(year, month) + 1) - 1).day();
-  if (month < 1 || month > 12 || day > last_day) {
+  if (month < 1 || month > 12) {
+    return Err(code, yymmdd, " is not a valid date");
+  }
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  int last_day = month == 2 ? (leap ? 29 : 28) : "\37\34\37\36\37\36\37\37\36\37\36\37"[month - 1];
+  if (day > last_day) {
     return Err(code, yymmdd, " is not a valid date");
   }
   return Gs1Date{year, month, day == 0 ? last_day : day};
@@ -229,7 +235,8 @@ class Collector {
  private:
   int current_year_;
   bool raw_;
-  std::vector<std::pair<std::string, std::string>> seen_;
+  // AIs seen so far (a few: inline, as the serial and lot fit in SSO).
+  absl::InlinedVector<std::pair<std::string, std::string>, 8> seen_;
   Gs1Data data_;
 };
 

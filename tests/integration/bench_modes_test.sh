@@ -24,6 +24,8 @@ run() {
 run check check --duration 1
 run check32 check --duration 1 --concurrency 4
 run batch check-batch --duration 1 --batch 50
+run scanbatch check-batch --duration 1 --batch 50 --input scan
+run httpcheck check --duration 1 --http
 run report report --duration 1 --concurrency 4
 run ingest ingest --records 3000 --batch 500
 run sync sync --records 3000 --diff 250 --origins 12
@@ -53,6 +55,9 @@ c = has("check", "qps", "p50_us", "p99_us", "echo_qps", "echo_p50_us", "echo_p99
 assert c["qps"] > 0 and c["echo_qps"] > 0 and c["p50_us"] <= c["p99_us"], c
 has("check32", "qps", "echo_qps")
 b = has("batch", "subjects_per_s")
+has("scanbatch", "subjects_per_s")
+h = has("httpcheck", "grpc_p50_us", "http_p50_us", "p50_ratio")
+assert h["http_qps"] > 0 and h["grpc_qps"] > 0, h
 assert b["subjects_per_s"] > 0, b
 r = has("report", "reports_per_s")
 assert r["reports_per_s"] > 0, r
@@ -92,6 +97,8 @@ expect_usage() {
     { echo "FAIL: authnet-bench $* gave exit $code: $(cat "$out/err")"; exit 1; }
 }
 expect_usage "--concurrency: 'many'" check --concurrency many
+expect_usage "--input: 'fields' or 'scan', got 'csv'" check-batch --input csv
+expect_usage "--http compares HTTP with gRPC" check --http --epochs 2
 expect_usage "--diff: cannot exceed --records" sync --records 10 --diff 11
 expect_usage "--nodes: '1' is not a number from 2" converge --nodes 1
 expect_usage "unknown flag" ingest --frobnicate 3
