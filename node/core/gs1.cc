@@ -15,48 +15,13 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "node/core/gs1_ais.h"
 #include "node/core/text_normalizer.h"
 
 namespace authnet {
 namespace {
 
 constexpr size_t kMaxInputBytes = 512;
-
-// AiSpec describes the AIs `lo`..`hi` (codes of one length). The first
-// `digits` characters of a value must be digits, the rest CSet 82.
-struct AiSpec {
-  absl::string_view lo;
-  absl::string_view hi;
-  size_t min_len;
-  size_t max_len;
-  size_t digits;
-  absl::string_view name;
-};
-
-// From the GS1 General Specifications §3.2. No code is a prefix of another.
-// clang-format off
-constexpr AiSpec kAis[] = {
-    {"00", "00", 18, 18, 18, "SSCC"},           {"01", "01", 14, 14, 14, "GTIN"},
-    {"02", "02", 14, 14, 14, "content GTIN"},   {"10", "10", 1, 20, 0, "lot"},
-    {"11", "11", 6, 6, 6, "production date"},   {"12", "13", 6, 6, 6, "date"},
-    {"15", "17", 6, 6, 6, "date"},              {"20", "20", 2, 2, 2, "variant"},
-    {"21", "21", 1, 20, 0, "serial"},           {"22", "22", 1, 20, 0, "product variant"},
-    {"240", "241", 1, 30, 0, "product reference"},
-    {"250", "251", 1, 30, 0, "secondary serial or source reference"},
-    {"30", "30", 1, 8, 8, "count"},
-    {"3100", "3695", 6, 6, 6, "measure"},       // Not all of them: see LookUpAi.
-    {"37", "37", 1, 8, 8, "count of trade items"},
-    {"400", "401", 1, 30, 0, "order or consignment number"},
-    {"403", "403", 1, 30, 0, "routing code"},   {"410", "417", 13, 13, 13, "GLN"},
-    {"420", "420", 1, 20, 0, "postal code"},    {"421", "421", 4, 12, 3, "postal code"},
-    {"422", "422", 3, 3, 3, "country"},         {"423", "423", 3, 15, 15, "countries"},
-    {"424", "424", 3, 3, 3, "country"},         {"425", "425", 3, 15, 15, "countries"},
-    {"426", "426", 3, 3, 3, "country"},         {"427", "427", 1, 3, 0, "country subdivision"},
-    {"7003", "7003", 10, 10, 10, "expiry date and time"},
-    {"8200", "8200", 1, 70, 0, "product URL"},  {"90", "90", 1, 30, 0, "mutually agreed data"},
-    {"91", "99", 1, 90, 0, "company internal data"},
-};
-// clang-format on
 
 // Err returns INVALID_ARGUMENT "gs1: (code) what..." ("gs1: what..." without
 // a code). Callers never pass a serial or lot value.
@@ -74,31 +39,6 @@ absl::Status UnknownAi(absl::string_view digits) {
 
 bool AllDigits(absl::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
-}
-
-// LookUpAi returns the spec of AI `code`, or nullptr if it is not known.
-const AiSpec* LookUpAi(absl::string_view code) {
-  if (code.size() < 2 || code.size() > 4 || !AllDigits(code)) {
-    return nullptr;
-  }
-  for (const AiSpec& spec : kAis) {
-    if (spec.lo.size() == code.size() && spec.lo[0] <= code[0] && spec.lo <= code &&
-        code <= spec.hi) {
-      // Measures are 310n-316n, 320n-329n, 330n-337n, 340n-349n, 350n-357n,
-      // 360n-369n, n (the decimal places) 0..5.
-      bool measure = code[0] == '3' && code.size() == 4;
-      bool known = !measure || (code[2] <= "697979"[code[1] - '1'] && code[3] <= '5');
-      return known ? &spec : nullptr;
-    }
-  }
-  return nullptr;
-}
-
-// IsPredefinedLength: the GS1 table of AIs (by their first two digits) whose
-// value has a fixed length and so needs no separator after it.
-bool IsPredefinedLength(absl::string_view code) {
-  int p = (code[0] - '0') * 10 + (code[1] - '0');
-  return p <= 4 || (p >= 11 && p <= 20) || (p >= 31 && p <= 36) || p == 41;
 }
 
 // PrefixLength returns the length of the first of `options` that `s` starts
@@ -119,7 +59,7 @@ size_t SeparatorLength(absl::string_view s) {
 
 // CheckForm validates `value` of AI `code` against its spec. `raw` adds the
 // likely cause to the error for an over-long variable-length value.
-absl::Status CheckForm(absl::string_view code, const AiSpec& spec, absl::string_view value,
+absl::Status CheckForm(absl::string_view code, const Gs1AiSpec& spec, absl::string_view value,
                        bool raw) {
   bool numeric = spec.digits == spec.max_len;
   absl::string_view unit = numeric ? " digits" : " characters";
@@ -127,7 +67,7 @@ absl::Status CheckForm(absl::string_view code, const AiSpec& spec, absl::string_
     return Err(code, spec.name, " must be ", spec.max_len, unit, ", got ", value.size());
   }
   if (value.size() > spec.max_len) {
-    bool hint = raw && !IsPredefinedLength(code);
+    bool hint = raw && !IsGs1PredefinedLength(code);
     return Err(code, spec.name, " longer than ", spec.max_len, unit,
                hint ? " (a missing GS separator after it?)" : "");
   }
@@ -195,7 +135,7 @@ class Collector {
   Collector(int current_year, bool raw) : current_year_(current_year), raw_(raw) {}
 
   // Add checks `value` of AI `code` and keeps what Gs1Data holds.
-  absl::Status Add(absl::string_view code, const AiSpec& spec, absl::string_view value) {
+  absl::Status Add(absl::string_view code, const Gs1AiSpec& spec, absl::string_view value) {
     if (absl::Status form = CheckForm(code, spec, value, raw_); !form.ok()) {
       return form;
     }
@@ -251,7 +191,7 @@ absl::Status ParseBracketed(absl::string_view s, Collector& out) {
     if (code.size() < 2 || code.size() > 4 || !AllDigits(code)) {
       return Err("", "a bracketed AI must be 2 to 4 digits");
     }
-    const AiSpec* spec = LookUpAi(code);
+    const Gs1AiSpec* spec = LookUpGs1Ai(code);
     if (spec == nullptr) {
       return UnknownAi(code);
     }
@@ -286,7 +226,7 @@ absl::Status ParseRaw(absl::string_view s, Collector& out) {
     }
     absl::string_view code;
     for (size_t len = 2; len <= 4 && len <= s.size() && code.empty(); ++len) {
-      code = LookUpAi(s.substr(0, len)) != nullptr ? s.substr(0, len) : "";
+      code = LookUpGs1Ai(s.substr(0, len)) != nullptr ? s.substr(0, len) : "";
     }
     if (code.empty()) {
       size_t digits = 0;
@@ -295,10 +235,10 @@ absl::Status ParseRaw(absl::string_view s, Collector& out) {
       }
       return digits == 0 ? Err("", "expected an AI") : UnknownAi(s.substr(0, digits));
     }
-    const AiSpec* spec = LookUpAi(code);
+    const Gs1AiSpec* spec = LookUpGs1Ai(code);
     s.remove_prefix(code.size());
     size_t len = 0;
-    size_t limit = IsPredefinedLength(code) ? spec->max_len : s.size();
+    size_t limit = IsGs1PredefinedLength(code) ? spec->max_len : s.size();
     while (len < std::min(limit, s.size()) && SeparatorLength(s.substr(len)) == 0) {
       ++len;
     }
@@ -312,7 +252,7 @@ absl::Status ParseRaw(absl::string_view s, Collector& out) {
 // AddEncoded percent-decodes `encoded` and adds it as the value of AI
 // `code`; a GTIN of 8, 12 or 13 digits is padded to 14.
 absl::Status AddEncoded(absl::string_view code, absl::string_view encoded, Collector& out) {
-  const AiSpec* spec = LookUpAi(code);
+  const Gs1AiSpec* spec = LookUpGs1Ai(code);
   if (spec == nullptr) {
     return UnknownAi(code);
   }
@@ -358,7 +298,7 @@ absl::Status ParseDigitalLinkPath(absl::string_view path, Collector& out) {
   for (size_t k = key; k < n; k += 2) {
     absl::string_view code = segments[k];
     if (k > key && code != "22" && code != "10" && code != "21") {
-      return LookUpAi(code) == nullptr
+      return LookUpGs1Ai(code) == nullptr
                  ? Err("", "Digital Link path has a segment after /01/ that is not an AI")
                  : Err(code, "is not a key qualifier of (01) in a Digital Link path");
     }
@@ -476,7 +416,7 @@ std::string FormatGs1Raw(const Gs1Data& data) {
   std::vector<Element> elements = Elements(data);
   for (size_t i = 0; i < elements.size(); ++i) {
     absl::StrAppend(&out, elements[i].code, elements[i].value);
-    if (!IsPredefinedLength(elements[i].code) && i + 1 < elements.size()) {
+    if (!IsGs1PredefinedLength(elements[i].code) && i + 1 < elements.size()) {
       out.push_back('\x1d');
     }
   }
