@@ -48,16 +48,7 @@ absl::StatusOr<std::vector<SubjectDigest>> SimPlatforms::Digest(
   if (!normalized.ok()) {
     return normalized.status();
   }
-  std::vector<SubjectDigest> out;
-  for (const NormalizedSubject& n : normalized->subjects) {
-    SubjectDigest& d = out.emplace_back();
-    d.type = n.type;
-    d.digest = digester_.MakeNewest(n.type, n.value);
-    for (size_t i = 0; i + 1 < live.size(); ++i) {
-      d.older_epochs.push_back(digester_.MakeUnder(live[i], n.type, n.value));
-    }
-  }
-  return out;
+  return DigestSubjects(normalized->subjects, digester_, live);
 }
 
 absl::StatusOr<v1::CheckResponse> SimPlatforms::Check(int platform,

@@ -37,24 +37,6 @@ int SubjectCount(const v1::Subjects& s) {
   return n;
 }
 
-// DigestForCheck digests each subject under the newest epoch and every
-// older one in `live`.
-std::vector<SubjectDigest> DigestForCheck(const std::vector<NormalizedSubject>& subjects,
-                                          const Digester& digester,
-                                          const std::vector<uint32_t>& live) {
-  std::vector<SubjectDigest> out;
-  out.reserve(subjects.size());
-  for (const NormalizedSubject& s : subjects) {
-    SubjectDigest& d = out.emplace_back();
-    d.type = s.type;
-    d.digest = digester.MakeNewest(s.type, s.value);
-    for (size_t i = 0; i + 1 < live.size(); ++i) {
-      d.older_epochs.push_back(digester.MakeUnder(live[i], s.type, s.value));
-    }
-  }
-  return out;
-}
-
 // AddExpired adds the `expired` reason when the scanned unit's GS1 expiry
 // date is before `today`. It does not change the decision.
 void AddExpired(const NormalizedSubjects& subjects, uint32_t today, v1::CheckResponse* resp) {
@@ -87,7 +69,7 @@ absl::StatusOr<NormalizedSubjects> Checkout::Normalize(const v1::Subjects& subje
 
 void Checkout::CheckOne(const NormalizedSubjects& subjects, const Digester& digester,
                         const std::vector<uint32_t>& live, v1::CheckResponse* resp) const {
-  model_.Check(DigestForCheck(subjects.subjects, digester, live), resp);
+  model_.Check(DigestSubjects(subjects.subjects, digester, live), resp);
   AddExpired(subjects, clock_.Today(), resp);
 }
 

@@ -15,7 +15,6 @@
 #include "node/core/subject_normalizer.h"
 #include "node/model/model.h"
 #include "node/write/report_writer.h"
-#include "spdlog/logger.h"
 
 namespace authnet {
 
@@ -43,14 +42,13 @@ class Checkout {
 
   // All references must outlive the service.
   Checkout(Options options, const ApiGate& gate, const KeyRing& keys, const Model& model,
-           ReportWriter& writer, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+           ReportWriter& writer, const Clock& clock)
       : options_(options),
         gate_(gate),
         keys_(keys),
         model_(model),
         writer_(writer),
-        clock_(clock),
-        log_(std::move(log)) {}
+        clock_(clock) {}
 
   [[nodiscard]] absl::Status Check(const std::string& client, const v1::CheckRequest& req,
                                    v1::CheckResponse* resp) const;
@@ -80,7 +78,6 @@ class Checkout {
   const Model& model_;
   ReportWriter& writer_;
   const Clock& clock_;
-  std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace authnet

@@ -223,8 +223,8 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   api_gate_ =
       std::make_unique<ApiGate>(remote ? tokens_.get() : nullptr, &api_listener_->connections(),
                                 api_limiter_.get(), metrics_.get());
-  checkout_core_ = std::make_unique<Checkout>(options.checkout, *api_gate_, *keys_, *model_,
-                                              *writer_, clock, MakeLogger("api", sink));
+  checkout_core_ =
+      std::make_unique<Checkout>(options.checkout, *api_gate_, *keys_, *model_, *writer_, clock);
   checkout_ = std::make_unique<CheckoutService>(*api_gate_, *checkout_core_);
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));

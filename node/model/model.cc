@@ -419,4 +419,20 @@ std::string Model::Fingerprint() const {
   return HexEncode(std::span<const uint8_t>(hash, sizeof(hash)));
 }
 
+std::vector<SubjectDigest> DigestSubjects(const std::vector<NormalizedSubject>& subjects,
+                                          const Digester& digester,
+                                          const std::vector<uint32_t>& live) {
+  std::vector<SubjectDigest> out;
+  out.reserve(subjects.size());
+  for (const NormalizedSubject& s : subjects) {
+    SubjectDigest& d = out.emplace_back();
+    d.type = s.type;
+    d.digest = digester.MakeNewest(s.type, s.value);
+    for (size_t i = 0; i + 1 < live.size(); ++i) {
+      d.older_epochs.push_back(digester.MakeUnder(live[i], s.type, s.value));
+    }
+  }
+  return out;
+}
+
 }  // namespace authnet

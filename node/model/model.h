@@ -18,6 +18,7 @@
 #include "node/bundle/roster.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
+#include "node/core/subject_normalizer.h"
 #include "node/model/model_options.h"
 #include "node/model/subject_verdict.h"
 
@@ -34,6 +35,12 @@ struct SubjectDigest {
   // Of is the subject's digest under one epoch, from its 32 bytes.
   static SubjectDigest Of(v1::SubjectType type, absl::string_view digest);
 };
+
+// DigestSubjects digests each subject under `digester`'s newest epoch and
+// every older one in `live` (Model::LiveEpochs): what Check looks up.
+std::vector<SubjectDigest> DigestSubjects(const std::vector<NormalizedSubject>& subjects,
+                                          const Digester& digester,
+                                          const std::vector<uint32_t>& live);
 
 // Model is the in-memory detection model (DESIGN.md §3): per-digest
 // evidence from every origin's records, kept current as batches land, and
