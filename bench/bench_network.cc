@@ -90,7 +90,7 @@ absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(int members) 
     std::string endpoint = absl::StrCat("127.0.0.1:", PickLoopbackPort());
     m.options.bundle_dir = net->dir() / m.id;
     if (absl::StatusOr<Publication> added =
-            admin->AddMember(m.id, endpoint, 1.0, m.options.bundle_dir);
+            admin->AddMember(m.id, endpoint, {1.0}, m.options.bundle_dir);
         !added.ok()) {
       return added.status();
     }

@@ -6,11 +6,14 @@
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/api/alert_hub.h"
 #include "node/api/api_gate.h"
+#include "node/api/overrides.h"
+#include "node/api/usage_meter.h"
 #include "node/core/clock.h"
 #include "node/core/key_ring.h"
 #include "node/model/model.h"
 #include "node/sync/peer_manager.h"
 #include "node/sync/roster_keeper.h"
+#include "node/write/report_writer.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -47,6 +50,16 @@ class AdminService final : public v1::AdminService::CallbackService {
   // SetListeners tells Status where the node listens (call before the
   // server starts).
   void SetListeners(std::function<v1::Listeners()> listeners) { listeners_ = std::move(listeners); }
+  // SetLocal gives the override and usage calls the overrides to keep (and
+  // `writer`, to store them), the usage meter and this process's replica
+  // name (call before the server starts; without it they are UNIMPLEMENTED).
+  void SetLocal(OverrideTable* overrides, ReportWriter* writer, const UsageMeter* usage,
+                std::string replica) {
+    overrides_ = overrides;
+    writer_ = writer;
+    usage_ = usage;
+    replica_ = std::move(replica);
+  }
   // FillStatus is Status's answer, for the HTTP api's GET /v1/status.
   void FillStatus(v1::StatusResponse* resp) const;
 
@@ -57,8 +70,28 @@ class AdminService final : public v1::AdminService::CallbackService {
                                        v1::PushRosterResponse* resp) override;
   grpc::ServerWriteReactor<v1::SupplierAlert>* WatchAlerts(
       grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) override;
+  // Local overrides and usage: admin_local.cc.
+  grpc::ServerUnaryReactor* AddOverride(grpc::CallbackServerContext* ctx,
+                                        const v1::AddOverrideRequest* req,
+                                        v1::Override* resp) override;
+  grpc::ServerUnaryReactor* ListOverrides(grpc::CallbackServerContext* ctx,
+                                          const v1::ListOverridesRequest* req,
+                                          v1::ListOverridesResponse* resp) override;
+  grpc::ServerUnaryReactor* RemoveOverride(grpc::CallbackServerContext* ctx,
+                                           const v1::RemoveOverrideRequest* req,
+                                           v1::Override* resp) override;
+  grpc::ServerUnaryReactor* Usage(grpc::CallbackServerContext* ctx, const v1::UsageRequest* req,
+                                  v1::UsageResponse* resp) override;
 
  private:
+  // AdmitLocal admits an admin call on the override and usage calls:
+  // UNIMPLEMENTED without SetLocal.
+  absl::StatusOr<std::string> AdmitLocal(grpc::CallbackServerContext& ctx) const;
+  // StoreOverrides stores the table and answers `reactor` once durable; on
+  // a failure it puts back `before` and answers UNAVAILABLE.
+  void StoreOverrides(grpc::ServerUnaryReactor* reactor, std::string before,
+                      std::function<void()> on_stored);
+
   const std::string member_;
   const ApiGate& gate_;
   RosterKeeper& roster_;
@@ -71,6 +104,10 @@ class AdminService final : public v1::AdminService::CallbackService {
   const KeyRing* keys_ = nullptr;
   std::function<v1::StoreStatus()> store_;
   std::function<v1::Listeners()> listeners_;
+  OverrideTable* overrides_ = nullptr;
+  ReportWriter* writer_ = nullptr;
+  const UsageMeter* usage_ = nullptr;
+  std::string replica_;
 };
 
 }  // namespace authnet

@@ -68,9 +68,20 @@ absl::StatusOr<NormalizedSubjects> Checkout::Normalize(const v1::Subjects& subje
 }
 
 void Checkout::CheckOne(const NormalizedSubjects& subjects, const Digester& digester,
-                        const std::vector<uint32_t>& live, v1::CheckResponse* resp) const {
-  model_.Check(DigestSubjects(subjects.subjects, digester, live), resp);
+                        const std::vector<uint32_t>& live, const BrandPrefixes& brands,
+                        v1::CheckResponse* resp) const {
+  model_.Check(DigestSubjects(subjects.subjects, digester, live),
+               DigestUnits(subjects.subjects, digester, live, brands), resp);
   AddExpired(subjects, clock_.Today(), resp);
+  if (overrides_ != nullptr) {
+    overrides_->Apply(subjects.subjects, digester, clock_.Today(), resp);
+  }
+}
+
+void Checkout::Meter(const std::string& client, uint64_t checks, uint64_t reports) const {
+  if (usage_ != nullptr) {
+    usage_->Count(client, clock_.Today(), checks, reports);
+  }
 }
 
 absl::Status Checkout::Check(const std::string& client, const v1::CheckRequest& req,
@@ -83,8 +94,9 @@ absl::Status Checkout::Check(const std::string& client, const v1::CheckRequest& 
     return subjects.status();
   }
   std::shared_ptr<const Digester> digester = keys_.Current();
-  CheckOne(*subjects, *digester, model_.LiveEpochs(digester->Epochs()), resp);
+  CheckOne(*subjects, *digester, model_.LiveEpochs(digester->Epochs()), *model_.Brands(), resp);
   gate_.CountChecks(client, 1);
+  Meter(client, 1, 0);
   return absl::OkStatus();
 }
 
@@ -110,10 +122,12 @@ absl::Status Checkout::CheckBatch(const std::string& client, const v1::CheckBatc
   }
   std::shared_ptr<const Digester> digester = keys_.Current();
   const std::vector<uint32_t> live = model_.LiveEpochs(digester->Epochs());
+  std::shared_ptr<const BrandPrefixes> brands = model_.Brands();
   for (const NormalizedSubjects& subjects : all) {
-    CheckOne(subjects, *digester, live, resp->add_results());
+    CheckOne(subjects, *digester, live, *brands, resp->add_results());
   }
   gate_.CountChecks(client, all.size());
+  Meter(client, all.size(), 0);
   return absl::OkStatus();
 }
 
@@ -121,7 +135,17 @@ absl::Status Checkout::ValidateReport(const v1::ReportRequest& req) {
   if (req.kind() == v1::SIGNAL_KIND_UNSPECIFIED || !v1::SignalKind_IsValid(req.kind())) {
     return absl::InvalidArgumentError(
         "kind: must be one of counterfeit_confirmed, counterfeit_suspected, "
-        "verification_failed, verification_passed, unit_sold, return_not_genuine");
+        "verification_failed, verification_passed, unit_sold, return_not_genuine, "
+        "unit_commissioned, unit_decommissioned, gtin_serialized");
+  }
+  if (req.serials_size() > 0 && req.kind() != v1::SIGNAL_KIND_UNIT_COMMISSIONED &&
+      req.kind() != v1::SIGNAL_KIND_UNIT_DECOMMISSIONED) {
+    return absl::InvalidArgumentError(
+        "serials: only unit_commissioned and unit_decommissioned reports take serials");
+  }
+  if (req.serials_size() > kMaxReportSerials) {
+    return absl::InvalidArgumentError(absl::StrCat("serials: ", req.serials_size(),
+                                                   " in one report, at most ", kMaxReportSerials));
   }
   double weight = req.has_weight() ? req.weight() : 1.0;
   if (!std::isfinite(weight) || weight < 0 || weight > 1) {
@@ -135,26 +159,22 @@ absl::Status Checkout::ValidateReport(const v1::ReportRequest& req) {
   return absl::OkStatus();
 }
 
-void Checkout::Report(const std::string& client, const v1::ReportRequest& req,
-                      v1::ReportResponse* resp, Done done) {
-  absl::Status st = gate_.Charge(client, std::max(1, SubjectCount(req.subjects())));
-  if (st.ok()) {
-    st = ValidateReport(req);
+absl::StatusOr<LifecycleReport> Checkout::ReportRecords(const v1::ReportRequest& req,
+                                                        const NormalizedSubjects& subjects,
+                                                        const Digester& digester) const {
+  const uint32_t today = clock_.Today();
+  if (IsLifecycleKind(req.kind())) {
+    std::shared_ptr<const BrandPrefixes> brands = model_.Brands();
+    return MakeLifecycleReport(req, subjects, {model_.self(), model_.SelfRole(), brands.get()},
+                               digester, today, options_.lifecycle_ttl_days);
   }
-  absl::StatusOr<NormalizedSubjects> subjects =
-      st.ok() ? Normalize(req.subjects(), "subjects") : absl::StatusOr<NormalizedSubjects>(st);
-  if (!subjects.ok()) {
-    std::move(done)(subjects.status());
-    return;
-  }
-  std::shared_ptr<const Digester> digester = keys_.Current();
-  uint32_t today = clock_.Today();
-  uint32_t weight_milli =
+  const uint32_t weight_milli =
       static_cast<uint32_t>(std::lround((req.has_weight() ? req.weight() : 1.0) * 1000));
-  std::vector<v1::Record> records;
-  for (const NormalizedSubject& s : subjects->subjects) {
-    Digest d = digester->Make(s.type, s.value);
-    v1::Record& r = records.emplace_back();
+  LifecycleReport out;
+  out.subjects = subjects.subjects;
+  for (const NormalizedSubject& s : subjects.subjects) {
+    Digest d = digester.Make(s.type, s.value);
+    v1::Record& r = out.records.emplace_back();
     r.set_digest(std::move(d.bytes));
     r.set_key_epoch(d.epoch);
     r.set_subject_type(s.type);
@@ -163,19 +183,50 @@ void Checkout::Report(const std::string& client, const v1::ReportRequest& req,
     r.set_day(today);
     r.set_ttl_days(options_.ttl_days);
   }
+  return out;
+}
+
+void Checkout::Report(const std::string& client, const v1::ReportRequest& req,
+                      v1::ReportResponse* resp, Done done) {
+  absl::Status st =
+      gate_.Charge(client, std::max(1, SubjectCount(req.subjects()) + req.serials_size()));
+  if (st.ok()) {
+    st = ValidateReport(req);
+  }
+  if (st.ok() && model_.SelfRole() == v1::MEMBER_ROLE_OBSERVER) {
+    st = absl::FailedPreconditionError(absl::StrCat(
+        "this node's member ", model_.self(),
+        " is an observer: observers check against the network's records and publish nothing "
+        "(every other node would refuse its reports)"));
+  }
+  absl::StatusOr<NormalizedSubjects> subjects =
+      st.ok() ? Normalize(req.subjects(), "subjects") : absl::StatusOr<NormalizedSubjects>(st);
+  if (!subjects.ok()) {
+    std::move(done)(subjects.status());
+    return;
+  }
+  std::shared_ptr<const Digester> digester = keys_.Current();
+  absl::StatusOr<LifecycleReport> made = ReportRecords(req, *subjects, *digester);
+  if (!made.ok()) {
+    std::move(done)(made.status());
+    return;
+  }
   std::string key_hash;
   if (!req.idempotency_key().empty()) {
     key_hash = digester->Mac("idempotency", req.idempotency_key());
   }
+  const uint32_t weight_milli =
+      static_cast<uint32_t>(std::lround((req.has_weight() ? req.weight() : 1.0) * 1000));
   writer_.SubmitReport(
-      std::move(records), std::move(key_hash),
-      RequestHash(*digester, subjects->subjects, req.kind(), weight_milli),
+      std::move(made->records), std::move(key_hash),
+      RequestHash(*digester, made->subjects, req.kind(), weight_milli),
       [this, resp, client, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
         if (result.ok()) {
           resp->set_accepted(result->count);
           resp->set_seq(result->first_seq);
           resp->set_replayed(result->replayed);
           gate_.CountReports(client, 1);
+          Meter(client, 0, result->replayed ? 0 : 1);
         }
         std::move(done)(result.status());
       });

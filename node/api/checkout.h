@@ -10,6 +10,9 @@
 #include "absl/strings/string_view.h"
 #include "authnet/v1/checkout.pb.h"
 #include "node/api/api_gate.h"
+#include "node/api/lifecycle_report.h"
+#include "node/api/overrides.h"
+#include "node/api/usage_meter.h"
 #include "node/core/clock.h"
 #include "node/core/key_ring.h"
 #include "node/core/subject_normalizer.h"
@@ -30,8 +33,10 @@ namespace authnet {
 class Checkout {
  public:
   struct Options {
-    // Records stop counting this many days after they were reported.
+    // Records stop counting this many days after they were reported ...
     uint32_t ttl_days = 365;
+    // ... and lifecycle records (unit_commissioned, ...) after this many.
+    uint32_t lifecycle_ttl_days = 3650;
     // Most checks in one CheckBatch call.
     size_t max_batch_checks = 10'000;
     // Most records one Retract call may name.
@@ -40,15 +45,19 @@ class Checkout {
   // Done receives a write's outcome; the response is filled before it runs.
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
-  // All references must outlive the service.
+  // All references must outlive the service. `overrides` (local overrides
+  // applied to checks) and `usage` (where calls are metered) may be null.
   Checkout(Options options, const ApiGate& gate, const KeyRing& keys, const Model& model,
-           ReportWriter& writer, const Clock& clock)
+           ReportWriter& writer, const Clock& clock, const OverrideTable* overrides = nullptr,
+           UsageMeter* usage = nullptr)
       : options_(options),
         gate_(gate),
         keys_(keys),
         model_(model),
         writer_(writer),
-        clock_(clock) {}
+        clock_(clock),
+        overrides_(overrides),
+        usage_(usage) {}
 
   [[nodiscard]] absl::Status Check(const std::string& client, const v1::CheckRequest& req,
                                    v1::CheckResponse* resp) const;
@@ -68,9 +77,17 @@ class Checkout {
                                                absl::string_view path) const;
   // CheckOne answers one check of normalized subjects.
   void CheckOne(const NormalizedSubjects& subjects, const Digester& digester,
-                const std::vector<uint32_t>& live, v1::CheckResponse* resp) const;
+                const std::vector<uint32_t>& live, const BrandPrefixes& brands,
+                v1::CheckResponse* resp) const;
   // ValidateReport checks a report's fields other than its subjects.
   static absl::Status ValidateReport(const v1::ReportRequest& req);
+  // ReportRecords makes a report's records and the subjects its request
+  // hash covers: a record per subject, or a lifecycle report's records.
+  absl::StatusOr<LifecycleReport> ReportRecords(const v1::ReportRequest& req,
+                                                const NormalizedSubjects& subjects,
+                                                const Digester& digester) const;
+  // Meter counts a client's calls in `usage_`.
+  void Meter(const std::string& client, uint64_t checks, uint64_t reports) const;
 
   const Options options_;
   const ApiGate& gate_;
@@ -78,6 +95,8 @@ class Checkout {
   const Model& model_;
   ReportWriter& writer_;
   const Clock& clock_;
+  const OverrideTable* const overrides_;
+  UsageMeter* const usage_;
 };
 
 }  // namespace authnet

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/batch/batch_signing.h"
+#include "node/batch/lifecycle_rules.h"
 #include "node/crypto/ed25519_key.h"
 
 namespace authnet {
@@ -14,18 +15,19 @@ absl::Status CheckRecord(const v1::Record& r, uint64_t want_seq, uint32_t today)
   if (r.seq() != want_seq) {
     return bad(absl::StrCat("has seq ", r.seq(), " out of order"));
   }
-  if (r.digest().size() != 32) {
-    return bad("digest is not 32 bytes");
-  }
   if (r.key_epoch() == 0) {
     return bad("key_epoch is 0");
   }
   if (!v1::SubjectType_IsValid(r.subject_type()) ||
-      r.subject_type() == v1::SUBJECT_TYPE_UNSPECIFIED) {
+      r.subject_type() == v1::SUBJECT_TYPE_UNSPECIFIED ||
+      r.subject_type() == v1::SUBJECT_TYPE_COMPANY_PREFIX) {
     return bad("unknown subject_type");
   }
   if (!v1::SignalKind_IsValid(r.kind()) || r.kind() == v1::SIGNAL_KIND_UNSPECIFIED) {
     return bad("unknown kind");
+  }
+  if (absl::Status st = CheckRecordFields(r); !st.ok()) {
+    return bad(st.message());
   }
   if (r.weight_milli() > 1000) {
     return bad("weight above 1");

@@ -12,8 +12,9 @@ inline constexpr int kMaxBatchRecords = 65'536;
 // (clock skew); later ones would escape decay and are refused.
 inline constexpr uint32_t kMaxFutureDays = 1;
 // Largest serialized batch body: 65,536 records of about 60 bytes, with
-// room to spare. peer_max_message_bytes may not go below kMaxBatchBytes plus
-// a margin, so any batch a node accepts fits in a Pull response.
+// room to spare (the writer also closes a batch before it reaches this:
+// a unit_commissioned record carries up to 64 KiB of unit keys). peer_max_message_bytes may not go
+// below kMaxBatchBytes plus a margin, so any batch a node accepts fits in a Pull response.
 inline constexpr size_t kMaxBatchBytes = 6 << 20;
 // Most days a record may count (model.record_ttl_days allows up to this).
 inline constexpr uint32_t kMaxTtlDays = 36'500;

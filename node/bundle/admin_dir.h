@@ -27,6 +27,22 @@ inline constexpr absl::Duration kRosterValidity = absl::Hours(24 * 365);
 // AdminInit: how many admin keys `network init` makes, how many must sign
 // each roster, and the passphrase that encrypts admin-N.key (none, or an
 // empty one: unencrypted).
+// MemberProfile is what the admins decide about a member beyond its keys:
+// its trust weight, its role and, for a brand, its GS1 company prefixes
+// (member_roles.h).
+struct MemberProfile {
+  double trust = 1.0;
+  v1::MemberRole role = v1::MEMBER_ROLE_PLATFORM;
+  std::vector<std::string> company_prefixes;
+};
+
+// MemberUpdate changes some of a member's profile; unset fields stay.
+struct MemberUpdate {
+  std::optional<double> trust;
+  std::optional<v1::MemberRole> role;
+  std::optional<std::vector<std::string>> company_prefixes;
+};
+
 struct AdminInit {
   int admins = 1;
   int threshold = 1;
@@ -92,7 +108,8 @@ class AdminDir {
   // admin keys at hand can sign the roster alone. Errors as
   // AddMemberFromRequest.
   [[nodiscard]] absl::StatusOr<Publication> AddMember(absl::string_view id,
-                                                      absl::string_view endpoint, double trust,
+                                                      absl::string_view endpoint,
+                                                      const MemberProfile& profile,
                                                       const std::filesystem::path& out_dir);
 
   // AddMemberFromRequest enrolls member `id` from its verified request
@@ -104,8 +121,17 @@ class AdminDir {
   // bad request, trust, or an id or network other than the request's;
   // ALREADY_EXISTS if `id` is in the roster.
   [[nodiscard]] absl::StatusOr<Publication> AddMemberFromRequest(
-      absl::string_view id, const v1::EnrollRequest& request, double trust,
+      absl::string_view id, const v1::EnrollRequest& request, const MemberProfile& profile,
       const std::filesystem::path& out_dir);
+
+  // UpdateMember publishes the next roster with `id`'s profile changed as
+  // `update` says. A member that stops being a brand loses its prefixes;
+  // prefixes need the brand role. INVALID_ARGUMENT for a bad trust, a
+  // prefix another brand holds or nests with, or an update that changes
+  // nothing; NOT_FOUND for an unknown id; FAILED_PRECONDITION for a revoked
+  // member.
+  [[nodiscard]] absl::StatusOr<Publication> UpdateMember(absl::string_view id,
+                                                         const MemberUpdate& update);
 
   // RevokeMember marks `id` revoked in the next roster and, with `rotate`,
   // starts a new network key epoch sealed to every other active member
@@ -176,7 +202,8 @@ class AdminDir {
   // AddMember just generated the member's keys into (else it must be new or
   // empty).
   [[nodiscard]] absl::StatusOr<Publication> Enroll(absl::string_view id,
-                                                   const v1::EnrollRequest& request, double trust,
+                                                   const v1::EnrollRequest& request,
+                                                   const MemberProfile& profile,
                                                    const std::filesystem::path& out_dir,
                                                    bool into_bundle);
   // WriteEnrollment writes ENROLL_DIR's public files but the roster:

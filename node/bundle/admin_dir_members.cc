@@ -8,6 +8,7 @@
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/enrollment.h"
 #include "node/bundle/file_names.h"
+#include "node/bundle/member_roles.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/log_text.h"
@@ -31,6 +32,27 @@ absl::Status CheckTrust(double trust) {
     return absl::InvalidArgumentError("trust: must be a number from 0 to 1");
   }
   return absl::OkStatus();
+}
+
+// ApplyProfile sets `profile` on `member` and checks the roles of `body`
+// (which holds `member`) the way nodes will.
+absl::Status ApplyProfile(const MemberProfile& profile, v1::RosterMember& member,
+                          const v1::RosterBody& body) {
+  if (absl::Status s = CheckTrust(profile.trust); !s.ok()) {
+    return s;
+  }
+  if (!profile.company_prefixes.empty() && profile.role != v1::MEMBER_ROLE_BRAND) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prefixes: company prefixes are for brands, and member \"", member.id(),
+                     "\" would be a ", RoleName(profile.role), " (give --role brand)"));
+  }
+  member.set_trust_milli(static_cast<uint32_t>(std::lround(profile.trust * 1000.0)));
+  member.set_role(profile.role);
+  member.clear_company_prefixes();
+  for (const std::string& p : profile.company_prefixes) {
+    member.add_company_prefixes(p);
+  }
+  return ValidateRoles(body);
 }
 
 absl::Status CheckOutDir(const fs::path& out_dir) {
@@ -105,8 +127,9 @@ absl::StatusOr<Publication> AdminDir::PublishEnrollment(v1::RosterBody body,
 }
 
 absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::string_view endpoint,
-                                                double trust, const fs::path& out_dir) {
-  if (absl::Status s = CheckTrust(trust); !s.ok()) {
+                                                const MemberProfile& profile,
+                                                const fs::path& out_dir) {
+  if (absl::Status s = CheckTrust(profile.trust); !s.ok()) {
     return s;
   }
   AdminSet admins = roster_.admins();
@@ -128,7 +151,7 @@ absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::stri
     return request.status();
   }
   absl::StatusOr<Publication> published =
-      Enroll(id, *request, trust, out_dir, /*into_bundle=*/true);
+      Enroll(id, *request, profile, out_dir, /*into_bundle=*/true);
   if (!published.ok() || !published->complete) {
     // out_dir was empty: remove what the enrollment wrote, keep the directory.
     std::error_code ec;
@@ -145,14 +168,15 @@ absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::stri
 
 absl::StatusOr<Publication> AdminDir::AddMemberFromRequest(absl::string_view id,
                                                            const v1::EnrollRequest& request,
-                                                           double trust, const fs::path& out_dir) {
-  return Enroll(id, request, trust, out_dir, /*into_bundle=*/false);
+                                                           const MemberProfile& profile,
+                                                           const fs::path& out_dir) {
+  return Enroll(id, request, profile, out_dir, /*into_bundle=*/false);
 }
 
 absl::StatusOr<Publication> AdminDir::Enroll(absl::string_view id, const v1::EnrollRequest& request,
-                                             double trust, const fs::path& out_dir,
+                                             const MemberProfile& profile, const fs::path& out_dir,
                                              bool into_bundle) {
-  if (absl::Status s = CheckTrust(trust); !s.ok()) {
+  if (absl::Status s = CheckTrust(profile.trust); !s.ok()) {
     return s;
   }
   absl::StatusOr<v1::EnrollRequestBody> req = VerifyEnrollRequest(request);
@@ -196,7 +220,9 @@ absl::StatusOr<Publication> AdminDir::Enroll(absl::string_view id, const v1::Enr
   member->set_id(std::string(id));
   member->set_status(v1::MEMBER_STATUS_ACTIVE);
   member->set_endpoint(req->endpoint());
-  member->set_trust_milli(static_cast<uint32_t>(std::lround(trust * 1000.0)));
+  if (absl::Status s = ApplyProfile(profile, *member, body); !s.ok()) {
+    return s;
+  }
   member->set_cert_sha256(*fingerprint);
   member->set_signing_public_key(req->signing_public_key());
   member->set_sealing_public_key(req->sealing_public_key());
@@ -230,6 +256,43 @@ absl::StatusOr<std::optional<Publication>> AdminDir::RevokeMember(absl::string_v
     if (absl::Status s = StartEpoch(body); !s.ok()) {
       return s;
     }
+  }
+  return Publish(std::move(body));
+}
+
+absl::StatusOr<Publication> AdminDir::UpdateMember(absl::string_view id,
+                                                   const MemberUpdate& update) {
+  absl::StatusOr<DirectoryLock> lock = LockAndReload();
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  v1::RosterBody body = roster_.body();
+  absl::StatusOr<v1::RosterMember*> member = FindMember(body, id);
+  if (!member.ok()) {
+    return member.status();
+  }
+  v1::RosterMember& m = **member;
+  if (m.status() == v1::MEMBER_STATUS_REVOKED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "member \"", id, "\" is revoked; a revoked id stays revoked (enroll a new id)"));
+  }
+  MemberProfile profile;
+  profile.trust = update.trust.value_or(m.trust_milli() / 1000.0);
+  profile.role = update.role.value_or(RoleOf(m));
+  if (update.company_prefixes) {
+    profile.company_prefixes = *update.company_prefixes;
+  } else if (profile.role == v1::MEMBER_ROLE_BRAND) {
+    profile.company_prefixes.assign(m.company_prefixes().begin(), m.company_prefixes().end());
+  }
+  const std::string before = m.SerializeAsString();
+  if (absl::Status s = ApplyProfile(profile, m, body); !s.ok()) {
+    return s;
+  }
+  if (m.SerializeAsString() == before) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("member \"", id,
+                     "\" already has this role, these prefixes and this trust: "
+                     "nothing to change"));
   }
   return Publish(std::move(body));
 }

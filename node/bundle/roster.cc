@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "node/bundle/member_roles.h"
 #include "node/core/hex.h"
 #include "node/core/host_port.h"
 #include "node/core/log_text.h"
@@ -143,7 +144,7 @@ absl::Status Roster::ValidateBody(const v1::RosterBody& body) {
       return s;
     }
   }
-  return absl::OkStatus();
+  return ValidateRoles(body);
 }
 
 namespace {
@@ -253,8 +254,12 @@ std::vector<std::string> DescribeChange(const v1::RosterBody& before, const v1::
     if (old == nullptr) {
       out.push_back(absl::StrCat("member ", id, " added: ", status(m.status()), ", endpoint ",
                                  ForeignForLog(m.endpoint()), ", trust ", m.trust_milli() / 1000.0,
-                                 ", certificate ", HexEncode(m.cert_sha256()).substr(0, 16)));
+                                 ", certificate ", HexEncode(m.cert_sha256()).substr(0, 16), ", ",
+                                 RoleText(m)));
       continue;
+    }
+    if (RoleText(*old) != RoleText(m)) {
+      out.push_back(absl::StrCat("member ", id, ": ", RoleText(*old), " -> ", RoleText(m)));
     }
     if (old->status() != m.status()) {
       out.push_back(

@@ -251,6 +251,8 @@ absl::string_view SubjectTypeName(v1::SubjectType type) {
       return "nfc_uid";
     case v1::SUBJECT_TYPE_IMAGE_PHASH:
       return "image_phash";
+    case v1::SUBJECT_TYPE_COMPANY_PREFIX:
+      return "company_prefix";
     default:
       return "unspecified";
   }
@@ -270,6 +272,12 @@ absl::string_view SignalKindName(v1::SignalKind kind) {
       return "unit_sold";
     case v1::SIGNAL_KIND_RETURN_NOT_GENUINE:
       return "return_not_genuine";
+    case v1::SIGNAL_KIND_UNIT_COMMISSIONED:
+      return "unit_commissioned";
+    case v1::SIGNAL_KIND_UNIT_DECOMMISSIONED:
+      return "unit_decommissioned";
+    case v1::SIGNAL_KIND_GTIN_SERIALIZED:
+      return "gtin_serialized";
     default:
       return "unspecified";
   }

@@ -56,6 +56,13 @@ struct NormalizedSubjects {
 // SubjectTypeName returns "gtin", "unit", ... as used in digests, logs and reasons.
 absl::string_view SubjectTypeName(v1::SubjectType type);
 
+// IsLifecycleKind: unit_commissioned, unit_decommissioned, gtin_serialized,
+// which only brands report, about their own units (DESIGN.md §3).
+inline bool IsLifecycleKind(int kind) {
+  return kind == v1::SIGNAL_KIND_UNIT_COMMISSIONED || kind == v1::SIGNAL_KIND_UNIT_DECOMMISSIONED ||
+         kind == v1::SIGNAL_KIND_GTIN_SERIALIZED;
+}
+
 // SignalKindName returns "counterfeit_confirmed", ... as used on the command line.
 absl::string_view SignalKindName(v1::SignalKind kind);
 

@@ -14,10 +14,12 @@
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/enrollment.h"
 #include "node/bundle/file_names.h"
+#include "node/bundle/member_roles.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
 #include "node/ctl/cli_output.h"
+#include "node/ctl/member_profile.h"
 #include "node/ctl/passphrase.h"
 #include "node/ctl/roster_signing.h"
 
@@ -144,9 +146,9 @@ int RunNetworkInit(const std::vector<std::string>& args) {
 
 int RunMemberAdd(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member add";
-  absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(args, {"dir", "endpoint", "request", "out", "trust", "passphrase-file"}, {},
-                 /*max_positional=*/1);
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(
+      args, {"dir", "endpoint", "request", "out", "trust", "role", "prefixes", "passphrase-file"},
+      {}, /*max_positional=*/1);
   if (!flags.ok()) {
     return Usage(kCommand, flags.status().message());
   }
@@ -168,12 +170,11 @@ int RunMemberAdd(const std::vector<std::string>& args) {
                  "give --request FILE (the member's enroll-request.pb, production) or --endpoint "
                  "HOST:PORT (demo: the admin generates the member's keys), not both");
   }
-  double trust = 1.0;
-  if (std::optional<std::string> text = flags->Get("trust")) {
-    if (!absl::SimpleAtod(*text, &trust) || !std::isfinite(trust) || trust < 0.0 || trust > 1.0) {
-      return Usage(kCommand, absl::StrCat("--trust: \"", *text, "\" is not a number from 0 to 1"));
-    }
+  absl::StatusOr<MemberUpdate> update = ParseMemberUpdate(*flags);
+  if (!update.ok()) {
+    return Usage(kCommand, update.status().message());
   }
+  const MemberProfile profile = ProfileOf(*update);
   std::optional<v1::EnrollRequest> request;
   if (request_file) {
     absl::StatusOr<v1::EnrollRequest> read = ReadEnrollRequest(*request_file);
@@ -188,8 +189,8 @@ int RunMemberAdd(const std::vector<std::string>& args) {
   }
   AdminDir& admin = std::get<AdminDir>(opened);
   absl::StatusOr<Publication> published =
-      request ? admin.AddMemberFromRequest(id, *request, trust, *out)
-              : admin.AddMember(id, *endpoint, trust, *out);
+      request ? admin.AddMemberFromRequest(id, *request, profile, *out)
+              : admin.AddMember(id, *endpoint, profile, *out);
   if (!published.ok()) {
     return FailureOrUsage(kCommand, absl::StrCat("adding member \"", id, "\""), published.status());
   }
@@ -197,7 +198,9 @@ int RunMemberAdd(const std::vector<std::string>& args) {
   if (published->complete) {
     member = admin.roster().Find(id);
   }
-  std::string trust_text = TrustText(static_cast<uint32_t>(std::lround(trust * 1000)));
+  std::string trust_text =
+      absl::StrCat(TrustText(static_cast<uint32_t>(std::lround(profile.trust * 1000))), ", ",
+                   RoleName(profile.role));
   if (!request) {
     Print(absl::StrCat(
         "added member \"", id, "\" to network \"", admin.network(), "\" (trust ", trust_text,
@@ -243,10 +246,13 @@ int RunMemberList(const std::vector<std::string>& args) {
   if (flags->Has("json")) {
     std::vector<std::string> items;
     for (const v1::RosterMember& m : members) {
-      items.push_back(absl::StrCat("{\"id\": ", JsonQuote(m.id()),
-                                   ", \"status\": ", JsonQuote(StatusName(m.status())),
-                                   ", \"endpoint\": ", JsonQuote(m.endpoint()),
-                                   ", \"trust\": ", TrustText(m.trust_milli()), "}"));
+      items.push_back(absl::StrCat(
+          "{\"id\": ", JsonQuote(m.id()), ", \"status\": ", JsonQuote(StatusName(m.status())),
+          ", \"endpoint\": ", JsonQuote(m.endpoint()), ", \"trust\": ", TrustText(m.trust_milli()),
+          ", \"role\": ", JsonQuote(RoleName(RoleOf(m))), ", \"prefixes\": [",
+          absl::StrJoin(m.company_prefixes(), ", ",
+                        [](std::string* out, const std::string& p) { out->append(JsonQuote(p)); }),
+          "]}"));
     }
     Print(absl::StrCat("[", absl::StrJoin(items, ", "), "]\n"));
     return kExitOk;
@@ -269,10 +275,11 @@ int RunMemberList(const std::vector<std::string>& args) {
                              static_cast<int>(status_width), status,
                              static_cast<int>(endpoint_width), endpoint, trust);
     };
-    absl::StrAppend(&table, row("ID", "STATUS", "ENDPOINT", "TRUST"));
+    absl::StrAppend(&table, row("ID", "STATUS", "ENDPOINT", "TRUST  ROLE"));
     for (const v1::RosterMember& m : members) {
-      absl::StrAppend(
-          &table, row(m.id(), StatusName(m.status()), m.endpoint(), TrustText(m.trust_milli())));
+      absl::StrAppend(&table,
+                      row(m.id(), StatusName(m.status()), m.endpoint(),
+                          absl::StrFormat("%-5s  %s", TrustText(m.trust_milli()), RoleText(m))));
     }
   }
   Print(table);

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "node/ctl/admin_commands.h"
+#include "node/ctl/local_commands.h"
 #include "node/ctl/member_commands.h"
+#include "node/ctl/member_profile.h"
 #include "node/ctl/node_commands.h"
 #include "node/ctl/token_commands.h"
 
@@ -21,9 +23,12 @@ constexpr char kUsage[] =
     "  authnetctl member keygen  ID --network NAME --endpoint HOST:PORT --out BUNDLE_DIR\n"
     "  authnetctl member keygen  --renew --out BUNDLE_DIR [--endpoint HOST:PORT]\n"
     "  authnetctl member add     ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR [--trust W]\n"
+    "                            [--role platform|brand|observer] [--prefixes P,...]\n"
     "  authnetctl member add     ID --dir ADMIN_DIR --endpoint HOST:PORT --out BUNDLE_DIR "
-    "[--trust W]   (demo)\n"
+    "[--trust W]\n"
+    "                            [--role ROLE] [--prefixes P,...]   (demo)\n"
     "  authnetctl member install --bundle BUNDLE_DIR --from ENROLL_DIR [--admin-set FP]\n"
+    "  authnetctl member update  ID --dir ADMIN_DIR [--role ROLE] [--prefixes P,...] [--trust W]\n"
     "  authnetctl member list    --dir ADMIN_DIR [--json]\n"
     "  authnetctl member revoke  ID --dir ADMIN_DIR [--no-rotate]\n"
     "  authnetctl member renew   ID --dir ADMIN_DIR --request FILE --out ENROLL_DIR "
@@ -41,12 +46,20 @@ constexpr char kUsage[] =
     "                            [--json]\n"
     "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
     "[--json]\n"
+    "                            [--idempotency-key K] [--serials-file FILE]\n"
     "  authnetctl alerts         --node API_ADDR [--json] [--no-follow]\n"
+    "  authnetctl override add   --node API_ADDR --allow|--deny [subject flags] --reason TEXT\n"
+    "                            [--expires-days N] [--json]\n"
+    "  authnetctl override list  --node API_ADDR [--json]\n"
+    "  authnetctl override remove ID --node API_ADDR\n"
+    "  authnetctl usage          --node API_ADDR [--month YYYY-MM] [--json]\n"
     "API_ADDR is HOST:PORT or unix:PATH. Commands with --node also take [--ca FILE]\n"
     "[--server-name NAME] [--token-file FILE] (or $AUTHNET_TOKEN) for a remote api\n"
     "listener, which needs TLS and a bearer token. KIND is one of counterfeit_confirmed,\n"
     "counterfeit_suspected, verification_failed, verification_passed, unit_sold,\n"
-    "return_not_genuine. --gs1 takes what a scanner or label gives: \"(01)...(21)...\",\n"
+    "return_not_genuine; a brand also reports unit_commissioned, unit_decommissioned\n"
+    "(--serial S, or --serials-file with one serial a line) and gtin_serialized. --gs1 takes what "
+    "a scanner or label gives: \"(01)...(21)...\",\n"
     "raw scan data with GS separators, or a GS1 Digital Link URI. Commands that sign a\n"
     "roster take [--passphrase-file F] for encrypted admin keys (or ask on a terminal).\n";
 
@@ -81,6 +94,9 @@ int main(int argc, char** argv) {
   }
   if (group == "member" && sub == "add") {
     return authnet::RunMemberAdd(rest(2));
+  }
+  if (group == "member" && sub == "update") {
+    return authnet::RunMemberUpdate(rest(2));
   }
   if (group == "member" && sub == "list") {
     return authnet::RunMemberList(rest(2));
@@ -117,6 +133,18 @@ int main(int argc, char** argv) {
   }
   if (group == "alerts") {
     return authnet::RunAlerts(rest(1));
+  }
+  if (group == "override" && sub == "add") {
+    return authnet::RunOverrideAdd(rest(2));
+  }
+  if (group == "override" && sub == "list") {
+    return authnet::RunOverrideList(rest(2));
+  }
+  if (group == "override" && sub == "remove") {
+    return authnet::RunOverrideRemove(rest(2));
+  }
+  if (group == "usage") {
+    return authnet::RunUsage(rest(1));
   }
   std::fprintf(stderr, "authnetctl: unknown command '%s%s%s'; run 'authnetctl --help'\n",
                group.c_str(), sub.empty() ? "" : " ", sub.c_str());

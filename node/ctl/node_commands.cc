@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -16,59 +17,40 @@
 #include "node/core/hex.h"
 #include "node/core/json.h"
 #include "node/core/subject_normalizer.h"
+#include "node/ctl/node_call.h"
 #include "node/ctl/node_channel.h"
 
 namespace authnet {
 namespace {
 
-constexpr auto kCallTimeout = std::chrono::seconds(5);
+using cli::DecisionName;
+using cli::FillSubjects;
+using cli::kSubjectFlags;
+using cli::RpcError;
+using cli::SetDeadline;
+using cli::UsageError;
 
-const std::set<std::string> kSubjectFlags = {"gtin",   "serial",  "lot",         "supplier",
-                                             "seller", "nfc-uid", "image-phash", "gs1"};
-
-int UsageError(absl::string_view command, absl::string_view what) {
-  std::fprintf(stderr, "authnetctl %s: %s; run 'authnetctl --help'\n", std::string(command).c_str(),
-               std::string(what).c_str());
-  return 2;
-}
-
-// RpcError prints a failed call and returns its exit status: 2 when the node
-// rejected our input, 1 otherwise.
-int RpcError(absl::string_view command, const std::string& node, const grpc::Status& st) {
-  std::string hint;
-  if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    hint = absl::StrCat(" (is authnetd running with --api-listen ", node, "?)");
+// ReadSerials adds the serials of `path` (one a line; blank lines skipped)
+// to a lifecycle report.
+absl::Status ReadSerials(const std::string& path, v1::ReportRequest* req) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--serials-file: cannot read ", path, " (check the path)"));
   }
-  std::fprintf(stderr, "authnetctl %s: %s%s\n", std::string(command).c_str(),
-               st.error_message().c_str(), hint.c_str());
-  return st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
-}
-
-void SetDeadline(grpc::ClientContext* ctx) {
-  ctx->set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-}
-
-void FillSubjects(const ParsedFlags& f, v1::Subjects* s) {
-  s->set_gtin(f.Get("gtin").value_or(""));
-  s->set_serial(f.Get("serial").value_or(""));
-  s->set_lot(f.Get("lot").value_or(""));
-  s->set_supplier(f.Get("supplier").value_or(""));
-  s->set_seller(f.Get("seller").value_or(""));
-  s->set_nfc_uid(f.Get("nfc-uid").value_or(""));
-  s->set_image_phash(f.Get("image-phash").value_or(""));
-  s->set_gs1(f.Get("gs1").value_or(""));
-}
-
-std::string DecisionName(v1::Decision d) {
-  switch (d) {
-    case v1::DECISION_DENY:
-      return "deny";
-    case v1::DECISION_REVIEW:
-      return "review";
-    default:
-      return "allow";
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (!line.empty()) {
+      req->add_serials(line);
+    }
   }
+  if (req->serials_size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--serials-file: ", path, " holds no serial"));
+  }
+  return absl::OkStatus();
 }
 
 std::string ReasonJson(const v1::Reason& r) {
@@ -238,7 +220,7 @@ int RunCheck(const std::vector<std::string>& args) {
 int RunReport(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kSubjectFlags;
   value_flags.insert(kNodeFlags.begin(), kNodeFlags.end());
-  value_flags.insert({"kind", "weight", "idempotency-key"});
+  value_flags.insert({"kind", "weight", "idempotency-key", "serials-file"});
   absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
   if (!f.ok()) {
     return UsageError("report", f.status().message());
@@ -256,10 +238,16 @@ int RunReport(const std::vector<std::string>& args) {
     return UsageError("report", absl::StrCat("--kind: unknown kind '", *kind_name,
                                              "'; use counterfeit_confirmed, counterfeit_suspected, "
                                              "verification_failed, verification_passed, "
-                                             "unit_sold or return_not_genuine"));
+                                             "unit_sold, return_not_genuine, unit_commissioned, "
+                                             "unit_decommissioned or gtin_serialized"));
   }
   v1::ReportRequest req;
   FillSubjects(*f, req.mutable_subjects());
+  if (std::optional<std::string> file = f->Get("serials-file")) {
+    if (absl::Status st = ReadSerials(*file, &req); !st.ok()) {
+      return UsageError("report", st.message());
+    }
+  }
   req.set_kind(kind);
   if (auto w = f->Get("weight")) {
     double weight = 0;
@@ -282,8 +270,8 @@ int RunReport(const std::vector<std::string>& args) {
     return RpcError("report", *node, st);
   }
   if (f->Has("json")) {
-    std::printf("{\"accepted\": %u, \"seq\": %llu}\n", resp.accepted(),
-                static_cast<unsigned long long>(resp.seq()));
+    std::printf("{\"accepted\": %u, \"seq\": %llu, \"replayed\": %s}\n", resp.accepted(),
+                static_cast<unsigned long long>(resp.seq()), resp.replayed() ? "true" : "false");
     return 0;
   }
   std::printf("recorded %u record%s from seq %llu%s (durable)\n", resp.accepted(),

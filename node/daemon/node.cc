@@ -97,6 +97,7 @@ void Node::WirePeers(const NodeOptions& options, const std::shared_ptr<spdlog::s
   PeerLinkOptions links = options.peer_links;
   links.metrics = metrics_.get();
   links.max_message_bytes = options.limits.peer.max_message_bytes;
+  links.keys = keys_.get();
   peers_ = std::make_unique<PeerManager>(options.peers, bundle_->member_id(),
                                          TlsIdentity{std::move(tls)}, *roster_, *model_, *writer_,
                                          links, MakeLogger("peer", sink));
@@ -223,8 +224,8 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   api_gate_ =
       std::make_unique<ApiGate>(remote ? tokens_.get() : nullptr, &api_listener_->connections(),
                                 api_limiter_.get(), metrics_.get());
-  checkout_core_ =
-      std::make_unique<Checkout>(options.checkout, *api_gate_, *keys_, *model_, *writer_, clock);
+  checkout_core_ = std::make_unique<Checkout>(options.checkout, *api_gate_, *keys_, *model_,
+                                              *writer_, clock, overrides_.get(), usage_.get());
   checkout_ = std::make_unique<CheckoutService>(*api_gate_, *checkout_core_);
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
@@ -232,6 +233,7 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   admin_->SetKeyRing(keys_.get());
   admin_->SetStoreStatus([this] { return StoreStatus(); });
   admin_->SetListeners([this] { return ListenersStatus(); });
+  admin_->SetLocal(overrides_.get(), writer_.get(), usage_.get(), replica_);
   if (absl::Status st = api_listener_->Serve({checkout_.get(), admin_.get()}); !st.ok()) {
     return st;
   }
@@ -481,6 +483,8 @@ void Node::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (follower_) {
     follower_->Stop();
   }
+  usage_flusher_.reset();
+  FlushUsage();  // what the last interval counted
   if (writer_) {
     writer_->Stop();
   }

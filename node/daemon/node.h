@@ -23,6 +23,7 @@
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/core/key_ring.h"
+#include "node/core/periodic_thread.h"
 #include "node/daemon/bundle_watcher.h"
 #include "node/daemon/grpc_listener.h"
 #include "node/daemon/health_monitor.h"
@@ -111,6 +112,11 @@ class Node {
   // shared store, the follower of other replicas' commits.
   [[nodiscard]] absl::Status StartWriter(const NodeOptions& options,
                                          const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // LoadLocalState reads the overrides and the usage counts from the store
+  // (before the writer starts).
+  [[nodiscard]] absl::Status LoadLocalState();
+  // FlushUsage stores the usage counts if they changed.
+  void FlushUsage();
   // ApplyCommitted folds committed batches into the model and pokes the
   // sync feed; with `may_catch_up`, a gap (another replica committed first)
   // reads what is missing from the store.
@@ -158,11 +164,14 @@ class Node {
   std::string replica_;
   std::unique_ptr<RosterKeeper> roster_;
   std::unique_ptr<AlertHub> alerts_;
+  std::unique_ptr<OverrideTable> overrides_;
+  std::unique_ptr<UsageMeter> usage_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<ReportWriter> writer_;
   std::unique_ptr<LogReader> reader_;
   std::unique_ptr<LogFollower> follower_;  // a shared store only
   std::unique_ptr<SyncFeed> feed_;
+  std::unique_ptr<PeriodicThread> usage_flusher_;
   std::unique_ptr<PeerManager> peers_;
   std::unique_ptr<RateLimiter> api_limiter_;
   std::unique_ptr<RateLimiter> peer_limiter_;

@@ -181,7 +181,40 @@ absl::Status Node::BuildModel(const NodeOptions& options, const Clock& clock,
                  std::chrono::steady_clock::now() - started)
                  .count(),
              store_->Describe());
+  return LoadLocalState();
+}
+
+absl::Status Node::LoadLocalState() {
+  overrides_ = std::make_unique<OverrideTable>();
+  usage_ = std::make_unique<UsageMeter>();
+  const std::string usage_key = UsageMetaKey(store_->Shared(), replica_);
+  for (const auto& [key, load] :
+       {std::pair<std::string, std::function<bool(const std::string&)>>{
+            kOverridesMetaKey, [o = overrides_.get()](const std::string& v) { return o->Load(v); }},
+        {usage_key, [u = usage_.get()](const std::string& v) { return u->Load(v); }}}) {
+    absl::StatusOr<std::optional<std::string>> stored = store_->GetMeta(key);
+    if (!stored.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(store_->Describe(), ": cannot read ", key, ": ", stored.status().message()));
+    }
+    if (stored->has_value() && !load(**stored)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(store_->Describe(), ": the stored ", key,
+                       " does not parse (written by a newer authnetd?)"));
+    }
+  }
+  if (!overrides_->List().empty()) {
+    log_->info("{} local overrides apply to this node's checks (authnetctl override list)",
+               overrides_->List().size());
+  }
   return absl::OkStatus();
+}
+
+void Node::FlushUsage() {
+  if (usage_ && writer_ && usage_->Dirty()) {
+    writer_->SubmitMeta(UsageMetaKey(store_->Shared(), replica_),
+                        usage_->Serialized(model_->Today()));
+  }
 }
 
 absl::Status Node::StartWriter(const NodeOptions& options,
@@ -217,6 +250,12 @@ absl::Status Node::StartWriter(const NodeOptions& options,
       return follower.status();
     }
     follower_ = *std::move(follower);
+    // Overrides added through another replica apply here too.
+    follower_->WatchMeta(kOverridesMetaKey, [this](const std::string& value) {
+      if (!overrides_->Load(value)) {
+        log_->warn("the overrides another replica stored do not parse; keeping these");
+      }
+    });
     // A roster another replica adopted (and stored) reaches this one too.
     follower_->WatchMeta(kSharedRosterKey, [this](const std::string& value) {
       v1::SignedRoster roster;
@@ -231,6 +270,8 @@ absl::Status Node::StartWriter(const NodeOptions& options,
       });
     });
   }
+  usage_flusher_ =
+      std::make_unique<PeriodicThread>(std::chrono::seconds(10), [this] { FlushUsage(); });
   // Raise the floor with every adoption (RosterKeeper::Create).
   roster_->AddListener(
       [w = writer_.get(), shared = store_->Shared()](const std::shared_ptr<const Roster>& r) {

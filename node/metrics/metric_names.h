@@ -14,6 +14,8 @@ inline constexpr char kRateLimitedHelp[] =
 inline constexpr char kBatchesRefusedHelp[] =
     "Batches from peers refused, by reason (malformed, unverified: bad signature or not an "
     "active member; out_of_range: a record dated more than a day ahead or with a ttl out of range; "
+    "role: an observer's batch, or lifecycle records from a non-brand or outside its company "
+    "prefixes; key_epoch: under a network key epoch not held yet; "
     "gap, conflict, own_origin, unreadable: refused by the store).";
 
 }  // namespace authnet

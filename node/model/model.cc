@@ -72,11 +72,44 @@ Model::Model(ModelOptions options, const Clock& clock, std::string self)
 
 void Model::SetRoster(const Roster& roster) {
   std::map<std::string, double> trust;
+  absl::flat_hash_set<std::string> brand_ids;
+  v1::MemberRole self_role = v1::MEMBER_ROLE_PLATFORM;
   for (const v1::RosterMember& m : roster.body().members()) {
     trust[m.id()] =
         m.status() == v1::MEMBER_STATUS_ACTIVE ? std::min(1000u, m.trust_milli()) / 1000.0 : 0.0;
+    if (RoleOf(m) == v1::MEMBER_ROLE_BRAND) {
+      brand_ids.insert(m.id());
+    }
+    if (m.id() == self_) {
+      self_role = RoleOf(m);
+    }
+  }
+  auto brands = std::make_shared<const BrandPrefixes>(BrandPrefixes::Of(roster.body()));
+  {
+    absl::MutexLock lock(&mu_);
+    brand_ids_ = std::move(brand_ids);
+    brands_ = std::move(brands);
+    self_role_ = self_role;
+    for (OriginState& o : origins_) {
+      o.brand = brand_ids_.contains(o.id);
+    }
   }
   SetTrust(roster.version(), std::move(trust));
+}
+
+std::shared_ptr<const BrandPrefixes> Model::Brands() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return brands_;
+}
+
+v1::MemberRole Model::SelfRole() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return self_role_;
+}
+
+uint64_t Model::Units() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return lifecycle_.Units();
 }
 
 void Model::SetTrust(uint64_t roster_version, std::map<std::string, double> trust) {
@@ -101,6 +134,7 @@ uint16_t Model::OriginIndex(const std::string& id) {
     state.id = id;
     auto trust = roster_trust_.find(id);
     state.trust = trust == roster_trust_.end() ? 0 : std::clamp(trust->second, 0.0, 1.0);
+    state.brand = brand_ids_.contains(id);
     origins_.push_back(std::move(state));
   }
   return it->second;
@@ -136,7 +170,14 @@ absl::Status Model::ApplyBatch(const v1::BatchBody& batch) {
       state.chain = ChainRecord(state.chain, r);
       state.last_seq = r.seq();
       ++records_;
-      if (r.retracts_seq() == 0) {
+      if (IsLifecycleKind(r.kind())) {
+        if (r.retracts_seq() == 0) {
+          FoldLifecycle(origin, r, +1);
+        } else if (r.retracts_seq() < r.seq() &&
+                   retracted_.insert({origin, r.retracts_seq()}).second) {
+          FoldLifecycle(origin, r, -1);
+        }
+      } else if (r.retracts_seq() == 0) {
         Fold(origin, r, +1);
         if (watch && r.subject_type() == v1::SUBJECT_TYPE_SUPPLIER &&
             AdverseOutcomes(r.kind()) > 0 && r.day() >= window_start && r.day() <= today) {
@@ -281,6 +322,66 @@ void Model::Fold(uint16_t origin, const v1::Record& r, int sign) {
   }
 }
 
+void Model::FoldLifecycle(uint16_t origin, const v1::Record& r, int sign) {
+  uint32_t expire = r.day() + r.ttl_days();
+  if (sign > 0) {
+    if (expire <= clock_.Today()) {
+      return;  // as in Fold: held and fingerprinted, never counted
+    }
+    uint32_t& last = epoch_expiry_[r.key_epoch()];
+    last = std::max(last, expire);
+  }
+  lifecycle_.Apply(origin, r, expire, sign);
+}
+
+SubjectVerdict Model::EvaluateUnit(const UnitQuery& q, uint32_t today) const {
+  SubjectVerdict v;
+  auto it = origin_index_.find(q.brand);
+  if (it == origin_index_.end()) {
+    return v;
+  }
+  const OriginState& brand = origins_[it->second];
+  if (!brand.brand || brand.trust <= 0) {
+    return v;  // no longer a brand, or not active: what it said does not count
+  }
+  UnitLifecycle::Found found;
+  for (const UnitQuery::Under& under : q.epochs) {
+    lifecycle_.Find(it->second, under, today, &found);
+  }
+  v1::Reason r;
+  r.set_subject_type(v1::SUBJECT_TYPE_UNIT);
+  r.set_members(1);
+  r.set_local(brand.id == self_);
+  if (found.decommissioned != 0) {
+    v.decision = v1::DECISION_DENY;
+    v.risk = 1;
+    v.adverse_origins.push_back(it->second);
+    r.set_kind(v1::SIGNAL_KIND_UNIT_DECOMMISSIONED);
+    r.set_code(ReasonCodeName(v1::REASON_CODE_DECOMMISSIONED));
+    r.set_score(1);
+    r.set_newest_age_days(today > found.decommissioned ? today - found.decommissioned : 0);
+    r.set_summary(absl::StrCat("unit: decommissioned by its brand ", brand.id, ", ",
+                               r.newest_age_days(), " days ago"));
+  } else if (found.commissioned != 0) {
+    r.set_kind(v1::SIGNAL_KIND_UNIT_COMMISSIONED);
+    r.set_code(ReasonCodeName(v1::REASON_CODE_COMMISSIONED));
+    r.set_summary(absl::StrCat("unit: commissioned by its brand ", brand.id));
+  } else if (found.serialized != 0) {
+    v.decision = options_.not_commissioned_decision;
+    v.risk = options_.review_risk;
+    r.set_kind(v1::SIGNAL_KIND_GTIN_SERIALIZED);
+    r.set_code(ReasonCodeName(v1::REASON_CODE_NOT_COMMISSIONED));
+    r.set_score(options_.review_risk);
+    r.set_newest_age_days(today > found.serialized ? today - found.serialized : 0);
+    r.set_summary(absl::StrCat("unit: not commissioned by its brand ", brand.id,
+                               ", which serialized this GTIN"));
+  } else {
+    return v;
+  }
+  v.reasons.push_back(std::move(r));
+  return v;
+}
+
 void Model::GatherEvidence(const EvidenceList& list, uint32_t today,
                            std::vector<OriginEvidence>& by_origin) const {
   for (const Evidence& e : list) {
@@ -299,7 +400,9 @@ void Model::GatherEvidence(const EvidenceList& list, uint32_t today,
       slot->local = origin.id == self_;
     }
     slot->weight[e.kind] += value;
-    slot->count[e.kind] += e.count;
+    // A unit sold again by the same member on the same day is one sale (a
+    // scanner retry is not a clone): sales count by distinct day.
+    slot->count[e.kind] += e.kind == v1::SIGNAL_KIND_UNIT_SOLD ? 1 : e.count;
     slot->newest_day[e.kind] = std::max(slot->newest_day[e.kind], e.day);
   }
 }
@@ -321,13 +424,20 @@ std::vector<uint32_t> Model::LiveEpochs(const std::vector<uint32_t>& epochs) con
   return live;
 }
 
-void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const {
+void Model::Check(const std::vector<SubjectDigest>& subjects, const std::vector<UnitQuery>& units,
+                  v1::CheckResponse* out) const {
   uint32_t today = clock_.Today();
   v1::Decision decision = v1::DECISION_ALLOW;
   double risk = 0;
   std::vector<uint16_t> reporters;
   std::vector<v1::Reason> reasons;
   std::vector<OriginEvidence> by_origin;
+  auto merge = [&](SubjectVerdict v) {
+    decision = std::max(decision, v.decision);
+    risk = std::max(risk, v.risk);
+    reporters.insert(reporters.end(), v.adverse_origins.begin(), v.adverse_origins.end());
+    std::move(v.reasons.begin(), v.reasons.end(), std::back_inserter(reasons));
+  };
   absl::ReaderMutexLock lock(&mu_);
   for (const SubjectDigest& subject : subjects) {
     by_origin.clear();
@@ -353,11 +463,10 @@ void Model::Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse*
                   return origins_[a.origin].id < origins_[b.origin].id;
                 });
     }
-    SubjectVerdict v = EvaluateSubject(subject.type, by_origin, today, options_);
-    decision = std::max(decision, v.decision);
-    risk = std::max(risk, v.risk);
-    reporters.insert(reporters.end(), v.adverse_origins.begin(), v.adverse_origins.end());
-    std::move(v.reasons.begin(), v.reasons.end(), std::back_inserter(reasons));
+    merge(EvaluateSubject(subject.type, by_origin, today, options_));
+  }
+  for (const UnitQuery& q : units) {
+    merge(EvaluateUnit(q, today));
   }
   std::sort(reporters.begin(), reporters.end());
   reporters.erase(std::unique(reporters.begin(), reporters.end()), reporters.end());
@@ -430,6 +539,35 @@ std::vector<SubjectDigest> DigestSubjects(const std::vector<NormalizedSubject>& 
     d.digest = digester.MakeNewest(s.type, s.value);
     for (size_t i = 0; i + 1 < live.size(); ++i) {
       d.older_epochs.push_back(digester.MakeUnder(live[i], s.type, s.value));
+    }
+  }
+  return out;
+}
+
+std::vector<UnitQuery> DigestUnits(const std::vector<NormalizedSubject>& subjects,
+                                   const Digester& digester, const std::vector<uint32_t>& live,
+                                   const BrandPrefixes& brands) {
+  std::vector<UnitQuery> out;
+  if (brands.empty()) {
+    return out;
+  }
+  for (const NormalizedSubject& s : subjects) {
+    if (s.type != v1::SUBJECT_TYPE_UNIT) {
+      continue;
+    }
+    // A unit's value is "GTIN-14:serial" (subject_normalizer.h).
+    absl::string_view gtin = absl::string_view(s.value).substr(0, 14);
+    const BrandPrefixes::Owner* owner = brands.OwnerOf(gtin);
+    if (owner == nullptr) {
+      continue;
+    }
+    UnitQuery& q = out.emplace_back();
+    q.brand = owner->member;
+    for (uint32_t epoch : live) {
+      q.epochs.push_back(
+          {digester.MakeUnder(epoch, v1::SUBJECT_TYPE_UNIT, s.value),
+           digester.MakeUnder(epoch, v1::SUBJECT_TYPE_GTIN, gtin),
+           digester.MakeUnder(epoch, v1::SUBJECT_TYPE_COMPANY_PREFIX, owner->prefix)});
     }
   }
   return out;

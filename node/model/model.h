@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,14 @@
 #include "authnet/v1/admin.pb.h"
 #include "authnet/v1/checkout.pb.h"
 #include "authnet/v1/records.pb.h"
+#include "node/bundle/member_roles.h"
 #include "node/bundle/roster.h"
 #include "node/core/clock.h"
 #include "node/core/digester.h"
 #include "node/core/subject_normalizer.h"
 #include "node/model/model_options.h"
 #include "node/model/subject_verdict.h"
+#include "node/model/unit_lifecycle.h"
 
 namespace authnet {
 
@@ -42,6 +45,14 @@ std::vector<SubjectDigest> DigestSubjects(const std::vector<NormalizedSubject>& 
                                           const Digester& digester,
                                           const std::vector<uint32_t>& live);
 
+// DigestUnits makes the UnitQuery of each unit among `subjects` whose GTIN
+// lies under a company prefix of `brands`, under every epoch of `live`
+// (the newest last, as Model::LiveEpochs lists them). Units of GTINs no
+// brand holds cost nothing.
+std::vector<UnitQuery> DigestUnits(const std::vector<NormalizedSubject>& subjects,
+                                   const Digester& digester, const std::vector<uint32_t>& live,
+                                   const BrandPrefixes& brands);
+
 // Model is the in-memory detection model (DESIGN.md §3): per-digest
 // evidence from every origin's records, kept current as batches land, and
 // the decisions derived from it. Check never touches disk.
@@ -54,8 +65,13 @@ class Model {
   Model(ModelOptions options, const Clock& clock, std::string self);
 
   // SetRoster adopts the trust weights of `roster`: evidence from a member is
-  // scaled by its trust, and counts for nothing unless it is active.
+  // scaled by its trust, and counts for nothing unless it is active. Its
+  // roles too: lifecycle records count only from a member that is a brand.
   void SetRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
+  // Brands is the company prefixes of the roster's brands (DigestUnits).
+  std::shared_ptr<const BrandPrefixes> Brands() const ABSL_LOCKS_EXCLUDED(mu_);
+  // SelfRole is this node's member's role in the roster.
+  v1::MemberRole SelfRole() const ABSL_LOCKS_EXCLUDED(mu_);
   // SetTrust is SetRoster from its parts: member id -> trust 0..1 (0 for a
   // member that is not active), and the roster version the fingerprint covers.
   void SetTrust(uint64_t roster_version, std::map<std::string, double> trust)
@@ -75,9 +91,17 @@ class Model {
   // is FAILED_PRECONDITION and changes nothing.
   [[nodiscard]] absl::Status ApplyBatch(const v1::BatchBody& batch) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Check fills `out` with the decision for `subjects` as of the clock's today.
+  // Check fills `out` with the decision for `subjects` as of the clock's today,
+  // and what their brands said about `units` (DESIGN.md §3): decommissioned
+  // denies, a unit of a serialized GTIN never commissioned is
+  // not_commissioned (options' not_commissioned_decision), a commissioned
+  // one gets the reason commissioned.
+  void Check(const std::vector<SubjectDigest>& subjects, const std::vector<UnitQuery>& units,
+             v1::CheckResponse* out) const ABSL_LOCKS_EXCLUDED(mu_);
   void Check(const std::vector<SubjectDigest>& subjects, v1::CheckResponse* out) const
-      ABSL_LOCKS_EXCLUDED(mu_);
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    Check(subjects, {}, out);
+  }
 
   // LiveEpochs returns those of `epochs` (ascending) under which the model
   // holds a record that still counts today, plus the last (the newest, which
@@ -89,12 +113,17 @@ class Model {
   // IsRetracted reports whether `origin` has retracted its record `seq`.
   bool IsRetracted(const std::string& origin, uint64_t seq) const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // self is this node's member id.
+  const std::string& self() const { return self_; }
+
   // Today is the model's day (days since 1970, UTC) by its clock.
   uint32_t Today() const { return clock_.Today(); }
 
   // LastSeq returns the highest contiguous seq held of `origin` (0 if none).
   uint64_t LastSeq(const std::string& origin) const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Units returns how many commissioned units the model holds.
+  uint64_t Units() const ABSL_LOCKS_EXCLUDED(mu_);
   // Records returns how many records (retractions included) the model holds.
   uint64_t Records() const ABSL_LOCKS_EXCLUDED(mu_);
   // VersionVector returns origin -> highest contiguous seq held.
@@ -136,6 +165,7 @@ class Model {
     uint64_t last_seq = 0;
     std::string chain;  // SHA-256 hash chain over the origin's records
     double trust = 0;
+    bool brand = false;  // lifecycle records count (and trust > 0)
   };
 
   uint16_t OriginIndex(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -147,6 +177,12 @@ class Model {
   void CheckAnomaly(const std::string& digest, uint32_t key_epoch, uint32_t today,
                     std::vector<v1::SupplierAlert>* alerts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Fold(uint16_t origin, const v1::Record& record, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FoldLifecycle is Fold for a lifecycle record.
+  void FoldLifecycle(uint16_t origin, const v1::Record& record, int sign)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // EvaluateUnit is the verdict of `q`'s brand about its unit.
+  SubjectVerdict EvaluateUnit(const UnitQuery& q, uint32_t today) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // GatherEvidence adds what `list` holds that still counts today to
   // `by_origin`, per origin.
   void GatherEvidence(const EvidenceList& list, uint32_t today,
@@ -162,6 +198,11 @@ class Model {
   absl::flat_hash_map<DigestKey, EvidenceList> evidence_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::pair<uint16_t, uint64_t>> retracted_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> roster_trust_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> brand_ids_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const BrandPrefixes> brands_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const BrandPrefixes>();
+  v1::MemberRole self_role_ ABSL_GUARDED_BY(mu_) = v1::MEMBER_ROLE_PLATFORM;
+  UnitLifecycle lifecycle_ ABSL_GUARDED_BY(mu_);
   uint64_t roster_version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
   AlertSink alert_sink_ ABSL_GUARDED_BY(mu_);

@@ -42,6 +42,10 @@ absl::Status ModelOptions::Validate() const {
   if (clone_decision != v1::DECISION_REVIEW && clone_decision != v1::DECISION_DENY) {
     return absl::InvalidArgumentError("clone_decision: must be review or deny");
   }
+  if (not_commissioned_decision != v1::DECISION_REVIEW &&
+      not_commissioned_decision != v1::DECISION_DENY) {
+    return absl::InvalidArgumentError("not_commissioned_decision: must be review or deny");
+  }
   return absl::OkStatus();
 }
 

@@ -10,8 +10,9 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "node/crypto/certificate_authority.h"
 #include "node/batch/batch_verifier.h"
+#include "node/batch/lifecycle_rules.h"
+#include "node/crypto/certificate_authority.h"
 #include "node/sync/sync_feed.h"
 
 namespace authnet {
@@ -378,6 +379,33 @@ absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats)
   return behind.empty() ? absl::OkStatus() : PullListed(stub, behind, stats);
 }
 
+std::optional<v1::BatchBody> PeerLink::Admit(const v1::SignedBatch& batch, const Roster& roster) {
+  const char* reason = nullptr;
+  absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, roster, model_.Today());
+  absl::Status why = body.status();
+  if (!body.ok()) {
+    reason = absl::IsPermissionDenied(why) ? "unverified"
+             : absl::IsOutOfRange(why)     ? "out_of_range"
+                                           : "malformed";
+  } else if (options_.keys == nullptr) {
+    why = absl::FailedPreconditionError("this link holds no network keys");
+    reason = "key_epoch";
+  } else if (why = CheckPublisher(*body, roster, *options_.keys->Current()); !why.ok()) {
+    // A member publishing what its role does not allow; or a key epoch
+    // this node does not hold yet (the batch comes again later).
+    reason = absl::IsFailedPrecondition(why) ? "key_epoch" : "role";
+  }
+  if (reason == nullptr) {
+    return *std::move(body);
+  }
+  log_->warn("refused a batch from {}: {}", Describe(), std::string(why.message()));
+  if (options_.metrics != nullptr) {
+    options_.metrics->GetCounter(kBatchesRefused, kBatchesRefusedHelp, {{"reason", reason}})
+        .Increment();
+  }
+  return std::nullopt;
+}
+
 absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
                                   const std::vector<std::string>& origins, SyncRoundStats* stats) {
   while (true) {
@@ -393,16 +421,8 @@ absl::Status PeerLink::PullListed(v1::PeerService::Stub& stub,
     std::shared_ptr<const Roster> roster = roster_.Current();
     std::vector<VerifiedBatch> verified;
     for (v1::SignedBatch& batch : *resp.mutable_batches()) {
-      absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, *roster, model_.Today());
-      if (!body.ok()) {
-        log_->warn("refused a batch from {}: {}", Describe(), std::string(body.status().message()));
-        if (options_.metrics != nullptr) {
-          const char* reason = absl::IsPermissionDenied(body.status()) ? "unverified"
-                               : absl::IsOutOfRange(body.status())     ? "out_of_range"
-                                                                       : "malformed";
-          options_.metrics->GetCounter(kBatchesRefused, kBatchesRefusedHelp, {{"reason", reason}})
-              .Increment();
-        }
+      std::optional<v1::BatchBody> body = Admit(batch, *roster);
+      if (!body) {
         continue;
       }
       verified.push_back({std::move(batch), *std::move(body)});

@@ -17,11 +17,12 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "authnet/v1/peer.grpc.pb.h"
+#include "node/core/key_ring.h"
 #include "node/metrics/metric_names.h"
 #include "node/metrics/metrics_registry.h"
 #include "node/model/model.h"
-#include "node/write/report_writer.h"
 #include "node/sync/roster_keeper.h"
+#include "node/write/report_writer.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -62,6 +63,9 @@ struct PeerLinkOptions {
   // Where refused batches are counted (nullptr: nowhere); must outlive the
   // link.
   MetricsRegistry* metrics = nullptr;
+  // The network keys, to check the company prefix of brands' lifecycle
+  // records (CheckPublisher); nullptr: batches holding any are refused.
+  const KeyRing* keys = nullptr;
 };
 
 // PeerLink keeps this node in sync with one peer address, on its own
@@ -116,6 +120,9 @@ class PeerLink {
   // Round asks whether the peer's heads hash like ours, and if not, pulls
   // what we lag on.
   absl::Status Round(v1::PeerService::Stub& stub, SyncRoundStats* stats);
+  // Admit verifies one pulled batch (VerifyBatch, CheckPublisher); a
+  // refused one is logged, counted by reason and nullopt.
+  std::optional<v1::BatchBody> Admit(const v1::SignedBatch& batch, const Roster& roster);
   // Pull makes one Pull call, cancellable like every call of the link.
   absl::Status Pull(v1::PeerService::Stub& stub, const v1::PullRequest& req, v1::PullResponse* resp,
                     SyncRoundStats* stats);

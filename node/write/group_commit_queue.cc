@@ -32,7 +32,7 @@ void GroupCommitQueue::Push(PendingWrite write) {
     queue_.push_back(std::move(write));
   } else if (write.kind == Kind::kIngest) {
     std::move(write.ingest_done)(refused);
-  } else if (write.kind == Kind::kReport || write.kind == Kind::kRetract) {
+  } else if (write.done) {
     std::move(write.done)(refused);
   }
   // A refused probe or meta write is dropped: the next start writes the

@@ -3,6 +3,12 @@
 #include "absl/strings/str_cat.h"
 
 namespace authnet {
+namespace {
+
+// Most unit-key bytes the retractions of one Retract call may repeat.
+constexpr size_t kMaxRetractUnitKeyBytes = 1 << 20;
+
+}  // namespace
 
 OwnLogAppender::OwnLogAppender(WriteTxn& txn, const std::string& network, const std::string& origin,
                                uint64_t last_seq, IsRetracted is_retracted)
@@ -98,14 +104,24 @@ Appended OwnLogAppender::AddRetract(const PendingWrite& w) {
   }
   // Validate the whole range before adding anything.
   std::vector<v1::Record> retractions;
+  size_t unit_key_bytes = 0;
   for (uint64_t seq = w.seq; seq - w.seq < w.count; ++seq) {
     absl::StatusOr<std::optional<v1::Record>> r = Retraction(seq);
     if (!r.ok()) {
       return Appended{r.status()};
     }
     if (r->has_value()) {
+      unit_key_bytes += (*r)->unit_keys().size();
       retractions.push_back(**std::move(r));
     }
+  }
+  // A retraction repeats its record's unit keys: keep the batch far below
+  // what peers accept.
+  if (unit_key_bytes > kMaxRetractUnitKeyBytes) {
+    return Appended{absl::InvalidArgumentError(
+        absl::StrCat("count: these records commission ", unit_key_bytes / 8,
+                     " units, and one retraction may repeat at most ", kMaxRetractUnitKeyBytes / 8,
+                     "; retract fewer records per call"))};
   }
   WriteResult result{retractions.empty() ? 0 : next_, static_cast<uint32_t>(retractions.size()),
                      false};

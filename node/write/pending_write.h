@@ -46,8 +46,19 @@ struct PendingWrite {
   IngestCallback ingest_done;
 
   // Records is how many records the write adds to a group, for its bound.
+  // Records is what the write weighs against ReportWriter's
+  // max_batch_records: its records, a record carrying unit keys weighing
+  // one more per 64 bytes of them, so a group's batch stays far below
+  // kMaxBatchBytes however many units it commissions.
   size_t Records() const {
-    return kind == Kind::kRetract ? count : kind == Kind::kIngest ? ingest.size() : records.size();
+    if (kind != Kind::kReport) {
+      return kind == Kind::kRetract ? count : ingest.size();
+    }
+    size_t weight = 0;
+    for (const v1::Record& r : records) {
+      weight += 1 + r.unit_keys().size() / 64;
+    }
+    return weight;
   }
 };
 

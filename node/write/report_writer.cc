@@ -90,24 +90,32 @@ void ReportWriter::ProbeIfUnhealthy() {
   }
 }
 
-void ReportWriter::SubmitMeta(std::string key, std::string value) {
+void ReportWriter::SubmitMeta(std::string key, std::string value, WriteCallback done) {
   PendingWrite w;
   w.kind = PendingWrite::Kind::kMeta;
   w.meta_key = std::move(key);
   w.meta_value = std::move(value);
+  w.done = std::move(done);
   queue_.Push(std::move(w));
 }
 
-void ReportWriter::WriteMeta(const PendingWrite& w) {
-  if (absl::Status st = store_.PutMeta(w.meta_key, w.meta_value); !st.ok()) {
+void ReportWriter::WriteMeta(PendingWrite& w) {
+  absl::Status st = store_.PutMeta(w.meta_key, w.meta_value);
+  if (!st.ok()) {
     log_->error("could not store {} in {}: {}", w.meta_key, store_.Describe(),
                 std::string(st.message()));
+    st = absl::UnavailableError(
+        absl::StrCat("could not store it in ", store_.Describe(), ": ", st.message()));
+  }
+  if (w.done) {
+    std::move(w.done)(st.ok() ? absl::StatusOr<WriteResult>(WriteResult{})
+                              : absl::StatusOr<WriteResult>(st));
   }
 }
 
 void ReportWriter::Run() {
   while (std::optional<WriteGroup> group = queue_.Next()) {
-    for (const PendingWrite& m : group->metas) {
+    for (PendingWrite& m : group->metas) {
       WriteMeta(m);
     }
     if (!group->writes.empty()) {

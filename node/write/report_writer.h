@@ -85,8 +85,10 @@ class ReportWriter {
   void ProbeIfUnhealthy();
 
   // SubmitMeta stores `value` under `key` in the store's meta table (a
-  // transaction of its own, on the writer thread); a failure is logged.
-  void SubmitMeta(std::string key, std::string value);
+  // transaction of its own, on the writer thread); a failure is logged and,
+  // with `done`, answered (UNAVAILABLE) there; success answers an empty
+  // WriteResult once the value is durable.
+  void SubmitMeta(std::string key, std::string value, WriteCallback done = nullptr);
 
   // Stop drains the queue, answers everything in it and joins the thread.
   // Idempotent.
@@ -110,7 +112,7 @@ class ReportWriter {
   absl::Status CommitTimed(WriteTxn& txn, const std::vector<StoredBatch>& batches,
                            const std::vector<IdempotencyEntry>& entries);
   void Probe();
-  void WriteMeta(const PendingWrite& w);
+  void WriteMeta(PendingWrite& w);
   void Announce(const std::vector<v1::BatchBody>& bodies);
   void QueueAnswers(std::vector<PendingWrite> group, GroupOutcome out);
 

@@ -283,7 +283,7 @@ int Run(const std::string& bin_dir, int iterations) {
   int alpha_port = testing::PickUnusedPort();
   int bravo_port = testing::PickUnusedPort();
   for (auto [id, port] : {std::pair{"alpha", alpha_port}, std::pair{"bravo", bravo_port}}) {
-    auto m = admin->AddMember(id, absl::StrCat("127.0.0.1:", port), 1.0, dir.path() / id);
+    auto m = admin->AddMember(id, absl::StrCat("127.0.0.1:", port), {1.0}, dir.path() / id);
     Expect(m.ok(), std::string(m.status().message()));
   }
   auto args = [&](const std::string& id, int port, int other) {

@@ -23,6 +23,10 @@ Roster MakeRoster(const std::string& network, const std::vector<RosterEntry>& me
     m->set_trust_milli(static_cast<uint32_t>(std::lround(e.trust * 1000)));
     m->set_cert_sha256(std::string(32, 'c'));
     m->set_signing_public_key(crypto::Ed25519Key::Generate()->PublicKey());
+    m->set_role(e.role);
+    for (const std::string& p : e.prefixes) {
+      m->add_company_prefixes(p);
+    }
   }
   absl::StatusOr<v1::SignedRoster> signed_roster = Roster::Sign(body, *admin);
   EXPECT_TRUE(signed_roster.ok()) << signed_roster.status();

@@ -12,6 +12,8 @@ struct RosterEntry {
   std::string id;
   double trust = 1.0;
   v1::MemberStatus status = v1::MEMBER_STATUS_ACTIVE;
+  v1::MemberRole role = v1::MEMBER_ROLE_PLATFORM;
+  std::vector<std::string> prefixes;  // a brand's company prefixes
 };
 
 // MakeRoster returns a roster of `members` signed by a fresh admin key and

@@ -149,7 +149,7 @@ TEST_F(AdminDirTest, AddMemberWritesBundleAndBumpsRoster) {
   ASSERT_TRUE(admin.ok());
   fs::path out = tmp_ / "shop-a";
   absl::StatusOr<Publication> published =
-      admin->AddMember("shop-a", "shop-a.example:7443", 0.75, out);
+      admin->AddMember("shop-a", "shop-a.example:7443", {0.75}, out);
   ASSERT_TRUE(published.ok()) << published.status();
   EXPECT_TRUE(published->complete);
   const v1::RosterMember* m = admin->roster().Find("shop-a");
@@ -189,7 +189,7 @@ TEST_F(AdminDirTest, AddMemberValidatesNamingTheField) {
   ASSERT_TRUE(admin.ok());
   fs::path out = tmp_ / "b";
   auto message = [&](absl::string_view id, absl::string_view endpoint, double trust) {
-    absl::Status s = admin->AddMember(id, endpoint, trust, out).status();
+    absl::Status s = admin->AddMember(id, endpoint, {trust}, out).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
     return std::string(s.message());
   };
@@ -206,14 +206,14 @@ TEST_F(AdminDirTest, AddMemberValidatesNamingTheField) {
 TEST_F(AdminDirTest, AddMemberRefusesDuplicateIdAndNonEmptyOut) {
   absl::StatusOr<AdminDir> admin = AdminDir::Init(admin_dir(), "acme-net");
   ASSERT_TRUE(admin.ok());
-  ASSERT_TRUE(admin->AddMember("shop-a", "a.example:1", 1, tmp_ / "a").ok());
-  absl::Status dup = admin->AddMember("shop-a", "a.example:2", 1, tmp_ / "a2").status();
+  ASSERT_TRUE(admin->AddMember("shop-a", "a.example:1", {1}, tmp_ / "a").ok());
+  absl::Status dup = admin->AddMember("shop-a", "a.example:2", {1}, tmp_ / "a2").status();
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_FALSE(fs::exists(tmp_ / "a2"));
 
   // out_dir already holding a bundle (or anything) is refused, nothing changes.
   std::string node_key = Slurp(tmp_ / "a" / "node.key");
-  absl::Status busy = admin->AddMember("shop-b", "b.example:1", 1, tmp_ / "a").status();
+  absl::Status busy = admin->AddMember("shop-b", "b.example:1", {1}, tmp_ / "a").status();
   EXPECT_EQ(busy.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(busy.message()), HasSubstr("is not empty"));
   EXPECT_EQ(Slurp(tmp_ / "a" / "node.key"), node_key);
@@ -221,7 +221,7 @@ TEST_F(AdminDirTest, AddMemberRefusesDuplicateIdAndNonEmptyOut) {
 
   // An existing empty directory is fine.
   fs::create_directory(tmp_ / "empty");
-  EXPECT_TRUE(admin->AddMember("shop-b", "b.example:1", 0, tmp_ / "empty").ok());
+  EXPECT_TRUE(admin->AddMember("shop-b", "b.example:1", {0}, tmp_ / "empty").ok());
   EXPECT_EQ(AdminDir::Open(admin_dir())->ListMembers().size(), 2u);
 }
 
@@ -238,7 +238,7 @@ TEST_F(AdminDirTest, FailedBundleWriteLeavesRosterUnchanged) {
   limit.rlim_cur = 400;
   sighandler_t old_handler = std::signal(SIGXFSZ, SIG_IGN);
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  absl::Status s = admin->AddMember("shop-a", "a.example:1", 1, out).status();
+  absl::Status s = admin->AddMember("shop-a", "a.example:1", {1}, out).status();
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
   std::signal(SIGXFSZ, old_handler);
 
@@ -249,16 +249,16 @@ TEST_F(AdminDirTest, FailedBundleWriteLeavesRosterUnchanged) {
   // The keys that were written are gone again, temporary files too.
   EXPECT_TRUE(Listing(out).empty()) << ::testing::PrintToString(Listing(out));
   // And the same id can be added once the problem is fixed.
-  EXPECT_TRUE(admin->AddMember("shop-a", "a.example:1", 1, out).ok());
+  EXPECT_TRUE(admin->AddMember("shop-a", "a.example:1", {1}, out).ok());
 }
 
 TEST_F(AdminDirTest, SeesMembersAddedByAnotherProcess) {
   ASSERT_TRUE(AdminDir::Init(admin_dir(), "acme-net").ok());
   absl::StatusOr<AdminDir> first = AdminDir::Open(admin_dir());
   absl::StatusOr<AdminDir> second = AdminDir::Open(admin_dir());
-  ASSERT_TRUE(first->AddMember("shop-a", "a.example:1", 1, tmp_ / "a").ok());
+  ASSERT_TRUE(first->AddMember("shop-a", "a.example:1", {1}, tmp_ / "a").ok());
   // `second` opened before shop-a was added; it must not lose shop-a.
-  ASSERT_TRUE(second->AddMember("shop-b", "b.example:1", 1, tmp_ / "b").ok());
+  ASSERT_TRUE(second->AddMember("shop-b", "b.example:1", {1}, tmp_ / "b").ok());
   absl::StatusOr<AdminDir> after = AdminDir::Open(admin_dir());
   EXPECT_EQ(after->roster().version(), 3u);
   ASSERT_EQ(after->ListMembers().size(), 2u);

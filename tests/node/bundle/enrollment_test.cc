@@ -50,7 +50,7 @@ class EnrollmentTest : public ::testing::Test {
   // Enroll runs keygen -> add --request -> install for `id`.
   void Join(AdminDir& admin, const std::string& id) {
     v1::EnrollRequest request = Keygen(id);
-    absl::StatusOr<Publication> p = admin.AddMemberFromRequest(id, request, 1.0, Enroll(id));
+    absl::StatusOr<Publication> p = admin.AddMemberFromRequest(id, request, {1.0}, Enroll(id));
     ASSERT_TRUE(p.ok()) << p.status();
     ASSERT_TRUE(p->complete);
     absl::StatusOr<Installed> installed = InstallEnrollment(Bundle(id), Enroll(id));
@@ -74,7 +74,7 @@ TEST_F(EnrollmentTest, KeygenAddInstallMakesABundleWithoutTheAdminSeeingAPrivate
   EXPECT_FALSE(MemberBundle::Load(Bundle("shop-a")).ok());
 
   absl::StatusOr<Publication> p =
-      admin->AddMemberFromRequest("shop-a", request, 0.5, Enroll("shop-a"));
+      admin->AddMemberFromRequest("shop-a", request, {0.5}, Enroll("shop-a"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->complete);
   EXPECT_EQ(p->version, 2u);
@@ -122,7 +122,7 @@ TEST_F(EnrollmentTest, BadRequestsAreRefusedAndChangeNothing) {
   ASSERT_TRUE(admin.ok());
   v1::EnrollRequest good = Keygen("shop-a");
   auto refused = [&](const std::string& id, const v1::EnrollRequest& request) {
-    absl::Status s = admin->AddMemberFromRequest(id, request, 1.0, Enroll(id)).status();
+    absl::Status s = admin->AddMemberFromRequest(id, request, {1.0}, Enroll(id)).status();
     EXPECT_FALSE(fs::exists(Enroll(id)));
     EXPECT_EQ(admin->roster().version(), 1u);
     EXPECT_EQ(AdminDir::Open(Admin())->roster().version(), 1u);
@@ -166,7 +166,7 @@ TEST_F(EnrollmentTest, InstallRefusesAnswersThatDoNotMatchTheBundle) {
   ASSERT_TRUE(admin.ok());
   Join(*admin, "shop-a");
   v1::EnrollRequest b = Keygen("shop-b");
-  ASSERT_TRUE(admin->AddMemberFromRequest("shop-b", b, 1.0, Enroll("shop-b")).ok());
+  ASSERT_TRUE(admin->AddMemberFromRequest("shop-b", b, {1.0}, Enroll("shop-b")).ok());
   // shop-a's answer does not complete shop-b's bundle: node.crt belongs to
   // another key. Nothing is written.
   absl::Status s = InstallEnrollment(Bundle("shop-b"), Enroll("shop-a")).status();
@@ -197,7 +197,7 @@ TEST_F(EnrollmentTest, AForgedThresholdIsCaughtByTheAdminSetFingerprint) {
   ASSERT_TRUE(admin.ok());
   const std::string published = AdminSetFingerprint(admin->roster().admins());
   v1::EnrollRequest request = Keygen("shop-a");
-  ASSERT_TRUE(admin->AddMemberFromRequest("shop-a", request, 1.0, Enroll("shop-a")).ok());
+  ASSERT_TRUE(admin->AddMemberFromRequest("shop-a", request, {1.0}, Enroll("shop-a")).ok());
 
   v1::SignedRoster genuine;
   ASSERT_TRUE(genuine.ParseFromString(Slurp(Enroll("shop-a") / kRosterFile)));
@@ -275,7 +275,7 @@ TEST_F(EnrollmentTest, MOfNAdminsProposeThenSign) {
   ASSERT_TRUE(admin.ok());
   v1::EnrollRequest request = Keygen("shop-a");
   absl::StatusOr<Publication> p =
-      admin->AddMemberFromRequest("shop-a", request, 1.0, Enroll("shop-a"));
+      admin->AddMemberFromRequest("shop-a", request, {1.0}, Enroll("shop-a"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_FALSE(p->complete);
   EXPECT_EQ(p->signatures, 1u);

@@ -25,7 +25,7 @@ class MemberBundleTest : public ::testing::Test {
     ASSERT_TRUE(admin.ok()) << admin.status();
     admin_.emplace(*std::move(admin));
     bundle_ = tmp_ / "shop-a";
-    ASSERT_TRUE(admin_->AddMember("shop-a", "shop-a.example:7443", 1.0, bundle_).ok());
+    ASSERT_TRUE(admin_->AddMember("shop-a", "shop-a.example:7443", {1.0}, bundle_).ok());
   }
 
   std::string Read(const char* name) { return *ReadFile(bundle_ / name); }

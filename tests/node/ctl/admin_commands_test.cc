@@ -11,6 +11,7 @@
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/member_bundle.h"
 #include "node/ctl/member_commands.h"
+#include "node/ctl/member_profile.h"
 #include "tests/testing/temp_dir.h"
 
 namespace authnet {
@@ -171,11 +172,11 @@ TEST_F(AdminCommandsTest, MemberListJsonIsExact) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "[{\"id\": \"shop-a\", \"status\": \"active\", \"endpoint\": \"shop-a.example:7443\", "
-            "\"trust\": 1.0}, "
+            "\"trust\": 1.0, \"role\": \"platform\", \"prefixes\": []}, "
             "{\"id\": \"shop-b\", \"status\": \"active\", \"endpoint\": \"[::1]:9000\", "
-            "\"trust\": 0.25}, "
+            "\"trust\": 0.25, \"role\": \"platform\", \"prefixes\": []}, "
             "{\"id\": \"shop-c\", \"status\": \"active\", \"endpoint\": \"10.1.2.3:1\", "
-            "\"trust\": 0.0}]\n");
+            "\"trust\": 0.0, \"role\": \"platform\", \"prefixes\": []}]\n");
 }
 
 TEST_F(AdminCommandsTest, MemberListTableIsAligned) {
@@ -186,9 +187,70 @@ TEST_F(AdminCommandsTest, MemberListTableIsAligned) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "network \"acme-net\", roster version 3, 2 members\n"
-            "ID                STATUS  ENDPOINT         TRUST\n"
-            "shop-a            active  a.example:1      1.0\n"
-            "longer-member-id  active  b.example:65535  0.125\n");
+            "ID                STATUS  ENDPOINT         TRUST  ROLE\n"
+            "shop-a            active  a.example:1      1.0    platform\n"
+            "longer-member-id  active  b.example:65535  0.125  platform\n");
+}
+
+TEST_F(AdminCommandsTest, RolesAndPrefixesAreSetAndShown) {
+  InitNetwork();
+  Result brand = RunCommand(
+      RunMemberAdd, {"brand-a", "--dir", Dir(), "--endpoint", "h:1", "--out", Out("brand-a"),
+                     "--role", "brand", "--prefixes", "4006381,0950600"});
+  ASSERT_EQ(brand.exit_code, 0) << brand.err;
+  EXPECT_THAT(brand.out, HasSubstr("(trust 1.0, brand)"));
+  Result customs = RunCommand(RunMemberAdd, {"customs", "--dir", Dir(), "--endpoint", "h:2",
+                                             "--out", Out("customs"), "--role", "observer"});
+  ASSERT_EQ(customs.exit_code, 0) << customs.err;
+  Result r = RunCommand(RunMemberList, {"--dir", Dir(), "--json"});
+  EXPECT_THAT(r.out, HasSubstr("\"id\": \"brand-a\", \"status\": \"active\", \"endpoint\": "
+                               "\"h:1\", \"trust\": 1.0, \"role\": \"brand\", \"prefixes\": "
+                               "[\"4006381\", \"0950600\"]"));
+  EXPECT_THAT(r.out, HasSubstr("\"role\": \"observer\", \"prefixes\": []"));
+
+  // Update: a role and prefixes change in a new roster version.
+  Result up = RunCommand(RunMemberUpdate, {"brand-a", "--dir", Dir(), "--prefixes", "4006381"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_THAT(up.out, HasSubstr("brand (prefixes 4006381)"));
+  Result table = RunCommand(RunMemberList, {"--dir", Dir()});
+  EXPECT_THAT(table.out, HasSubstr("brand (prefixes 4006381)"));
+  EXPECT_THAT(table.out, HasSubstr("roster version 4"));
+}
+
+TEST_F(AdminCommandsTest, BadRolesAndPrefixesChangeNothing) {
+  InitNetwork();
+  Result ok =
+      RunCommand(RunMemberAdd, {"brand-a", "--dir", Dir(), "--endpoint", "h:1", "--out",
+                                Out("brand-a"), "--role", "brand", "--prefixes", "4006381"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  Add("shop-a", "h:2");
+  const std::string before = RunCommand(RunMemberList, {"--dir", Dir(), "--json"}).out;
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::vector<Case> cases = {
+      {{"shop-a", "--dir", Dir(), "--role", "vendor"}, "--role: role \"vendor\" is not one of"},
+      {{"shop-a", "--dir", Dir(), "--prefixes", "12"}, "--prefixes: company prefix \"12\" is 2"},
+      {{"shop-a", "--dir", Dir(), "--prefixes", "40x6381"}, "holds a non-digit"},
+      {{"shop-a", "--dir", Dir(), "--prefixes", "4006381,4006381"}, "is given twice"},
+      {{"shop-a", "--dir", Dir(), "--prefixes", "9506000"}, "company prefixes are for brands"},
+      {{"shop-a", "--dir", Dir(), "--role", "brand", "--prefixes", "40063812"},
+       "company prefix 40063812 of member shop-a lies within prefix 4006381 of member brand-a"},
+      {{"shop-a", "--dir", Dir(), "--role", "brand", "--prefixes", "4006381"},
+       "is also held by member"},
+      {{"shop-a", "--dir", Dir(), "--role", "platform"}, "nothing to change"},
+      {{"nobody", "--dir", Dir(), "--role", "brand"}, "member \"nobody\" is not in the roster"},
+      {{"shop-a", "--dir", Dir()}, "give what to change"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.err);
+    Result r = RunCommand(RunMemberUpdate, c.args);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, StartsWith("authnetctl member update: "));
+    EXPECT_THAT(r.err, HasSubstr(c.err));
+  }
+  EXPECT_EQ(RunCommand(RunMemberList, {"--dir", Dir(), "--json"}).out, before);
 }
 
 TEST_F(AdminCommandsTest, MemberListErrors) {

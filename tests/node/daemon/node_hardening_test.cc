@@ -116,7 +116,7 @@ TEST_F(NodeHardeningTest, RefusedPeerCallersAreRateLimitedToo) {
   // list it, so its calls are refused, and past the limit not even logged.
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok());
-  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", {1.0}, dir_.path() / "globex").ok());
   options_.limits.peer.rate = {.per_second = 0.001, .burst = 2};
   Start();
   v1::GetRosterResponse resp;
@@ -181,7 +181,7 @@ TEST_F(NodeHardeningTest, AnOlderRosterIsRefusedAndTheNewerOneKept) {
   ASSERT_TRUE(admin.ok());
   v1::SignedRoster old = admin->roster().signed_roster();
   uint64_t old_version = admin->roster().version();
-  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", {1.0}, dir_.path() / "globex").ok());
   auto push = [&](const v1::SignedRoster& roster) {
     auto stub = v1::AdminService::NewStub(api_);
     grpc::ClientContext ctx;

@@ -37,7 +37,6 @@ using testing::CallRaw;
 
 constexpr char kGtin[] = "4006381333931";
 
-
 template <typename F>
 bool WaitFor(F done, std::chrono::milliseconds limit = seconds(5)) {
   for (auto until = std::chrono::steady_clock::now() + limit;
@@ -165,7 +164,7 @@ TEST_F(NodeSecurityTest, PeerHealthAnswersOnlyEnrolledMembers) {
   // list it.
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE(admin->AddMember("ghost", "127.0.0.1:7702", 1.0, dir_.path() / "ghost").ok());
+  ASSERT_TRUE(admin->AddMember("ghost", "127.0.0.1:7702", {1.0}, dir_.path() / "ghost").ok());
   Start();
   auto health = [&](const std::filesystem::path& client) {
     grpc::ClientContext ctx;
@@ -264,7 +263,7 @@ TEST_F(NodeSecurityTest, ANodeDoesNotGoBackToAnOlderRosterWhenItsCopyIsLost) {
   Start();
   // The admin enrolls another member; the node adopts the new roster.
   auto admin = AdminDir::Open(dir_.path() / "admin");
-  ASSERT_TRUE(admin->AddMember("bravo", "127.0.0.1:7702", 1.0, dir_.path() / "bravo").ok());
+  ASSERT_TRUE(admin->AddMember("bravo", "127.0.0.1:7702", {1.0}, dir_.path() / "bravo").ok());
   v1::PushRosterRequest push;
   *push.mutable_roster() = admin->roster().signed_roster();
   grpc::ClientContext ctx;

@@ -347,7 +347,7 @@ TEST_F(NodeTest, RefusesAMissingBundleAndAnotherMembersDataDir) {
 
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", {1.0}, dir_.path() / "globex").ok());
   Start();  // acme's node takes the data dir
   node_.reset();
   NodeOptions globex = options_;
@@ -363,10 +363,11 @@ TEST_F(NodeTest, PeerListenerIsMutualTlsAndRosterAuthorized) {
   // roster version 2, which does not list globex yet.
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", 1.0, dir_.path() / "globex").ok());
+  ASSERT_TRUE(admin->AddMember("globex", "127.0.0.1:7702", {1.0}, dir_.path() / "globex").ok());
   auto other_net = AdminDir::Init(dir_.path() / "other-admin", "othernet");
   ASSERT_TRUE(other_net.ok());
-  ASSERT_TRUE(other_net->AddMember("acme", "127.0.0.1:7703", 1.0, dir_.path() / "other-acme").ok());
+  ASSERT_TRUE(
+      other_net->AddMember("acme", "127.0.0.1:7703", {1.0}, dir_.path() / "other-acme").ok());
   Start();
   int port = node_->peer_port();
 

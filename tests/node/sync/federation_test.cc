@@ -62,7 +62,7 @@ class FederationTest : public ::testing::Test {
       Member m;
       m.id = "mb" + std::to_string(i);
       std::string endpoint = "127.0.0.1:" + std::to_string(testing::PickUnusedPort());
-      ASSERT_TRUE(admin->AddMember(m.id, endpoint, 1.0, dir_.path() / m.id).ok());
+      ASSERT_TRUE(admin->AddMember(m.id, endpoint, {1.0}, dir_.path() / m.id).ok());
       m.options.bundle_dir = dir_.path() / m.id;
       m.options.data_dir = dir_.path() / (m.id + "-data");
       m.options.api_listen = "unix:" + (dir_.path() / (m.id + ".sock")).string();
@@ -393,7 +393,7 @@ TEST_F(FederationTest, AdoptedRosterSurvivesARestart) {
   StartAll();
   auto admin = AdminDir::Open(dir_.path() / "admin");
   ASSERT_TRUE(admin.ok());
-  ASSERT_TRUE(admin->AddMember("late", "127.0.0.1:9", 1.0, dir_.path() / "late").ok());
+  ASSERT_TRUE(admin->AddMember("late", "127.0.0.1:9", {1.0}, dir_.path() / "late").ok());
   auto stub = v1::AdminService::NewStub(
       grpc::CreateChannel(members_[0].options.api_listen, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
