@@ -107,6 +107,7 @@ grpc::ServerUnaryReactor* AdminService::ListOverrides(grpc::CallbackServerContex
     o.clear_keys();
     *resp->add_overrides() = std::move(o);
   }
+  resp->set_next_id(overrides_->NextId());
   return Finished(ctx, absl::OkStatus());
 }
 

@@ -64,7 +64,7 @@ bool OverrideTable::Load(const std::string& stored) {
   }
   absl::MutexLock lock(&mu_);
   table_ = std::move(table);
-  next_id_ = 1;
+  next_id_ = std::max<uint64_t>(1, table_.next_id());
   for (const v1::Override& o : table_.overrides()) {
     next_id_ = std::max(next_id_, o.id() + 1);
   }
@@ -80,6 +80,7 @@ std::string OverrideTable::Serialized() const {
 v1::Override OverrideTable::Add(v1::Override o) {
   absl::MutexLock lock(&mu_);
   o.set_id(next_id_++);
+  table_.set_next_id(next_id_);
   *table_.add_overrides() = o;
   empty_.store(false);
   return o;
@@ -97,6 +98,11 @@ std::optional<v1::Override> OverrideTable::Remove(uint64_t id) {
     }
   }
   return std::nullopt;
+}
+
+uint64_t OverrideTable::NextId() const {
+  absl::MutexLock lock(&mu_);
+  return next_id_;
 }
 
 std::vector<v1::Override> OverrideTable::List() const {

@@ -44,6 +44,8 @@ class OverrideTable {
   // Remove takes out override `id`; nullopt if there is none.
   std::optional<v1::Override> Remove(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<v1::Override> List() const ABSL_LOCKS_EXCLUDED(mu_);
+  // NextId is the id the next Add gives (ids are never reused).
+  uint64_t NextId() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Apply sets `resp`'s decision from the override that applies to a check
   // of `subjects` on `today`, if any, with a reason local_override naming

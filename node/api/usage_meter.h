@@ -12,8 +12,9 @@
 
 namespace authnet {
 
-// UsageMeter counts what each api client used per day (UTC): the subjects
-// it checked and the reports it made, what the business bills by. Clients
+// UsageMeter counts what each api client used per day (UTC): the checks
+// it made (a CheckBatch counts each of its checks) and the reports that
+// recorded something, what the business bills by. Clients
 // are token names, uid:N or a loopback address; never an identifier. The
 // node stores the counts in its store's meta table every few seconds and
 // when it stops (UsageMetaKey), so they survive restarts; a crash loses at

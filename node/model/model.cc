@@ -28,7 +28,8 @@ void PutBigEndian(std::string* out, uint64_t v, int bytes) {
 // it to the hash itself.
 std::string ChainRecord(const std::string& chain, const v1::Record& r) {
   std::string buf;
-  buf.reserve(chain.size() + 8 + 1 + r.digest().size() + 6 * 4 + 8);
+  buf.reserve(chain.size() + 8 + 1 + r.digest().size() + 6 * 4 + 8 + 5 + r.prefix_digest().size() +
+              r.unit_keys().size());
   buf.append(chain);
   PutBigEndian(&buf, r.seq(), 8);
   PutBigEndian(&buf, r.digest().size(), 1);
@@ -40,6 +41,14 @@ std::string ChainRecord(const std::string& chain, const v1::Record& r) {
   PutBigEndian(&buf, r.day(), 4);
   PutBigEndian(&buf, r.ttl_days(), 4);
   PutBigEndian(&buf, r.retracts_seq(), 8);
+  // Lifecycle fields only where a record has them, so the chain of every
+  // record without them is what it always was. Each is length-prefixed.
+  if (!r.prefix_digest().empty() || !r.unit_keys().empty()) {
+    PutBigEndian(&buf, r.prefix_digest().size(), 1);
+    buf.append(r.prefix_digest());
+    PutBigEndian(&buf, r.unit_keys().size(), 4);
+    buf.append(r.unit_keys());
+  }
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
   SHA256_Update(&ctx, buf.data(), buf.size());
@@ -368,7 +377,7 @@ SubjectVerdict Model::EvaluateUnit(const UnitQuery& q, uint32_t today) const {
     r.set_summary(absl::StrCat("unit: commissioned by its brand ", brand.id));
   } else if (found.serialized != 0) {
     v.decision = options_.not_commissioned_decision;
-    v.risk = options_.review_risk;
+    v.risk = v.decision == v1::DECISION_DENY ? options_.deny_risk : options_.review_risk;
     r.set_kind(v1::SIGNAL_KIND_GTIN_SERIALIZED);
     r.set_code(ReasonCodeName(v1::REASON_CODE_NOT_COMMISSIONED));
     r.set_score(options_.review_risk);

@@ -125,30 +125,29 @@ absl::Status LogFollower::ReadOrigin(const std::string& origin, uint64_t from, u
 
 void LogFollower::WatchMeta(std::string key, std::function<void(const std::string&)> changed) {
   absl::MutexLock lock(&mu_);
-  meta_key_ = std::move(key);
-  meta_changed_ = std::move(changed);
+  meta_watches_.push_back({std::move(key), std::move(changed), std::nullopt});
 }
 
 absl::Status LogFollower::CheckMeta() {
-  std::function<void(const std::string&)> changed;
-  std::string value;
+  std::vector<std::pair<std::function<void(const std::string&)>, std::string>> changes;
   {
     absl::MutexLock lock(&mu_);
-    if (!meta_changed_) {
-      return absl::OkStatus();
+    for (MetaWatch& watch : meta_watches_) {
+      absl::StatusOr<std::optional<std::string>> now = reader_->GetMeta(watch.key);
+      if (!now.ok()) {
+        return now.status();
+      }
+      if (!now->has_value() || *now == watch.seen) {
+        continue;
+      }
+      watch.seen = *now;
+      changes.emplace_back(watch.changed, **now);
     }
-    absl::StatusOr<std::optional<std::string>> now = reader_->GetMeta(meta_key_);
-    if (!now.ok()) {
-      return now.status();
-    }
-    if (!now->has_value() || *now == meta_seen_) {
-      return absl::OkStatus();
-    }
-    meta_seen_ = *now;
-    changed = meta_changed_;
-    value = **now;
   }
-  changed(value);  // outside the lock: it may reach what calls CatchUp
+  // Outside the lock: a callback may reach what calls CatchUp.
+  for (const auto& [changed, value] : changes) {
+    changed(value);
+  }
   return absl::OkStatus();
 }
 

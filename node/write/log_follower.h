@@ -50,8 +50,8 @@ class LogFollower {
   Lag lag() const ABSL_LOCKS_EXCLUDED(mu_);
   // WatchMeta calls `changed` on the following thread with the value of
   // meta `key` whenever the following thread finds it changed (another
-  // replica stored it), the first look included. Call once, before the
-  // value matters; `changed` must not block.
+  // replica stored it), the first look included. Call once per key, before
+  // the value matters; `changed` must not block.
   void WatchMeta(std::string key, std::function<void(const std::string&)> changed)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Stop ends the following thread. Idempotent.
@@ -80,9 +80,12 @@ class LogFollower {
   uint64_t lag_records_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<std::chrono::steady_clock::time_point> behind_since_ ABSL_GUARDED_BY(mu_);
   bool failing_ ABSL_GUARDED_BY(mu_) = false;
-  std::string meta_key_ ABSL_GUARDED_BY(mu_);
-  std::function<void(const std::string&)> meta_changed_ ABSL_GUARDED_BY(mu_);
-  std::optional<std::string> meta_seen_ ABSL_GUARDED_BY(mu_);
+  struct MetaWatch {
+    std::string key;
+    std::function<void(const std::string&)> changed;
+    std::optional<std::string> seen;
+  };
+  std::vector<MetaWatch> meta_watches_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
