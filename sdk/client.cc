@@ -91,6 +91,12 @@ v1::SignalKind ToProto(SignalKind kind) {
       return v1::SIGNAL_KIND_UNIT_SOLD;
     case SignalKind::kReturnNotGenuine:
       return v1::SIGNAL_KIND_RETURN_NOT_GENUINE;
+    case SignalKind::kUnitCommissioned:
+      return v1::SIGNAL_KIND_UNIT_COMMISSIONED;
+    case SignalKind::kUnitDecommissioned:
+      return v1::SIGNAL_KIND_UNIT_DECOMMISSIONED;
+    case SignalKind::kGtinSerialized:
+      return v1::SIGNAL_KIND_GTIN_SERIALIZED;
   }
   return v1::SIGNAL_KIND_UNSPECIFIED;
 }

@@ -35,6 +35,12 @@ enum class SignalKind {
   kVerificationPassed,
   kUnitSold,  // a serialized unit was sold or activated
   kReturnNotGenuine,
+  // Unit lifecycle, reported only by a node whose member has the roster role
+  // "brand", for GTINs under its GS1 company prefixes (any other node answers
+  // PERMISSION_DENIED):
+  kUnitCommissioned,    // the brand registered this genuine unit
+  kUnitDecommissioned,  // destroyed, recalled or stolen: any later sale is suspect
+  kGtinSerialized,      // every genuine unit of this GTIN is commissioned
 };
 
 // FailurePolicy says what Check does when the node cannot answer in time
@@ -68,7 +74,8 @@ struct Reason {
   std::string
       subject_type;  // "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
   std::string code;  // the closed set of ReasonCode (checkout.proto): "counterfeit_confirmed", ...,
-                     // "expired"
+                     // "expired", "not_commissioned", "decommissioned", "commissioned",
+                     // "local_override"
   uint32_t members = 0;  // distinct members behind it
   uint32_t newest_age_days = 0;
   double score = 0;

@@ -41,7 +41,16 @@ export type SignalKind =
   | "verification_passed"
   /** a serialized unit was sold or activated */
   | "unit_sold"
-  | "return_not_genuine";
+  | "return_not_genuine"
+  // Unit lifecycle: reported only by a node whose member has the roster role
+  // "brand", for GTINs under its GS1 company prefixes (any other node answers
+  // PERMISSION_DENIED). The unit_* kinds take more serials in ReportOptions.
+  /** the brand registered this genuine unit */
+  | "unit_commissioned"
+  /** the unit was destroyed, recalled or stolen: any later sale is suspect */
+  | "unit_decommissioned"
+  /** every genuine unit of this GTIN is commissioned */
+  | "gtin_serialized";
 
 const SIGNAL_KINDS: readonly SignalKind[] = [
   "counterfeit_confirmed",
@@ -50,7 +59,13 @@ const SIGNAL_KINDS: readonly SignalKind[] = [
   "verification_passed",
   "unit_sold",
   "return_not_genuine",
+  "unit_commissioned",
+  "unit_decommissioned",
+  "gtin_serialized",
 ];
+
+/** The most serials one report takes (the node's limit too). */
+const MAX_REPORT_SERIALS = 10_000;
 
 /** SubjectType is which subject a piece of evidence is about. */
 export type SubjectType =
@@ -70,13 +85,30 @@ export type SubjectType =
  * so a newer node may send one not listed here; branch on those you know.
  */
 export type ReasonCode =
-  | SignalKind
+  /** evidence of that signal kind, reported by members */
+  | "counterfeit_confirmed"
+  | "counterfeit_suspected"
+  | "verification_failed"
+  | "verification_passed"
+  | "unit_sold"
+  | "return_not_genuine"
   /** the same unit sold by two members, or more often than a unit can be */
   | "clone_suspected"
   /** a supplier's or seller's record of failed against passed verifications */
   | "reputation"
   /** the GS1 expiry date (AI 17) of the unit checked is in the past; informational */
   | "expired"
+  /**
+   * a unit of a GTIN its brand declared serialized that the brand never
+   * commissioned (review by default)
+   */
+  | "not_commissioned"
+  /** the unit's brand decommissioned it (destroyed, recalled, stolen): deny */
+  | "decommissioned"
+  /** the unit's brand commissioned it: a positive reason, e.g. a brand-verified badge */
+  | "commissioned"
+  /** an override this node's operators set decided; the summary names it */
+  | "local_override"
   | (string & {});
 
 /** Reason explains one piece of evidence behind a decision. */
@@ -167,6 +199,14 @@ export interface ReportOptions {
    * for this call's retries and named in the error.
    */
   idempotencyKey?: string | undefined;
+  /**
+   * unit_commissioned and unit_decommissioned only: more serials of
+   * subjects.gtin in the same report (subjects.serial may then be empty), at
+   * most 10,000 (more is refused INVALID_ARGUMENT without a call). Other
+   * kinds take none: the node refuses them (INVALID_ARGUMENT, "serials: only
+   * ...").
+   */
+  serials?: readonly string[] | undefined;
 }
 
 /**
@@ -263,7 +303,7 @@ function warmUp(methods: Methods): void {
     ["CheckBatch", { checks: [{ subjects }] }, { results: [check] }],
     [
       "Report",
-      { subjects, kind: "SIGNAL_KIND_UNIT_SOLD", weight: 1, idempotencyKey: "0" },
+      { subjects, kind: "SIGNAL_KIND_UNIT_SOLD", weight: 1, idempotencyKey: "0", serials: ["0"] },
       { accepted: 1, seq: "1", replayed: true },
     ],
     ["Retract", { seq: "1", count: 1 }, { retracted: 1, seq: "1" }],
@@ -385,6 +425,23 @@ function toWireKind(kind: unknown): WireSignalKind {
     throw invalid(`kind: ${JSON.stringify(kind)} is not a signal kind; one of ${SIGNAL_KINDS.join(", ")}`);
   }
   return `SIGNAL_KIND_${kind.toUpperCase()}` as WireSignalKind;
+}
+
+// toWireSerials checks a report's serials: an array of strings, at most
+// MAX_REPORT_SERIALS. Which kinds take them is the node's to say.
+function toWireSerials(serials: unknown): string[] {
+  if (!Array.isArray(serials)) {
+    throw invalid('serials: must be an array of serials (strings), e.g. ["SN-1", "SN-2"]');
+  }
+  if (serials.length > MAX_REPORT_SERIALS) {
+    throw invalid(`serials: ${serials.length} in one report, at most ${MAX_REPORT_SERIALS}`);
+  }
+  for (const [i, serial] of serials.entries()) {
+    if (typeof serial !== "string") {
+      throw invalid(`serials[${i}]: must be a string`);
+    }
+  }
+  return [...(serials as string[])];
 }
 
 // fromWireSubjectType: "SUBJECT_TYPE_UNIT" -> "unit", the names the node uses
@@ -565,7 +622,10 @@ export class Client {
    * made it durable. Attempts that fail UNAVAILABLE or DEADLINE_EXCEEDED are
    * retried (reportAttempts in all, 10, 20, 40 ... ms apart, at most 200)
    * with the same idempotency key. Rejects with INVALID_ARGUMENT for bad
-   * input, and with UNAVAILABLE / DEADLINE_EXCEEDED when every attempt
+   * input (more than 10,000 serials without a call), PERMISSION_DENIED for a
+   * lifecycle kind from a node whose member is not the GTIN's brand,
+   * FAILED_PRECONDITION from an observer's node, and with UNAVAILABLE /
+   * DEADLINE_EXCEEDED when every attempt
    * failed: the report may or may not have counted, so call again with the
    * same key (error.idempotencyKey; a generated one is also named in the
    * message).
@@ -580,12 +640,15 @@ export class Client {
       kind: toWireKind(kind),
       idempotencyKey: "",
     };
-    const { weight, idempotencyKey } = options ?? {};
+    const { weight, idempotencyKey, serials } = options ?? {};
     if (weight !== undefined) {
       if (typeof weight !== "number") {
         throw invalid("weight: must be a number in [0, 1]");
       }
       request.weight = weight;
+    }
+    if (serials !== undefined) {
+      request.serials = toWireSerials(serials);
     }
     if (idempotencyKey !== undefined && typeof idempotencyKey !== "string") {
       throw invalid("idempotency_key: must be a string");

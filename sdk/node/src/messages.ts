@@ -24,7 +24,10 @@ export type WireSignalKind =
   | "SIGNAL_KIND_VERIFICATION_FAILED"
   | "SIGNAL_KIND_VERIFICATION_PASSED"
   | "SIGNAL_KIND_UNIT_SOLD"
-  | "SIGNAL_KIND_RETURN_NOT_GENUINE";
+  | "SIGNAL_KIND_RETURN_NOT_GENUINE"
+  | "SIGNAL_KIND_UNIT_COMMISSIONED"
+  | "SIGNAL_KIND_UNIT_DECOMMISSIONED"
+  | "SIGNAL_KIND_GTIN_SERIALIZED";
 
 export type WireSubjectType =
   | "SUBJECT_TYPE_UNSPECIFIED"
@@ -107,6 +110,12 @@ export interface ReportRequest {
   /** 0..1; unset means 1 */
   weight?: number;
   idempotencyKey: string;
+  /**
+   * unit_commissioned and unit_decommissioned only: more serials of
+   * subjects.gtin, reported together (up to 10,000 per report; subjects.serial
+   * may then be empty).
+   */
+  serials?: string[];
 }
 
 export interface ReportResponse {

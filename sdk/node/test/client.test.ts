@@ -429,6 +429,9 @@ describe("report", () => {
       "verification_passed",
       "unit_sold",
       "return_not_genuine",
+      "unit_commissioned",
+      "unit_decommissioned",
+      "gtin_serialized",
     ] as const;
     await withFakeNode({ Report: () => OK }, {}, async (client, node) => {
       for (const [i, kind] of kinds.entries()) {
@@ -442,10 +445,65 @@ describe("report", () => {
         client.report(UNIT, "SIGNAL_KIND_UNIT_SOLD" as never),
         "INVALID_ARGUMENT",
         'kind: "SIGNAL_KIND_UNIT_SOLD" is not a signal kind; one of counterfeit_confirmed, ' +
-          "counterfeit_suspected, verification_failed, verification_passed, unit_sold, return_not_genuine",
+          "counterfeit_suspected, verification_failed, verification_passed, unit_sold, return_not_genuine, " +
+          "unit_commissioned, unit_decommissioned, gtin_serialized",
       );
       await assertAuthnetError(client.report(UNIT, "unspecified" as never), "INVALID_ARGUMENT", /^kind: /);
       assert.equal(node.calls.length, kinds.length);
+    });
+  });
+
+  it("sends serials as given, with the same key on every attempt", async () => {
+    await withFakeNode(
+      { Report: (_call, n) => (n === 0 ? status(grpc.status.UNAVAILABLE, "not durable") : OK) },
+      { reportAttempts: 2 },
+      async (client, node) => {
+        const serials = ["C-1", "C-2", "c-2"];
+        await client.report({ gtin: UNIT.gtin }, "unit_commissioned", {
+          serials,
+          idempotencyKey: "commission-1",
+        });
+        assert.equal(node.calls.length, 2);
+        for (const call of node.calls) {
+          assert.deepEqual(call.request["serials"], serials);
+          assert.equal(call.request["kind"], "SIGNAL_KIND_UNIT_COMMISSIONED");
+          assert.equal(call.request["idempotencyKey"], "commission-1");
+        }
+        // Without serials none are sent; which kinds take them is the node's to say.
+        await client.report(UNIT, "unit_sold", { idempotencyKey: "no-serials" });
+        assert.deepEqual(node.calls[2]?.request["serials"], []);
+        await client.report(UNIT, "unit_sold", { serials: ["X"], idempotencyKey: "sold-serials" });
+        assert.deepEqual(node.calls[3]?.request["serials"], ["X"]);
+      },
+    );
+  });
+
+  it("refuses more than 10,000 serials, or serials that are not strings, without a call", async () => {
+    await withFakeNode({ Report: () => OK }, {}, async (client, node) => {
+      const serials = Array.from({ length: 10_001 }, (_, i) => `S${i}`);
+      await assertAuthnetError(
+        client.report({ gtin: UNIT.gtin }, "unit_commissioned", { serials }),
+        "INVALID_ARGUMENT",
+        "serials: 10001 in one report, at most 10000",
+      );
+      await assertAuthnetError(
+        client.report({ gtin: UNIT.gtin }, "unit_decommissioned", { serials: "S1" as never }),
+        "INVALID_ARGUMENT",
+        /^serials: must be an array/,
+      );
+      await assertAuthnetError(
+        client.report({ gtin: UNIT.gtin }, "unit_decommissioned", { serials: ["S1", 2] as never }),
+        "INVALID_ARGUMENT",
+        "serials[1]: must be a string",
+      );
+      assert.equal(node.calls.length, 0);
+      // 10,000 is allowed.
+      await client.report({ gtin: UNIT.gtin }, "unit_commissioned", {
+        serials: serials.slice(0, 10_000),
+        idempotencyKey: "ten-thousand",
+      });
+      assert.equal(node.calls.length, 1);
+      assert.equal((node.calls[0]?.request["serials"] as string[]).length, 10_000);
     });
   });
 

@@ -147,6 +147,52 @@ describe("the API against a real node", () => {
     }
   });
 
+  // The node with_node.sh starts is a single platform member: lifecycle
+  // kinds are a brand's to report.
+  it("a lifecycle report with serials is the node's PERMISSION_DENIED: brands only", async () => {
+    const client = liveClient();
+    try {
+      for (const [kind, serials] of [
+        ["unit_commissioned", [`LC1-${RUN}`, `LC2-${RUN}`, `LC3-${RUN}`]],
+        ["unit_decommissioned", [`LC4-${RUN}`]],
+        ["gtin_serialized", undefined],
+      ] as const) {
+        const error = await client
+          .report({ gtin: GTIN }, kind, {
+            serials: serials === undefined ? undefined : [...serials],
+            idempotencyKey: `live-${kind}-${RUN}`,
+          })
+          .then(
+            () => assert.fail(`${kind} was accepted from a platform member`),
+            (e: unknown) => e,
+          );
+        assert.ok(error instanceof AuthnetError, String(error));
+        assert.equal(error.code, "PERMISSION_DENIED", error.message);
+        assert.match(error.message, new RegExp(`^kind: ${kind} .*brand`));
+        assert.equal(error.idempotencyKey, `live-${kind}-${RUN}`);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("serials on another kind than unit_(de)commissioned: the node's INVALID_ARGUMENT", async () => {
+    const client = liveClient();
+    try {
+      const error = await client
+        .report({ gtin: GTIN, serial: `S1-${RUN}` }, "unit_sold", { serials: [`S2-${RUN}`] })
+        .then(
+          () => assert.fail("serials on unit_sold were accepted"),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof AuthnetError, String(error));
+      assert.equal(error.code, "INVALID_ARGUMENT");
+      assert.match(error.message, /^serials: only /);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("a report rejected by the node is not retried and keeps its key", async () => {
     const client = liveClient();
     try {

@@ -6,7 +6,7 @@ import dataclasses
 import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import NoReturn
 
@@ -48,6 +48,8 @@ _NODE_COULD_NOT_ANSWER = frozenset(
 )
 # Failures after which a report is tried again, with the same idempotency key.
 _REPORT_RETRIED = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED"})
+# The most serials one report takes (the node's limit too).
+_MAX_REPORT_SERIALS = 10_000
 
 _DECISIONS = {
     types_pb2.DECISION_ALLOW: Decision.ALLOW,
@@ -114,6 +116,22 @@ def _signal_kind_proto(kind: SignalKind | str) -> str:
         names = ", ".join(k.value for k in SignalKind)
         _invalid(f"kind: {kind!r} is not a signal kind; one of {names}")
     return "SIGNAL_KIND_" + kind.name
+
+
+def _serials(serials: Sequence[str] | None) -> list[str]:
+    """A report's serials, checked: a list of strings, at most _MAX_REPORT_SERIALS.
+    Which kinds take them is the node's to say (INVALID_ARGUMENT "serials: ...")."""
+    if serials is None:
+        return []
+    if isinstance(serials, (str, bytes)) or not isinstance(serials, Iterable):
+        _invalid("serials: must be a list of serials (strings), e.g. ['SN-1', 'SN-2']")
+    out = list(serials)
+    if len(out) > _MAX_REPORT_SERIALS:
+        _invalid(f"serials: {len(out)} in one report, at most {_MAX_REPORT_SERIALS}")
+    for i, serial in enumerate(out):
+        if not isinstance(serial, str):
+            _invalid(f"serials[{i}]: must be a string, got {type(serial).__name__}")
+    return out
 
 
 class Client:
@@ -272,6 +290,8 @@ class Client:
         kind: SignalKind | str,
         weight: float = 1.0,
         idempotency_key: str | None = None,
+        *,
+        serials: Sequence[str] | None = None,
     ) -> ReportResult:
         """Records a signal about ``subjects`` with ``weight`` in [0, 1];
         returns once the node has made it durable.
@@ -279,7 +299,12 @@ class Client:
         ``idempotency_key`` identifies the report across retries (e.g.
         "return-8812"); pass one, so that your own retries count once too. If
         None, one is generated for this call's retries and named in the error
-        message. Raises AuthnetError: INVALID_ARGUMENT for bad input,
+        message. ``serials``: for UNIT_COMMISSIONED and UNIT_DECOMMISSIONED
+        only, more serials of ``subjects.gtin`` in the same report (at most
+        10,000; ``subjects.serial`` may then be empty). Raises AuthnetError:
+        INVALID_ARGUMENT for bad input (more than 10,000 serials without a
+        call), PERMISSION_DENIED for a lifecycle kind from a node whose member
+        is not the GTIN's brand, FAILED_PRECONDITION from an observer's node,
         UNAVAILABLE / DEADLINE_EXCEEDED when every attempt failed — the report
         may or may not have counted: call again with the same key.
         """
@@ -290,6 +315,7 @@ class Client:
             kind=_signal_kind_proto(kind),
             weight=weight,
             idempotency_key="sdk-" + uuid.uuid4().hex if generated else idempotency_key,
+            serials=_serials(serials),
         )
         last: AuthnetError | None = None
         for attempt in range(self._report_attempts):

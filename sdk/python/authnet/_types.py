@@ -25,6 +25,13 @@ class SignalKind(enum.StrEnum):
     VERIFICATION_PASSED = "verification_passed"
     UNIT_SOLD = "unit_sold"  # a serialized unit was sold or activated
     RETURN_NOT_GENUINE = "return_not_genuine"
+    # Unit lifecycle: reported only by a node whose member has the roster role
+    # "brand", for GTINs under its GS1 company prefixes (other nodes answer
+    # PERMISSION_DENIED). The unit_* kinds take more serials of the GTIN in
+    # report(..., serials=[...]).
+    UNIT_COMMISSIONED = "unit_commissioned"  # the brand registered this genuine unit
+    UNIT_DECOMMISSIONED = "unit_decommissioned"  # destroyed, recalled or stolen
+    GTIN_SERIALIZED = "gtin_serialized"  # every genuine unit of the GTIN is commissioned
 
 
 class FailurePolicy(enum.StrEnum):
@@ -78,7 +85,10 @@ class Reason:
     """One piece of evidence behind a decision."""
 
     subject_type: str  # "gtin", "unit", "lot", "supplier", "seller", "nfc_uid", "image_phash"
-    code: str  # "counterfeit_confirmed", ..., "clone_suspected", "reputation", "expired"
+    # "counterfeit_confirmed", ..., "clone_suspected", "reputation", "expired",
+    # "not_commissioned", "decommissioned", "commissioned", "local_override"
+    # (checkout.proto's ReasonCode; new codes may be added, never renamed)
+    code: str
     members: int = 0  # distinct members behind it
     newest_age_days: int = 0
     score: float = 0.0

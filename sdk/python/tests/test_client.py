@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 import authnet
+from authnet.v1 import types_pb2
 from conftest import TlsNode
 
 GTIN = "5901234123457"  # none of the conformance vectors' identifiers
@@ -117,6 +118,28 @@ def test_kind_as_enum_or_lower_case_name(client: authnet.Client) -> None:
     assert (e.code, field_of(e)) == ("INVALID_ARGUMENT", "kind")
 
 
+def test_every_signal_kind_of_the_proto_is_a_kind() -> None:
+    proto = [
+        n.removeprefix("SIGNAL_KIND_").lower()
+        for n in types_pb2.SignalKind.keys()
+        if n != "SIGNAL_KIND_UNSPECIFIED"
+    ]
+    assert [k.value for k in authnet.SignalKind] == proto
+    assert proto[-3:] == ["unit_commissioned", "unit_decommissioned", "gtin_serialized"]
+
+
+def test_an_unknown_kind_is_refused_naming_every_kind(recorder: Recorder, target: str) -> None:
+    with authnet.Client(target, deadline=5.0) as c:
+        e = error_of(lambda: c.report({"gtin": GTIN}, "unit_stolen"))
+    assert e.code == "INVALID_ARGUMENT"
+    assert e.message == (
+        "kind: 'unit_stolen' is not a signal kind; one of counterfeit_confirmed, "
+        "counterfeit_suspected, verification_failed, verification_passed, unit_sold, "
+        "return_not_genuine, unit_commissioned, unit_decommissioned, gtin_serialized"
+    )
+    assert recorder.calls == []
+
+
 def test_report_check_retract_round_trip(client: authnet.Client) -> None:
     unit = authnet.Subjects(gtin=GTIN, serial="PY-TRIP-1")
     rep = client.report(unit, authnet.SignalKind.COUNTERFEIT_CONFIRMED, weight=1.0)
@@ -138,6 +161,72 @@ def test_check_batch_keeps_order(client: authnet.Client) -> None:
         [{"gtin": GTIN, "serial": "PY-BATCH-0"}, authnet.Subjects(gtin=GTIN, serial="PY-BATCH-1")]
     )
     assert [r.decision for r in results] == [authnet.Decision.ALLOW, authnet.Decision.DENY]
+
+
+# Unit lifecycle kinds and serials. The node with_node.sh starts is a single
+# platform member: it refuses lifecycle kinds, which only a brand reports.
+
+
+@pytest.mark.parametrize(
+    ("kind", "serials"),
+    [
+        (authnet.SignalKind.UNIT_COMMISSIONED, ["PY-LC-1", "PY-LC-2", "PY-LC-3"]),
+        ("unit_decommissioned", ["PY-LC-4"]),
+        (authnet.SignalKind.GTIN_SERIALIZED, None),
+    ],
+)
+def test_a_lifecycle_report_is_the_nodes_permission_denied_for_a_platform(
+    target: str, recorder: Recorder, kind: authnet.SignalKind | str, serials: list[str] | None
+) -> None:
+    with authnet.Client(target, deadline=5.0, report_attempts=5) as c:
+        e = error_of(lambda: c.report({"gtin": GTIN}, kind, serials=serials,
+                                      idempotency_key=f"py-lifecycle-{kind}"))
+    assert e.code == "PERMISSION_DENIED", e
+    assert field_of(e) == "kind", e
+    assert "brand" in e.message, e  # "... is reported by brand members only, and acme is a ..."
+    [sent] = recorder.requests("Report")  # not retried
+    assert list(sent.serials) == (serials or [])
+    assert sent.kind == types_pb2.SignalKind.Value("SIGNAL_KIND_" + kind.upper())
+
+
+def test_serials_on_another_kind_are_the_nodes_invalid_argument(
+    target: str, recorder: Recorder
+) -> None:
+    with authnet.Client(target, deadline=5.0) as c:
+        e = error_of(lambda: c.report({"gtin": GTIN, "serial": "PY-SER-1"}, "unit_sold",
+                                      serials=("PY-SER-2",)))
+    assert e.code == "INVALID_ARGUMENT", e
+    assert e.message.startswith("serials: only"), e
+    assert len(recorder.requests("Report")) == 1  # the node's answer, not the SDK's
+
+
+def test_more_than_10000_serials_are_refused_without_a_call(
+    down_target: str, recorder: Recorder
+) -> None:
+    serials = [f"S{i}" for i in range(10_001)]
+    with authnet.Client(down_target, report_attempts=1) as c:
+        e = error_of(lambda: c.report({"gtin": GTIN}, "unit_commissioned", serials=serials))
+        assert (e.code, e.message) == (
+            "INVALID_ARGUMENT", "serials: 10001 in one report, at most 10000"
+        )
+        assert recorder.calls == []
+        # 10,000 is allowed: that report goes out (to a node that is down).
+        e = error_of(lambda: c.report({"gtin": GTIN}, "unit_commissioned", serials=serials[:-1]))
+        assert e.code == "UNAVAILABLE", e
+    [sent] = recorder.requests("Report")
+    assert len(sent.serials) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("serials", "field"), [("SN-1", "serials"), (b"SN-1", "serials"), (["SN-1", 2], "serials[1]")]
+)
+def test_serials_that_are_not_strings_are_refused_without_a_call(
+    down_target: str, recorder: Recorder, serials: Any, field: str
+) -> None:
+    with authnet.Client(down_target) as c:
+        e = error_of(lambda: c.report({"gtin": GTIN}, "unit_commissioned", serials=serials))
+    assert (e.code, field_of(e)) == ("INVALID_ARGUMENT", field)
+    assert recorder.calls == []
 
 
 # Failure policies
