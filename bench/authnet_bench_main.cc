@@ -46,6 +46,7 @@ constexpr char kUsage[] =
     "    M nodes each dialing about 3 others: time from a report until all hold it\n"
     "    (default 16 nodes, 50 reports)\n"
     "  authnet-bench scale [--records N] [--duration S] [--store SERVER_URL]\n"
+    "  authnet-bench scale --units N [--duration S]   (a brand's commissioned units)\n"
     "    authnetd on a data dir of N records beside one of 10,000: memory, start-up,\n"
     "    check latency (default 10,000,000 records)\n"
     "  authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]\n"
@@ -60,6 +61,72 @@ int Usage(const std::string& what) {
 }
 
 std::string Percent(double v) { return absl::StrFormat("%.2f%%", 100 * v); }
+
+// PrintLifecycleRow prints one row of the serialized-GTIN table.
+void PrintLifecycleRow(const char* name, int members, const Tally& t, bool json) {
+  if (json) {
+    std::printf("%s\n",
+                absl::StrCat("{\"scenario\": ", JsonQuote(name), ", \"members\": ", members,
+                             ", \"recall\": ", JsonNumber(t.recall()), ", \"counterfeit_review\": ",
+                             JsonNumber(t.counterfeit_checkouts == 0
+                                            ? 0
+                                            : static_cast<double>(t.counterfeit_reviewed) /
+                                                  t.counterfeit_checkouts),
+                             ", \"false_deny\": ", JsonNumber(t.false_deny()),
+                             ", \"genuine_review\": ", JsonNumber(t.review_rate()),
+                             ", \"counterfeit_checkouts\": ", t.counterfeit_checkouts,
+                             ", \"genuine_checkouts\": ", t.genuine_checkouts, "}")
+                    .c_str());
+    return;
+  }
+  double held = t.counterfeit_checkouts == 0
+                    ? 0
+                    : static_cast<double>(t.counterfeit_reviewed) / t.counterfeit_checkouts;
+  std::printf("%-17s %7d %8s %11s %11s %14s\n", name, members, Percent(t.recall()).c_str(),
+              Percent(held).c_str(), absl::StrFormat("%.3f%%", 100 * t.false_deny()).c_str(),
+              Percent(t.review_rate()).c_str());
+}
+
+// RunSimLifecycle plays the market again with the brand (and customs) and
+// prints what checkouts of the brand's serialized GTINs saw (issue 18).
+int RunSimLifecycle(const MarketOptions& options, const MarketResult& honest1,
+                    const MarketResult& honest8, bool json) {
+  if (!json) {
+    std::printf("\n%-17s %7s %8s %11s %11s %14s\n", "serialized GTINs", "members", "recall",
+                "fake_review", "false_deny", "genuine_review");
+  }
+  PrintLifecycleRow("no_brand", 1, honest1.serialized, json);
+  PrintLifecycleRow("no_brand", 8, honest8.serialized, json);
+  struct Run {
+    const char* name;
+    int members;
+    v1::Decision not_commissioned;
+  };
+  for (const Run& run : {Run{"brand", 1, v1::DECISION_REVIEW}, Run{"brand", 8, v1::DECISION_REVIEW},
+                         Run{"brand_deny", 8, v1::DECISION_DENY}}) {
+    MarketOptions o = options;
+    o.brand = true;
+    o.customs = run.members == 8 && run.not_commissioned == v1::DECISION_REVIEW;
+    o.model.not_commissioned_decision = run.not_commissioned;
+    std::fprintf(stderr, "playing %s with %d member%s per network...", run.name, run.members,
+                 run.members == 1 ? "" : "s");
+    std::fflush(stderr);
+    absl::StatusOr<MarketResult> r = RunMarket(o, run.members);
+    if (!r.ok()) {
+      std::fprintf(stderr, "\nauthnet-bench sim: %s\n", std::string(r.status().message()).c_str());
+      return 1;
+    }
+    std::fprintf(stderr, " %llu records, %llu uploads missed\n",
+                 static_cast<unsigned long long>(r->records),
+                 static_cast<unsigned long long>(r->missed));
+    PrintLifecycleRow(run.name, run.members, r->serialized, json);
+    if (o.customs) {
+      PrintLifecycleRow("customs_observer", 8, r->customs, json);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
 
 int RunSim(const std::vector<std::string>& args) {
   absl::StatusOr<ParsedFlags> f =
@@ -105,6 +172,7 @@ int RunSim(const std::vector<std::string>& args) {
     int malicious;
   };
   std::optional<MarketResult> honest8;  // the baseline for the malicious member
+  std::optional<MarketResult> honest1;  // a lone platform, for the brand's rows
   for (const Scenario& sc :
        {Scenario{"network", 1, -1}, Scenario{"network", 2, -1}, Scenario{"network", 4, -1},
         Scenario{"network", 8, -1}, Scenario{"malicious_member", 8, 7}}) {
@@ -131,6 +199,9 @@ int RunSim(const std::vector<std::string>& args) {
     }
     if (sc.malicious < 0 && sc.members == 8) {
       honest8 = *r;
+    }
+    if (sc.members == 1) {
+      honest1 = *r;
     }
     if (json) {
       std::string extra;
@@ -165,7 +236,7 @@ int RunSim(const std::vector<std::string>& args) {
     }
     std::fflush(stdout);
   }
-  return 0;
+  return RunSimLifecycle(options, *honest1, *honest8, json);
 }
 
 }  // namespace

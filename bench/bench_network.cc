@@ -73,7 +73,8 @@ RecordMaker RandomRecords(uint64_t salt, uint32_t today) {
   };
 }
 
-absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(int members) {
+absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(
+    int members, const std::vector<MemberProfile>& profiles) {
   std::unique_ptr<BenchNetwork> net(new BenchNetwork());
   absl::StatusOr<std::unique_ptr<BenchDir>> dir = BenchDir::Create();
   if (!dir.ok()) {
@@ -89,8 +90,9 @@ absl::StatusOr<std::unique_ptr<BenchNetwork>> BenchNetwork::Create(int members) 
     m.id = absl::StrFormat("m%03d", i);
     std::string endpoint = absl::StrCat("127.0.0.1:", PickLoopbackPort());
     m.options.bundle_dir = net->dir() / m.id;
-    if (absl::StatusOr<Publication> added =
-            admin->AddMember(m.id, endpoint, {1.0}, m.options.bundle_dir);
+    if (absl::StatusOr<Publication> added = admin->AddMember(
+            m.id, endpoint, i < static_cast<int>(profiles.size()) ? profiles[i] : MemberProfile{},
+            m.options.bundle_dir);
         !added.ok()) {
       return added.status();
     }

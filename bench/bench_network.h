@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "node/bundle/admin_dir.h"
 #include "node/bundle/member_bundle.h"
 #include "node/core/clock.h"
 #include "node/daemon/node.h"
@@ -43,7 +44,10 @@ RecordMaker RandomRecords(uint64_t salt, uint32_t today);
 // endpoints are loopback ports picked at enrolment.
 class BenchNetwork {
  public:
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<BenchNetwork>> Create(int members);
+  // `profiles[i]`, when given, is member i's role and prefixes (default: a
+  // platform).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<BenchNetwork>> Create(
+      int members, const std::vector<MemberProfile>& profiles = {});
   ~BenchNetwork();
 
   int size() const { return static_cast<int>(members_.size()); }

@@ -19,6 +19,9 @@ namespace {
 // The simulation starts on 2026-01-01 (days since 1970).
 constexpr uint32_t kStartDay = 20454;
 constexpr int kSlicesPerDay = 24;  // records reach the network once an hour
+// The brand's company prefix: Gtin(i) lies under it for products 0..99.
+constexpr char kBrandPrefix[] = "4000000000";
+constexpr int kBrandProducts = 100;
 
 // Rng is SplitMix64: small, fast and the same on every platform, so a seed
 // always plays the same market.
@@ -100,7 +103,9 @@ class Market {
       : o_(o),
         rng_(o.seed),
         malicious_rng_(o.seed ^ 0x6d616c6963696f75ULL),
-        platforms_(o.platforms, members, o.model, std::move(keys), kStartDay) {
+        brand_rng_(o.seed ^ 0x6272616e64ULL),
+        platforms_(o.platforms, members, o.model, std::move(keys), kStartDay,
+                   {o.brand ? kBrandPrefix : "", o.customs}) {
     result_.members = members;
     result_.per_platform.resize(o.platforms);
     genuine_serials_.assign(o.products, 0);
@@ -131,6 +136,9 @@ class Market {
   }
 
   absl::StatusOr<MarketResult> Run() {
+    if (absl::Status st = SerializeBrandGtins(); !st.ok()) {
+      return st;
+    }
     for (int day = 0; day < o_.days; ++day) {
       if (day > 0) {
         platforms_.NextDay();
@@ -140,6 +148,9 @@ class Market {
       }
       EnterCounterfeiters(day);
       std::vector<Sale> sales = TodaysSales();
+      if (absl::Status st = CommissionGenuineUnits(sales); !st.ok()) {
+        return st;
+      }
       size_t slice = (sales.size() + kSlicesPerDay - 1) / kSlicesPerDay;
       for (size_t i = 0; i < sales.size(); ++i) {
         if (absl::Status st = Checkout(day, sales[i]); !st.ok()) {
@@ -178,6 +189,75 @@ class Market {
     int platform;
     v1::Subjects subjects;
   };
+
+  static bool BrandProduct(int product) { return product < kBrandProducts; }
+
+  absl::Status SerializeBrandGtins() {
+    if (!o_.brand) {
+      return absl::OkStatus();
+    }
+    for (int p = 0; p < std::min(kBrandProducts, o_.products); ++p) {
+      if (absl::Status st = platforms_.FileLifecycle(v1::SIGNAL_KIND_GTIN_SERIALIZED, Gtin(p), {});
+          !st.ok()) {
+        return st;
+      }
+    }
+    return platforms_.Flush();
+  }
+
+  // CommissionGenuineUnits has the brand commission the genuine units of its
+  // products sold today before they reach a checkout (it made them), but
+  // for a missed_uploads share (from a random stream of its own).
+  absl::Status CommissionGenuineUnits(const std::vector<Sale>& sales) {
+    if (!o_.brand) {
+      return absl::OkStatus();
+    }
+    std::map<int, std::vector<std::string>> units;
+    for (const Sale& sale : sales) {
+      if (sale.counterfeiter < 0 && BrandProduct(sale.product)) {
+        if (brand_rng_.Chance(o_.missed_uploads)) {
+          ++result_.missed;
+        } else {
+          units[sale.product].push_back(sale.serial);
+        }
+      }
+    }
+    for (const auto& [product, serials] : units) {
+      if (absl::Status st =
+              platforms_.FileLifecycle(v1::SIGNAL_KIND_UNIT_COMMISSIONED, Gtin(product), serials);
+          !st.ok()) {
+        return st;
+      }
+    }
+    return platforms_.Flush();
+  }
+
+  // CustomsCheck has customs check a customs_inspect share of the brand's
+  // units on their way to a checkout: only product identifiers cross a
+  // border.
+  absl::Status CustomsCheck(const Sale& sale) {
+    if (!o_.customs || !BrandProduct(sale.product) || !brand_rng_.Chance(o_.customs_inspect)) {
+      return absl::OkStatus();
+    }
+    v1::Subjects unit;
+    unit.set_gtin(Gtin(sale.product));
+    unit.set_serial(sale.serial);
+    absl::StatusOr<v1::CheckResponse> check = platforms_.Check(platforms_.customs(), unit);
+    if (!check.ok()) {
+      return check.status();
+    }
+    Count(result_.customs, sale.counterfeiter >= 0, check->decision());
+    return absl::OkStatus();
+  }
+
+  static void Count(Tally& t, bool fake, v1::Decision decision) {
+    (fake ? t.counterfeit_checkouts : t.genuine_checkouts)++;
+    if (decision == v1::DECISION_DENY) {
+      (fake ? t.counterfeit_denied : t.genuine_denied)++;
+    } else if (decision == v1::DECISION_REVIEW) {
+      (fake ? t.counterfeit_reviewed : t.genuine_reviewed)++;
+    }
+  }
 
   // Pick returns n distinct platforms, n clamped to the platform count.
   std::vector<int> Pick(int n) {
@@ -258,6 +338,9 @@ class Market {
   absl::Status Checkout(int day, const Sale& sale) {
     const int pl = sale.platform;
     const bool malicious = pl == o_.malicious_member;
+    if (absl::Status st = CustomsCheck(sale); !st.ok()) {
+      return st;
+    }
     v1::Subjects subjects;
     subjects.set_gtin(Gtin(sale.product));
     subjects.set_serial(sale.serial);
@@ -271,14 +354,9 @@ class Market {
     bool fake = sale.counterfeiter >= 0;
     bool deny = check.decision() == v1::DECISION_DENY;
     bool review = check.decision() == v1::DECISION_REVIEW;
-    {
-      Tally& t = result_.per_platform[pl];
-      (fake ? t.counterfeit_checkouts : t.genuine_checkouts)++;
-      if (deny) {
-        (fake ? t.counterfeit_denied : t.genuine_denied)++;
-      } else if (review) {
-        (fake ? t.counterfeit_reviewed : t.genuine_reviewed)++;
-      }
+    Count(result_.per_platform[pl], fake, check.decision());
+    if (!malicious && BrandProduct(sale.product)) {
+      Count(result_.serialized, fake, check.decision());
     }
     if (!malicious) {
       if (sale.cloned) {
@@ -421,6 +499,7 @@ class Market {
   const MarketOptions& o_;
   Rng rng_;
   Rng malicious_rng_;
+  Rng brand_rng_;  // the brand's missed uploads and customs' sampling
   SimPlatforms platforms_;
   MarketResult result_;
   std::vector<Supplier> suppliers_;
@@ -470,6 +549,10 @@ absl::StatusOr<MarketResult> RunMarket(const MarketOptions& options, int members
       options.max_listings < 1 || options.clone_serials < 0) {
     return absl::InvalidArgumentError(
         "market: days, products, suppliers and listings must be >= 1");
+  }
+  if (!(options.missed_uploads >= 0 && options.missed_uploads <= 1) ||
+      !(options.customs_inspect >= 0 && options.customs_inspect <= 1)) {
+    return absl::InvalidArgumentError("missed_uploads and customs_inspect: shares from 0 to 1");
   }
   if (options.malicious_member >= options.platforms) {
     return absl::InvalidArgumentError("malicious_member: not one of the platforms");

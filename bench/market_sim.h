@@ -62,6 +62,16 @@ struct MarketOptions {
   int malicious_reports = 20;
   double malicious_unit_share = 0.2;
 
+  // The brand: products 0..99 are its (GS1 company prefix 4000000000). It
+  // declares their GTINs serialized and commissions each genuine unit
+  // before it is sold, missing the upload of a missed_uploads share.
+  bool brand = false;
+  double missed_uploads = 0.01;
+  // Customs (an observer hearing network 0 and the brand) checks a
+  // customs_inspect share of the brand's units on their way to a checkout.
+  bool customs = false;
+  double customs_inspect = 0.05;
+
   // The day (0-based) the network key rotates on every platform; -1: never.
   // The figures must not change: evidence under the old epoch keeps counting.
   int rotate_key_day = -1;
@@ -93,6 +103,9 @@ struct MarketResult : Tally {
   uint64_t records = 0;          // records all platforms filed
   uint64_t identities = 0;       // new supplier identities counterfeiters registered
   std::vector<Tally> per_platform;
+  Tally serialized;     // honest members' checkouts of the brand's products (0..99)
+  Tally customs;        // what customs' checks of the brand's units said
+  uint64_t missed = 0;  // genuine units the brand did not commission
 
   // Without sums every platform's tally but `platform`'s.
   Tally Without(int platform) const;

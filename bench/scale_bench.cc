@@ -2,8 +2,6 @@
 // of N records (and, in the same run, of 10,000 for the baseline): its
 // memory, how long until it answers checks, and check latency.
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -14,6 +12,7 @@
 #include "authnet/client.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "bench/catalog.h"
+#include "bench/child_node.h"
 #include "bench/load.h"
 #include "bench/modes.h"
 #include "bench/pg_scratch.h"
@@ -31,31 +30,6 @@ struct ScaleFigures {
   double check_p50_us = 0;
   double check_p99_us = 0;
 };
-
-// ProcStatusMb reads a "VmRSS:"-style line of /proc/PID/status, in MB.
-double ProcStatusMb(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      int64_t kb = 0;
-      std::string digits;
-      for (char c : line) {
-        if (c >= '0' && c <= '9') {
-          digits.push_back(c);
-        }
-      }
-      return absl::SimpleAtoi(digits, &kb) ? static_cast<double>(kb) / 1024 : 0;
-    }
-  }
-  return 0;
-}
-
-std::string AuthnetdPath() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (self.parent_path() / "authnetd").string();
-}
 
 // Measure loads `records` catalog records into a fresh node's data dir,
 // starts authnetd on it and measures it.
@@ -98,37 +72,20 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
     Progress("  stored %llu of %llu records", static_cast<unsigned long long>(first + count - 1),
              static_cast<unsigned long long>(records));
   }
-  std::string authnetd = AuthnetdPath();
   std::string socket = (n.dir() / "api.sock").string();
-  std::string log = (n.dir() / "authnetd.log").string();
   const NodeOptions& o = n.options(0);
-  std::vector<std::string> argv = {authnetd,      "--bundle",          o.bundle_dir.string(),
-                                   "--data",      o.data_dir.string(), "--peer-listen",
-                                   o.peer_listen, "--api-listen",      "unix:" + socket};
+  std::vector<std::string> args = {"--bundle",          o.bundle_dir.string(), "--data",
+                                   o.data_dir.string(), "--peer-listen",       o.peer_listen,
+                                   "--api-listen",      "unix:" + socket};
   if (scratch) {
-    argv.insert(argv.end(), {"--store", scratch->url()});
+    args.insert(args.end(), {"--store", scratch->url()});
   }
   auto started = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    return absl::UnavailableError("cannot fork to start authnetd");
+  absl::StatusOr<ChildNode> child = ChildNode::Start(args, (n.dir() / "authnetd.log").string());
+  if (!child.ok()) {
+    return child.status();
   }
-  if (pid == 0) {
-    std::vector<char*> cargv;
-    for (std::string& a : argv) {
-      cargv.push_back(a.data());
-    }
-    cargv.push_back(nullptr);
-    FILE* out = std::freopen(log.c_str(), "w", stderr);
-    (void)out;
-    ::execv(cargv[0], cargv.data());
-    std::_Exit(127);
-  }
-  auto stop = [pid] {
-    ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-  };
+  auto stop = [&child] { child->Stop(); };
   // Serving means answering from the loaded model: unit 0 is a confirmed
   // counterfeit this node reported itself. Each probe dials afresh, so a
   // refused early attempt does not put the next one behind gRPC's
@@ -155,10 +112,9 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
       }
       break;
     }
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
+    if (child->Exited()) {
       return absl::UnavailableError(
-          absl::StrCat("authnetd exited during start-up; its log: ", log));
+          absl::StrCat("authnetd exited during start-up; its log: ", child->log()));
     }
     if (std::chrono::steady_clock::now() - started > std::chrono::seconds(600)) {
       stop();
@@ -179,8 +135,8 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
     absl::StatusOr<CheckResult> r = (*client)->Check(catalog.CheckFor(next++ * 7919));
     return r.ok() && !r->degraded;
   });
-  out.rss_mb = ProcStatusMb(pid, "VmRSS");
-  out.peak_rss_mb = ProcStatusMb(pid, "VmHWM");
+  out.rss_mb = child->StatusMb("VmRSS");
+  out.peak_rss_mb = child->StatusMb("VmHWM");
   out.check_p50_us = load.latency.Percentile(0.5);
   out.check_p99_us = load.latency.Percentile(0.99);
   stop();
@@ -194,9 +150,13 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
 
 int RunScale(const std::vector<std::string>& args) {
   const std::string mode = "scale";
-  absl::StatusOr<ParsedFlags> f = ParseFlags(args, {"records", "duration", "store"}, {"json"});
+  absl::StatusOr<ParsedFlags> f =
+      ParseFlags(args, {"records", "units", "duration", "store"}, {"json"});
   if (!f.ok()) {
     return UsageError(mode, std::string(f.status().message()));
+  }
+  if (f->Get("units")) {
+    return RunUnitScale(*f);
   }
   absl::StatusOr<int64_t> records = FlagInt(*f, "records", 10'000'000, 1, 1'000'000'000);
   absl::StatusOr<int64_t> duration = FlagInt(*f, "duration", 5, 1, 3600);

@@ -58,6 +58,34 @@ TEST(MarketSimTest, AMaliciousMemberDoesNotRaiseFalseDenies) {
   EXPECT_LT(attacked->review_rate(), honest->review_rate() + 0.01);
 }
 
+TEST(MarketSimTest, ABrandRaisesRecallOnItsGtinsAndMissedUploadsCostReviewsNotDenies) {
+  MarketOptions o = SmallMarket();
+  absl::StatusOr<MarketResult> without = RunMarket(o, 8);
+  o.brand = true;
+  o.customs = true;
+  absl::StatusOr<MarketResult> with = RunMarket(o, 8);
+  ASSERT_TRUE(without.ok()) << without.status();
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_GT(with->missed, 0u);
+  EXPECT_GT(with->serialized.counterfeit_checkouts, 300u);
+  // Fakes with made-up serials are not commissioned: held for review, and
+  // the inspection that follows feeds the network's evidence.
+  EXPECT_GT(with->serialized.recall(), without->serialized.recall());
+  EXPECT_GT(with->serialized.counterfeit_reviewed, without->serialized.counterfeit_reviewed);
+  // Missed uploads send genuine units to review (the default), never deny.
+  EXPECT_GT(with->serialized.review_rate(), without->serialized.review_rate());
+  EXPECT_LE(with->serialized.false_deny(), 0.001);
+  // Customs, an observer, sees the brand's records and checks against them.
+  EXPECT_GT(with->customs.counterfeit_checkouts, 0u);
+  EXPECT_GT(with->customs.counterfeit_reviewed + with->customs.counterfeit_denied, 0u);
+
+  o.model.not_commissioned_decision = v1::DECISION_DENY;
+  absl::StatusOr<MarketResult> strict = RunMarket(o, 8);
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  EXPECT_GT(strict->serialized.false_deny(), 0.0) << "missed uploads now deny genuine units";
+  EXPECT_GT(strict->serialized.recall(), with->serialized.recall());
+}
+
 TEST(MarketSimTest, RefusesBadOptions) {
   EXPECT_EQ(RunMarket(SmallMarket(), 3).status().code(), absl::StatusCode::kInvalidArgument);
   MarketOptions o = SmallMarket();
@@ -65,6 +93,9 @@ TEST(MarketSimTest, RefusesBadOptions) {
   EXPECT_EQ(RunMarket(o, 8).status().code(), absl::StatusCode::kInvalidArgument);
   o = SmallMarket();
   o.model.half_life_days = 0;
+  EXPECT_EQ(RunMarket(o, 8).status().code(), absl::StatusCode::kInvalidArgument);
+  o = SmallMarket();
+  o.missed_uploads = 1.5;
   EXPECT_EQ(RunMarket(o, 8).status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -32,6 +32,7 @@ run sync sync --records 3000 --diff 250 --origins 12
 run idle sync --records 3000 --diff 0 --origins 12
 run converge converge --nodes 4 --repeats 3
 run scale scale --records 3000 --duration 1
+run units scale --units 20000 --duration 1
 # The PostgreSQL modes, on a throwaway cluster (scratch databases each).
 PG=$("$PGC" start "$out/pg")
 run pgreport report --duration 1 --concurrency 4 --store "$PG"
@@ -74,6 +75,9 @@ v = has("converge", "p50_ms", "p99_ms")
 assert 0 < v["p50_ms"] <= v["p99_ms"], v
 sc = has("scale", "rss_mb", "startup_s", "check_p99_us", "baseline_check_p99_us")
 assert sc["rss_mb"] > 0 and sc["startup_s"] > 0, sc
+u = has("units", "units", "records", "ingest_units_per_s", "rss_per_unit_bytes", "check_p99_ratio")
+assert u["units"] == 20000 and u["records"] == 1 + 3, u   # gtin_serialized + ceil(20000/8192)
+assert u["check_p99_ratio"] > 0, u
 pr = has("pgreport", "reports_per_s")
 assert pr["reports_per_s"] > 0, pr
 has("pgcheck", "qps", "p99_us")
@@ -103,4 +107,5 @@ expect_usage "--diff: cannot exceed --records" sync --records 10 --diff 11
 expect_usage "--nodes: '1' is not a number from 2" converge --nodes 1
 expect_usage "unknown flag" ingest --frobnicate 3
 expect_usage "--store SERVER_URL is required" replicas --duration 1
+expect_usage "--units: '0' is not" scale --units 0
 echo "PASS bench_modes_test"

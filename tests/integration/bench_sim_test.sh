@@ -18,9 +18,20 @@ grep -q "playing network with 8 members per network" "$out/a.err" ||
   { echo "FAIL: no progress on stderr"; cat "$out/a.err"; exit 1; }
 python3 - "$out/a.json" <<'PY'
 import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
+every = [json.loads(line) for line in open(sys.argv[1])]
+rows, lifecycle = every[:5], every[5:]
 assert [(r["scenario"], r["members"]) for r in rows] == [
     ("network", 1), ("network", 2), ("network", 4), ("network", 8), ("malicious_member", 8)], rows
+# The brand and customs rows (issue 18): checkouts of the brand's serialized GTINs.
+assert [(r["scenario"], r["members"]) for r in lifecycle] == [
+    ("no_brand", 1), ("no_brand", 8), ("brand", 1), ("brand", 8), ("customs_observer", 8),
+    ("brand_deny", 8)], lifecycle
+by = {(r["scenario"], r["members"]): r for r in lifecycle}
+for r in lifecycle:
+    for key in ("recall", "counterfeit_review", "false_deny", "genuine_review"):
+        assert 0 <= r[key] <= 1, (key, r)
+assert by[("brand", 8)]["recall"] > by[("no_brand", 8)]["recall"], by
+assert by[("brand", 8)]["false_deny"] == 0 and by[("brand_deny", 8)]["false_deny"] > 0, by
 for r in rows:
     for key in ("recall", "false_deny"):
         assert 0 <= r[key] <= 1, (key, r)
@@ -34,8 +45,9 @@ PY
 "$BIN/authnet-bench" sim --days 5 >"$out/table.txt" 2>/dev/null
 head -1 "$out/table.txt" | grep -q "scenario.*members.*recall.*false_deny.*clones_detected" ||
   { echo "FAIL: no table header"; cat "$out/table.txt"; exit 1; }
-[ "$(wc -l <"$out/table.txt")" -eq 7 ] && grep -q "without attack" "$out/table.txt" ||
-  { echo "FAIL: expected 5 rows and the baseline line"; cat "$out/table.txt"; exit 1; }
+[ "$(wc -l <"$out/table.txt")" -eq 15 ] && grep -q "without attack" "$out/table.txt" &&
+  grep -q "serialized GTINs.*fake_review" "$out/table.txt" ||
+  { echo "FAIL: expected 5 rows, the baseline line and the 6 brand rows"; cat "$out/table.txt"; exit 1; }
 
 set +e
 "$BIN/authnet-bench" sim --days zero 2>"$out/err"; code=$?
