@@ -122,6 +122,16 @@ again=$("$CTL" report --node "$(api r2)" --kind counterfeit_suspected --gtin 400
   --serial HA-3 --idempotency-key order-77 --json >/dev/null 2>&1 &&
   fail "r2 accepted another report under a used idempotency key"
 
+step "a local override added through r1 applies on r2 within a second, and its removal too"
+[ "$(decision r2 HA-OVR)" = allow ] || fail "HA-OVR is not allowed before the override"
+"$CTL" override add --node "$(api r1)" --deny --gtin 4006381333931 --serial HA-OVR \
+  --reason "replica test" >/dev/null || fail "override add through r1"
+for _ in $(seq 1 40); do [ "$(decision r2 HA-OVR)" = deny ] && break; sleep 0.05; done
+[ "$(decision r2 HA-OVR)" = deny ] || fail "r2 does not apply the override r1 stored"
+"$CTL" override remove 1 --node "$(api r2)" >/dev/null || fail "override remove through r2"
+for _ in $(seq 1 40); do [ "$(decision r1 HA-OVR)" = allow ] && break; sleep 0.05; done
+[ "$(decision r1 HA-OVR)" = allow ] || fail "r1 still applies the override r2 removed"
+
 step "reports to both replicas, r2 killed -9 in the middle: nothing acknowledged is lost"
 reporter() {  # NODE FROM TO
   for i in $(seq "$2" "$3"); do
