@@ -132,6 +132,9 @@ struct Client::Impl {
     r.node_error = error;
     return r;
   }
+  // Send makes a report's attempts; `generated_key`: the caller gave none
+  // (so an error names the key to retry with).
+  absl::StatusOr<ReportResult> Send(const v1::ReportRequest& req, bool generated_key);
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -223,16 +226,39 @@ absl::StatusOr<ReportResult> Client::Report(const Subjects& subjects, SignalKind
   req.set_weight(weight);
   const bool generated_key = idempotency_key.empty();
   req.set_idempotency_key(generated_key ? RandomKey() : std::move(idempotency_key));
+  return impl_->Send(req, generated_key);
+}
+
+absl::StatusOr<ReportResult> Client::ReportUnits(const std::string& gtin,
+                                                 const std::vector<std::string>& serials,
+                                                 SignalKind kind, std::string idempotency_key) {
+  constexpr size_t kMaxSerials = 10'000;
+  if (serials.size() > kMaxSerials) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("serials: ", serials.size(), " in one report, at most ", kMaxSerials));
+  }
+  v1::ReportRequest req;
+  req.mutable_subjects()->set_gtin(gtin);
+  for (const std::string& serial : serials) {
+    req.add_serials(serial);
+  }
+  req.set_kind(ToProto(kind));
+  const bool generated_key = idempotency_key.empty();
+  req.set_idempotency_key(generated_key ? RandomKey() : std::move(idempotency_key));
+  return impl_->Send(req, generated_key);
+}
+
+absl::StatusOr<ReportResult> Client::Impl::Send(const v1::ReportRequest& req, bool generated_key) {
   absl::Status last;
-  for (int attempt = 0; attempt < impl_->options.report_attempts; ++attempt) {
+  for (int attempt = 0; attempt < options.report_attempts; ++attempt) {
     if (attempt > 0) {
       // 10, 20, 40 ... ms, at most 200 ms between attempts.
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200, 5 << attempt)));
     }
     v1::ReportResponse resp;
     grpc::ClientContext ctx;
-    impl_->SetDeadline(&ctx);
-    last = FromGrpc(impl_->stub->Report(&ctx, req, &resp));
+    SetDeadline(&ctx);
+    last = FromGrpc(stub->Report(&ctx, req, &resp));
     if (last.ok()) {
       return ReportResult{resp.accepted(), resp.seq(), resp.replayed()};
     }

@@ -5,10 +5,10 @@
 
 namespace authnet::testing {
 
-OneNodeTest::OneNodeTest() {
+OneNodeTest::OneNodeTest(const MemberProfile& profile) {
   auto admin = AdminDir::Init(dir_.path() / "admin", "testnet");
   EXPECT_TRUE(admin.ok()) << admin.status();
-  auto member = admin->AddMember("acme", "127.0.0.1:7701", {1.0}, dir_.path() / "acme");
+  auto member = admin->AddMember("acme", "127.0.0.1:7701", profile, dir_.path() / "acme");
   EXPECT_TRUE(member.ok()) << member.status();
   options_.bundle_dir = dir_.path() / "acme";
   options_.data_dir = dir_.path() / "data";

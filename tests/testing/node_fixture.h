@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "authnet/client.h"
+#include "node/bundle/admin_dir.h"
 #include "node/daemon/node.h"
 #include "tests/testing/manual_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -17,7 +18,9 @@ namespace authnet::testing {
 // clock_. Tests adjust options_ before Start.
 class OneNodeTest : public ::testing::Test {
  protected:
-  OneNodeTest();
+  OneNodeTest() : OneNodeTest(MemberProfile{}) {}
+  // ... with "acme" enrolled under `profile` (its role and prefixes).
+  explicit OneNodeTest(const MemberProfile& profile);
 
   // Start (re)creates the node from options_ and an SDK client of its api
   // with a generous deadline (the test machine may be loaded).

@@ -164,6 +164,16 @@ class Client {
                                                     double weight = 1.0,
                                                     std::string idempotency_key = "");
 
+  // ReportUnits reports `kind` (SignalKind::kUnitCommissioned or
+  // kUnitDecommissioned) for many serials of one GTIN at once, up to
+  // 10,000 (a brand member's node only, for GTINs under its company
+  // prefixes). Retries and errors as Report; more than 10,000 serials is
+  // INVALID_ARGUMENT without a call.
+  [[nodiscard]] absl::StatusOr<ReportResult> ReportUnits(const std::string& gtin,
+                                                         const std::vector<std::string>& serials,
+                                                         SignalKind kind,
+                                                         std::string idempotency_key = "");
+
   // Retract withdraws this node's records seq .. seq + count - 1 (as a
   // ReportResult named them) from the model of every node.
   [[nodiscard]] absl::StatusOr<RetractResult> Retract(uint64_t seq, uint32_t count = 1);
