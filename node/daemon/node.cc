@@ -405,6 +405,10 @@ void Node::AddGauges() {
   m.AddGauge("authnet_model_records", "Records in the detection model, all origins.", [this] {
     return Series{{{}, static_cast<double>(model_->Records())}};
   });
+  m.AddGauge("authnet_model_units", "Units brands commissioned that the model holds (8-byte keys).",
+             [this] { return Series{{{}, static_cast<double>(model_->Units())}}; });
+  m.AddGauge("authnet_local_overrides", "Local overrides this node applies to its checks.",
+             [this] { return Series{{{}, static_cast<double>(overrides_->List().size())}}; });
   m.AddGauge("authnet_origin_records", "Highest contiguous seq held per origin (member).", [this] {
     Series out;
     for (const auto& [origin, seq] : model_->VersionVector()) {

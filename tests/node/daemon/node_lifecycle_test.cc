@@ -48,6 +48,7 @@ TEST_F(BrandNodeTest, CommissionedUnitsDecideChecksAndSurviveARestart) {
     EXPECT_EQ(r->decision, decision) << serial;
     EXPECT_THAT(Codes(*r), ::testing::ElementsAre(code)) << serial;
   };
+  EXPECT_EQ(node_->model().Units(), 3u);
   expect("A1", Decision::kAllow, "commissioned");
   expect("B7", Decision::kReview, "not_commissioned");
   expect("A3", Decision::kDeny, "decommissioned");

@@ -72,6 +72,8 @@ TEST_F(NodeOperationsTest, MetricsCountCallsByMethodAndCodeAndCommits) {
             std::string::npos);
   EXPECT_NE(page.find("authnet_store_commit_seconds_count 1\n"), std::string::npos);
   EXPECT_NE(page.find("authnet_model_records 1\n"), std::string::npos);
+  EXPECT_NE(page.find("authnet_model_units 0\n"), std::string::npos);
+  EXPECT_NE(page.find("authnet_local_overrides 0\n"), std::string::npos);
   EXPECT_NE(page.find("authnet_origin_records{origin=\"acme\"} 1\n"), std::string::npos);
   EXPECT_NE(page.find("# TYPE authnet_rpc_duration_seconds histogram"), std::string::npos);
   // Nothing identifying: neither the GTIN nor the serial appears.
