@@ -118,6 +118,21 @@ wait_until 10 "$CTL" status --node "$A" >/dev/null 2>&1 || fail "node-a did not 
 head -1 "$WORK/a.log" | python3 -c 'import json,sys; json.loads(sys.stdin.readline())' ||
   fail "node-a's log is not JSON lines: $(head -1 "$WORK/a.log")"
 
+step "a second authnetd on a port node-a holds (peer, metrics) refuses to start, naming it"
+held() {  # WHAT ARGS...: a second node of node-a's bundle must exit 1 saying the port is in use
+  local what=$1; shift
+  set +e
+  timeout 20 "$BIN/authnetd" --bundle "$WORK/a" --data "$WORK/second-data" \
+    --api-listen "unix:$WORK/second.sock" "$@" 2>"$WORK/err"
+  local rc=$?
+  set -e
+  [ $rc -eq 1 ] && grep -q "in use" "$WORK/err" ||
+    fail "a second node on node-a's $what port: exit $rc: $(cat "$WORK/err")"
+}
+held peer --peer-listen "127.0.0.1:${PORT[a]}"
+wait_until 10 http_get "$METRICS" /healthz >/dev/null 2>&1 || fail "node-a's metrics listener"
+held metrics --peer-listen "127.0.0.1:$(free_port)" --metrics-listen "127.0.0.1:$METRICS"
+
 step "/metrics and /healthz"
 "$CTL" check --node "$A" --gtin 4006381333931 >/dev/null
 page=$(http_get "$METRICS" /metrics)
