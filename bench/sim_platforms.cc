@@ -108,13 +108,13 @@ void SimPlatforms::RotateKey() {
 }
 
 absl::StatusOr<std::vector<SubjectDigest>> SimPlatforms::Digest(
-    const v1::Subjects& subjects, const std::vector<uint32_t>& live) const {
+    const v1::Subjects& subjects) const {
   // The simulation's subjects carry no GS1 scan, whose dates `today` resolves.
   absl::StatusOr<NormalizedSubjects> normalized = NormalizeSubjects(subjects, /*today=*/0);
   if (!normalized.ok()) {
     return normalized.status();
   }
-  return DigestSubjects(normalized->subjects, digester_, live);
+  return DigestSubjects(normalized->subjects, digester_, {});
 }
 
 absl::StatusOr<v1::CheckResponse> SimPlatforms::Check(int platform,

@@ -76,10 +76,8 @@ class SimPlatforms {
     v1::BatchBody pending;
   };
 
-  // Digest digests `subjects` under the newest epoch and, for a check, under
-  // the older epochs in `live`.
-  absl::StatusOr<std::vector<SubjectDigest>> Digest(const v1::Subjects& subjects,
-                                                    const std::vector<uint32_t>& live = {}) const;
+  // Digest digests a report's `subjects` under the newest epoch.
+  absl::StatusOr<std::vector<SubjectDigest>> Digest(const v1::Subjects& subjects) const;
 
   SimClock clock_;
   Digester digester_;

@@ -232,6 +232,52 @@ absl::StatusOr<Roster> Roster::Verify(const v1::SignedRoster& signed_roster,
   return Roster(std::move(kept), std::move(body));
 }
 
+namespace {
+
+std::string StatusText(v1::MemberStatus st) {
+  return std::string(st == v1::MEMBER_STATUS_ACTIVE      ? "active"
+                     : st == v1::MEMBER_STATUS_SUSPENDED ? "suspended"
+                     : st == v1::MEMBER_STATUS_REVOKED   ? "revoked"
+                                                         : "unspecified");
+}
+
+// DescribeMemberChange adds a line to `out` for each thing member `m`
+// changes from its `old` entry.
+void DescribeMemberChange(const v1::RosterMember& old, const v1::RosterMember& m,
+                          std::vector<std::string>& out) {
+  const std::string id = ForeignForLog(m.id());
+  if (RoleText(old) != RoleText(m)) {
+    out.push_back(absl::StrCat("member ", id, ": ", RoleText(old), " -> ", RoleText(m)));
+  }
+  if (old.status() != m.status()) {
+    out.push_back(absl::StrCat("member ", id, ": ", StatusText(old.status()), " -> ",
+                               StatusText(m.status())));
+  }
+  if (old.trust_milli() != m.trust_milli()) {
+    out.push_back(absl::StrCat("member ", id, ": trust ", old.trust_milli() / 1000.0, " -> ",
+                               m.trust_milli() / 1000.0));
+  }
+  if (old.endpoint() != m.endpoint()) {
+    out.push_back(absl::StrCat("member ", id, ": endpoint ", ForeignForLog(old.endpoint()), " -> ",
+                               ForeignForLog(m.endpoint())));
+  }
+  if (old.cert_sha256() != m.cert_sha256()) {
+    out.push_back(
+        absl::StrCat("member ", id, ": certificate ", HexEncode(old.cert_sha256()).substr(0, 16),
+                     " -> ", HexEncode(m.cert_sha256()).substr(0, 16),
+                     m.previous_cert_sha256().empty() ? " (previous one dropped)"
+                                                      : " (previous one still accepted)"));
+  }
+  if (old.signing_public_key() != m.signing_public_key()) {
+    out.push_back(absl::StrCat("member ", id, ": SIGNING KEY REPLACED"));
+  }
+  if (old.sealing_public_key() != m.sealing_public_key()) {
+    out.push_back(absl::StrCat("member ", id, ": sealing key replaced"));
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> DescribeChange(const v1::RosterBody& before, const v1::RosterBody& after) {
   std::vector<std::string> out;
   auto find = [](const v1::RosterBody& body, absl::string_view id) -> const v1::RosterMember* {
@@ -242,49 +288,15 @@ std::vector<std::string> DescribeChange(const v1::RosterBody& before, const v1::
     }
     return nullptr;
   };
-  auto status = [](v1::MemberStatus st) {
-    return std::string(st == v1::MEMBER_STATUS_ACTIVE      ? "active"
-                       : st == v1::MEMBER_STATUS_SUSPENDED ? "suspended"
-                       : st == v1::MEMBER_STATUS_REVOKED   ? "revoked"
-                                                           : "unspecified");
-  };
   for (const v1::RosterMember& m : after.members()) {
-    const std::string id = ForeignForLog(m.id());
     const v1::RosterMember* old = find(before, m.id());
     if (old == nullptr) {
-      out.push_back(absl::StrCat("member ", id, " added: ", status(m.status()), ", endpoint ",
-                                 ForeignForLog(m.endpoint()), ", trust ", m.trust_milli() / 1000.0,
-                                 ", certificate ", HexEncode(m.cert_sha256()).substr(0, 16), ", ",
-                                 RoleText(m)));
-      continue;
-    }
-    if (RoleText(*old) != RoleText(m)) {
-      out.push_back(absl::StrCat("member ", id, ": ", RoleText(*old), " -> ", RoleText(m)));
-    }
-    if (old->status() != m.status()) {
-      out.push_back(
-          absl::StrCat("member ", id, ": ", status(old->status()), " -> ", status(m.status())));
-    }
-    if (old->trust_milli() != m.trust_milli()) {
-      out.push_back(absl::StrCat("member ", id, ": trust ", old->trust_milli() / 1000.0, " -> ",
-                                 m.trust_milli() / 1000.0));
-    }
-    if (old->endpoint() != m.endpoint()) {
-      out.push_back(absl::StrCat("member ", id, ": endpoint ", ForeignForLog(old->endpoint()),
-                                 " -> ", ForeignForLog(m.endpoint())));
-    }
-    if (old->cert_sha256() != m.cert_sha256()) {
-      out.push_back(
-          absl::StrCat("member ", id, ": certificate ", HexEncode(old->cert_sha256()).substr(0, 16),
-                       " -> ", HexEncode(m.cert_sha256()).substr(0, 16),
-                       m.previous_cert_sha256().empty() ? " (previous one dropped)"
-                                                        : " (previous one still accepted)"));
-    }
-    if (old->signing_public_key() != m.signing_public_key()) {
-      out.push_back(absl::StrCat("member ", id, ": SIGNING KEY REPLACED"));
-    }
-    if (old->sealing_public_key() != m.sealing_public_key()) {
-      out.push_back(absl::StrCat("member ", id, ": sealing key replaced"));
+      out.push_back(absl::StrCat(
+          "member ", ForeignForLog(m.id()), " added: ", StatusText(m.status()), ", endpoint ",
+          ForeignForLog(m.endpoint()), ", trust ", m.trust_milli() / 1000.0, ", certificate ",
+          HexEncode(m.cert_sha256()).substr(0, 16), ", ", RoleText(m)));
+    } else {
+      DescribeMemberChange(*old, m, out);
     }
   }
   for (const v1::RosterMember& m : before.members()) {
