@@ -4,8 +4,10 @@ where none listens, and a TLS node."""
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -249,8 +251,19 @@ def test_a_node_that_is_down_gets_the_policy_answer(
     assert len(recorder.calls) == 2  # checks are never retried
 
 
-def test_a_slow_answer_gets_the_policy_answer(target: str) -> None:
-    with authnet.Client(target, deadline=1e-6, failure_policy="fail_closed") as c:
+@pytest.fixture
+def silent_target(tmp_path: Path) -> Iterator[str]:
+    """A unix socket that takes connections and never answers: a node too slow
+    for any deadline, deterministically (a real node can beat even 1 us)."""
+    path = tmp_path / "silent.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(path))
+        s.listen(16)
+        yield f"unix:{path}"
+
+
+def test_a_slow_answer_gets_the_policy_answer(silent_target: str) -> None:
+    with authnet.Client(silent_target, deadline=0.2, failure_policy="fail_closed") as c:
         r = c.check({"gtin": GTIN})
     assert (r.decision, r.degraded) == (authnet.Decision.DENY, True)
     assert r.node_error is not None and r.node_error.code == "DEADLINE_EXCEEDED"
