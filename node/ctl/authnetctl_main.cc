@@ -63,6 +63,41 @@ constexpr char kUsage[] =
     "raw scan data with GS separators, or a GS1 Digital Link URI. Commands that sign a\n"
     "roster take [--passphrase-file F] for encrypted admin keys (or ask on a terminal).\n";
 
+// One row per command: its group, its subcommand ("" for a one-word
+// command) and what runs it with the words after them.
+struct Command {
+  const char* group;
+  const char* sub;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+constexpr Command kCommands[] = {
+    {"network", "init", authnet::RunNetworkInit},
+    {"network", "rotate-key", authnet::RunNetworkRotateKey},
+    {"network", "admins", authnet::RunNetworkAdmins},
+    {"member", "keygen", authnet::RunMemberKeygen},
+    {"member", "install", authnet::RunMemberInstall},
+    {"roster", "sign", authnet::RunRosterSign},
+    {"member", "add", authnet::RunMemberAdd},
+    {"member", "update", authnet::RunMemberUpdate},
+    {"member", "list", authnet::RunMemberList},
+    {"member", "revoke", authnet::RunMemberRevoke},
+    {"member", "renew", authnet::RunMemberRenew},
+    {"roster", "push", authnet::RunRosterPush},
+    {"roster", "refresh", authnet::RunRosterRefresh},
+    {"token", "create", authnet::RunTokenCreate},
+    {"token", "revoke", authnet::RunTokenRevoke},
+    {"token", "list", authnet::RunTokenList},
+    {"status", "", authnet::RunStatus},
+    {"check", "", authnet::RunCheck},
+    {"report", "", authnet::RunReport},
+    {"alerts", "", authnet::RunAlerts},
+    {"override", "add", authnet::RunOverrideAdd},
+    {"override", "list", authnet::RunOverrideList},
+    {"override", "remove", authnet::RunOverrideRemove},
+    {"usage", "", authnet::RunUsage},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,80 +106,13 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, words.empty() ? stderr : stdout);
     return words.empty() ? 2 : 0;
   }
-  auto rest = [&](size_t n) { return std::vector<std::string>(words.begin() + n, words.end()); };
   const std::string& group = words[0];
   const std::string sub = words.size() > 1 ? words[1] : "";
-  if (group == "network" && sub == "init") {
-    return authnet::RunNetworkInit(rest(2));
-  }
-  if (group == "network" && sub == "rotate-key") {
-    return authnet::RunNetworkRotateKey(rest(2));
-  }
-  if (group == "network" && sub == "admins") {
-    return authnet::RunNetworkAdmins(rest(2));
-  }
-  if (group == "member" && sub == "keygen") {
-    return authnet::RunMemberKeygen(rest(2));
-  }
-  if (group == "member" && sub == "install") {
-    return authnet::RunMemberInstall(rest(2));
-  }
-  if (group == "roster" && sub == "sign") {
-    return authnet::RunRosterSign(rest(2));
-  }
-  if (group == "member" && sub == "add") {
-    return authnet::RunMemberAdd(rest(2));
-  }
-  if (group == "member" && sub == "update") {
-    return authnet::RunMemberUpdate(rest(2));
-  }
-  if (group == "member" && sub == "list") {
-    return authnet::RunMemberList(rest(2));
-  }
-  if (group == "member" && sub == "revoke") {
-    return authnet::RunMemberRevoke(rest(2));
-  }
-  if (group == "member" && sub == "renew") {
-    return authnet::RunMemberRenew(rest(2));
-  }
-  if (group == "roster" && sub == "push") {
-    return authnet::RunRosterPush(rest(2));
-  }
-  if (group == "roster" && sub == "refresh") {
-    return authnet::RunRosterRefresh(rest(2));
-  }
-  if (group == "token" && sub == "create") {
-    return authnet::RunTokenCreate(rest(2));
-  }
-  if (group == "token" && sub == "revoke") {
-    return authnet::RunTokenRevoke(rest(2));
-  }
-  if (group == "token" && sub == "list") {
-    return authnet::RunTokenList(rest(2));
-  }
-  if (group == "status") {
-    return authnet::RunStatus(rest(1));
-  }
-  if (group == "check") {
-    return authnet::RunCheck(rest(1));
-  }
-  if (group == "report") {
-    return authnet::RunReport(rest(1));
-  }
-  if (group == "alerts") {
-    return authnet::RunAlerts(rest(1));
-  }
-  if (group == "override" && sub == "add") {
-    return authnet::RunOverrideAdd(rest(2));
-  }
-  if (group == "override" && sub == "list") {
-    return authnet::RunOverrideList(rest(2));
-  }
-  if (group == "override" && sub == "remove") {
-    return authnet::RunOverrideRemove(rest(2));
-  }
-  if (group == "usage") {
-    return authnet::RunUsage(rest(1));
+  for (const Command& c : kCommands) {
+    if (group == c.group && (*c.sub == '\0' || sub == c.sub)) {
+      size_t skip = *c.sub == '\0' ? 1 : 2;
+      return c.run(std::vector<std::string>(words.begin() + skip, words.end()));
+    }
   }
   std::fprintf(stderr, "authnetctl: unknown command '%s%s%s'; run 'authnetctl --help'\n",
                group.c_str(), sub.empty() ? "" : " ", sub.c_str());
