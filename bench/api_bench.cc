@@ -15,6 +15,7 @@
 #include "bench/modes.h"
 #include "bench/pg_scratch.h"
 #include "node/api/http_api.h"
+#include "node/core/log_text.h"
 
 namespace authnet::bench {
 namespace {
@@ -122,9 +123,8 @@ v1::CheckRequest CheckRequestOf(const Subjects& s) {
 }
 
 void ReportLoad(const char* what, const LoadResult& r) {
-  Progress("  %s: %llu calls in %.1f s, %llu errors", what,
-           static_cast<unsigned long long>(r.calls), r.seconds,
-           static_cast<unsigned long long>(r.errors));
+  Progress("  %s: %s in %.1f s, %s", what, Counted(r.calls, "call").c_str(), r.seconds,
+           Counted(r.errors, "error").c_str());
 }
 
 // RunCheckHttp measures Check over HTTP/JSON (one keep-alive connection per

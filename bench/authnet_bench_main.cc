@@ -13,6 +13,7 @@
 #include "bench/modes.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
+#include "node/core/log_text.h"
 
 namespace authnet::bench {
 namespace {
@@ -116,9 +117,8 @@ int RunSimLifecycle(const MarketOptions& options, const MarketResult& honest1,
       std::fprintf(stderr, "\nauthnet-bench sim: %s\n", std::string(r.status().message()).c_str());
       return 1;
     }
-    std::fprintf(stderr, " %llu records, %llu uploads missed\n",
-                 static_cast<unsigned long long>(r->records),
-                 static_cast<unsigned long long>(r->missed));
+    std::fprintf(stderr, " %s, %s missed\n", Counted(r->records, "record").c_str(),
+                 Counted(r->missed, "upload").c_str());
     PrintLifecycleRow(run.name, run.members, r->serialized, json);
     if (o.customs) {
       PrintLifecycleRow("customs_observer", 8, r->customs, json);

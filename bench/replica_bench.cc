@@ -11,6 +11,7 @@
 #include "bench/load.h"
 #include "bench/modes.h"
 #include "bench/pg_scratch.h"
+#include "node/core/log_text.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 
@@ -125,10 +126,10 @@ int RunReplicas(const std::vector<std::string>& args) {
   }
   r->b->Shutdown(std::chrono::system_clock::now());
   if (load.errors > 0) {
-    return Failure(mode, absl::StrCat(load.errors,
-                                      " reports failed or were not visible on b "
-                                      "within 5 s (",
-                                      late.load(), " of them late)"));
+    return Failure(mode,
+                   absl::StrCat(Counted(load.errors, "report"), " failed or ",
+                                load.errors == 1 ? "was" : "were", " not visible on b within 5 s (",
+                                late.load(), " of them late)"));
   }
   Results results;
   results.Add("callers", static_cast<double>(*callers), "callers");

@@ -16,6 +16,7 @@
 #include "bench/load.h"
 #include "bench/modes.h"
 #include "bench/pg_scratch.h"
+#include "node/core/log_text.h"
 
 namespace authnet::bench {
 namespace {
@@ -141,7 +142,7 @@ absl::StatusOr<ScaleFigures> Measure(uint64_t records, double check_seconds,
   out.check_p99_us = load.latency.Percentile(0.99);
   stop();
   if (load.errors > 0) {
-    return absl::UnavailableError(absl::StrCat(load.errors, " checks failed"));
+    return absl::UnavailableError(absl::StrCat(Counted(load.errors, "check"), " failed"));
   }
   return out;
 }

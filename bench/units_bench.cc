@@ -21,6 +21,7 @@
 #include "bench/load.h"
 #include "bench/modes.h"
 #include "node/batch/lifecycle_rules.h"
+#include "node/core/log_text.h"
 
 namespace authnet::bench {
 namespace {
@@ -123,7 +124,7 @@ absl::StatusOr<CheckFigures> MeasureChecks(const std::string& socket, uint64_t u
     return r.ok() && !r->degraded;
   });
   if (load.errors > 0) {
-    return absl::UnavailableError(absl::StrCat(load.errors, " checks failed"));
+    return absl::UnavailableError(absl::StrCat(Counted(load.errors, "check"), " failed"));
   }
   return CheckFigures{load.latency.Percentile(0.5), load.latency.Percentile(0.99)};
 }

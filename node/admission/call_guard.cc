@@ -2,17 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/core/log_text.h"
+#include "node/metrics/metric_names.h"
 
 namespace authnet {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
-
-constexpr char kClosedMetric[] = "authnet_abusive_connections_closed_total";
-constexpr char kClosedHelp[] =
-    "Connections closed for abuse (calls reset before their request, requests that do not parse "
-    "or calls refused for identity, beyond [limits] abusive_calls_per_second), by listener and, "
-    "on the peer listener, member.";
 
 // GuardInterceptor follows one call for CallGuard.
 class GuardInterceptor final : public grpc::experimental::Interceptor {
@@ -98,7 +93,8 @@ void CallGuard::OnAbusiveCall(const grpc::ServerContextBase& ctx, const char* wh
     if (!member.empty()) {
       labels.push_back({"member", member});
     }
-    metrics_->GetCounter(kClosedMetric, kClosedHelp, labels).Increment();
+    metrics_->GetCounter(kAbusiveConnectionsClosed, kAbusiveConnectionsClosedHelp, labels)
+        .Increment();
   }
   // At most a line a second: with bans off, a flood could reconnect fast.
   uint64_t unlogged = 0;

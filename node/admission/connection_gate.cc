@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "node/core/clock.h"
 #include "node/core/listen_socket.h"
+#include "node/metrics/metric_names.h"
 
 namespace authnet {
 namespace {
@@ -25,15 +26,6 @@ namespace {
 constexpr int64_t kLogEveryMicros = 10'000'000;
 // Bans remembered at once; expired ones are dropped beyond this.
 constexpr size_t kMaxBanned = 10'000;
-constexpr char kEvictedMetric[] = "authnet_connections_evicted_total";
-constexpr char kEvictedHelp[] =
-    "Connections that were never served (a handshake left hanging, an idle socket), closed to "
-    "make room for a new one when the listener or its client's host was at its limit.";
-constexpr char kRefusedMetric[] = "authnet_connections_refused_total";
-constexpr char kRefusedHelp[] =
-    "Connections closed on arrival, by listener and reason (listener_full, host_full: over "
-    "[limits] max_connections / max_connections_per_host; banned: the host was cut off for "
-    "abuse within [limits] abuse_ban_seconds).";
 
 // SocketKey is the key of a connected TCP socket's peer: "10.0.0.7:5501",
 // "[::1]:5501", "[fe80::1%2]:5501" (an IPv4-mapped IPv6 peer is written as
@@ -233,7 +225,7 @@ int ConnectionGate::Admit(UniqueFd fd) {
   int64_t now = now_();
   if (auto ban = banned_until_.find(c.host); ban != banned_until_.end()) {
     if (now < ban->second) {
-      Refuse("banned", c.host);
+      Refuse(kConnectionRefusedBanned, c.host);
       return -1;
     }
     banned_until_.erase(ban);
@@ -242,11 +234,11 @@ int ConnectionGate::Admit(UniqueFd fd) {
   // (a handshake left hanging, a connection that only holds a slot), so
   // that idle sockets cannot lock real clients out; else refuse.
   if (open_ >= static_cast<size_t>(limits_.max_connections) && !EvictIdleLocked(nullptr)) {
-    Refuse("listener_full", c.host);
+    Refuse(kConnectionRefusedListenerFull, c.host);
     return -1;
   }
   if (HostCountLocked(c.host) >= limits_.max_per_host && !EvictIdleLocked(&c.host)) {
-    Refuse("host_full", c.host);
+    Refuse(kConnectionRefusedHostFull, c.host);
     return -1;
   }
   c.dup = UniqueFd(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
@@ -286,7 +278,8 @@ bool ConnectionGate::EvictIdleLocked(const std::string* host) {
   }
   AbortLocked(*oldest);
   if (metrics_ != nullptr) {
-    metrics_->GetCounter(kEvictedMetric, kEvictedHelp, {{"listener", listener_}}).Increment();
+    metrics_->GetCounter(kConnectionsEvicted, kConnectionsEvictedHelp, {{"listener", listener_}})
+        .Increment();
   }
   return true;
 }
@@ -316,13 +309,14 @@ void ConnectionGate::AbortLocked(Connection& c) {
 void ConnectionGate::Refuse(const char* reason, const std::string& host) {
   if (metrics_ != nullptr) {
     metrics_
-        ->GetCounter(kRefusedMetric, kRefusedHelp, {{"listener", listener_}, {"reason", reason}})
+        ->GetCounter(kConnectionsRefused, kConnectionsRefusedHelp,
+                     {{"listener", listener_}, {"reason", reason}})
         .Increment();
   }
   LogThrottled(reason, absl::StrCat("closed a new connection from ", Describe(host), ": ",
-                                    std::string_view(reason) == "banned"
+                                    std::string_view(reason) == kConnectionRefusedBanned
                                         ? "the host is refused for a while after abuse"
-                                    : std::string_view(reason) == "host_full"
+                                    : std::string_view(reason) == kConnectionRefusedHostFull
                                         ? "it holds its limit of connections per host already"
                                         : "the listener holds its limit of connections already"));
 }

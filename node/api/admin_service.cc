@@ -2,6 +2,7 @@
 
 #include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
+#include "node/core/build_info.h"
 
 namespace authnet {
 
@@ -23,12 +24,15 @@ void AdminService::FillStatus(v1::StatusResponse* resp) const {
   std::shared_ptr<const Roster> roster = roster_.Current();
   resp->set_member(member_);
   resp->set_network(roster->network());
+  resp->set_version(GetBuildInfo().Text());
   resp->set_roster_version(roster->version());
   resp->set_records(model_.Records());
   resp->set_model_fingerprint(model_.Fingerprint());
   resp->set_today(clock_.Today());
   resp->set_roster_expires_unix(roster->body().expires_unix());
-  resp->set_serving(!serving_ || serving_());
+  std::optional<std::string> not_serving = not_serving_ ? not_serving_() : std::nullopt;
+  resp->set_serving(!not_serving.has_value());
+  resp->set_not_serving_reason(not_serving.value_or(""));
   if (keys_ != nullptr) {
     std::shared_ptr<const Digester> digester = keys_->Current();
     resp->set_key_epoch(digester->CurrentEpoch());
@@ -52,6 +56,19 @@ void AdminService::FillStatus(v1::StatusResponse* resp) const {
   if (listeners_) {
     *resp->mutable_listeners() = listeners_();
   }
+}
+
+grpc::ServerUnaryReactor* AdminService::ShowRoster(grpc::CallbackServerContext* ctx,
+                                                   const v1::ShowRosterRequest* /*req*/,
+                                                   v1::ShowRosterResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (absl::StatusOr<std::string> client = gate_.Admit(*ctx, ApiRole::kAdmin); !client.ok()) {
+    reactor->Finish(ToGrpcStatus(client.status()));
+    return reactor;
+  }
+  *resp->mutable_roster() = roster_.Current()->signed_roster();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::PushRoster(grpc::CallbackServerContext* ctx,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "authnet/v1/admin.grpc.pb.h"
@@ -19,7 +20,8 @@
 namespace authnet {
 
 // AdminService serves the api listener's admin calls: Status (who this node
-// is, what it holds, whom it peers with), PushRoster and WatchAlerts.
+// is, what it holds, whom it peers with), ShowRoster (the signed roster in
+// force), PushRoster and WatchAlerts.
 // On a remote api listener every call needs an admin token. Thread-safe.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
@@ -37,9 +39,12 @@ class AdminService final : public v1::AdminService::CallbackService {
         clock_(clock),
         log_(std::move(log)) {}
 
-  // SetServingProbe tells Status what the node's health is (call before
-  // the server starts; without it Status reports serving).
-  void SetServingProbe(std::function<bool()> serving) { serving_ = std::move(serving); }
+  // SetServingProbe tells Status what the node's health is: nullopt while
+  // SERVING, else why not (call before the server starts; without it
+  // Status reports serving).
+  void SetServingProbe(std::function<std::optional<std::string>()> not_serving) {
+    not_serving_ = std::move(not_serving);
+  }
   // SetKeyRing tells Status which network key epochs the node holds (call
   // before the server starts; without it Status reports none).
   void SetKeyRing(const KeyRing* keys) { keys_ = keys; }
@@ -65,6 +70,11 @@ class AdminService final : public v1::AdminService::CallbackService {
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
+  // ShowRoster answers the roster keeper's current signed roster (memory
+  // only), to the callers Status admits.
+  grpc::ServerUnaryReactor* ShowRoster(grpc::CallbackServerContext* ctx,
+                                      const v1::ShowRosterRequest* req,
+                                      v1::ShowRosterResponse* resp) override;
   grpc::ServerUnaryReactor* PushRoster(grpc::CallbackServerContext* ctx,
                                        const v1::PushRosterRequest* req,
                                        v1::PushRosterResponse* resp) override;
@@ -100,7 +110,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   AlertHub& alerts_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-  std::function<bool()> serving_;
+  std::function<std::optional<std::string>()> not_serving_;
   const KeyRing* keys_ = nullptr;
   std::function<v1::StoreStatus()> store_;
   std::function<v1::Listeners()> listeners_;

@@ -1,6 +1,7 @@
 #include "node/api/api_gate.h"
 
 #include "node/admission/connection_gate.h"
+#include "node/metrics/metric_names.h"
 
 namespace authnet {
 namespace {
@@ -77,16 +78,8 @@ ApiGate::ClientCounters ApiGate::CountersOf(const std::string& client) const {
   const std::string& name = counters_.size() < kMaxCountedClients ? client : "other";
   auto [it, inserted] = counters_.try_emplace(name);
   if (inserted) {
-    it->second.checks = &metrics_->GetCounter(
-        "authnet_api_checks_total",
-        "Checks answered on the api listener (a CheckBatch counts each of its checks), by "
-        "client: a token name, uid:N or a local address.",
-        {{"client", name}});
-    it->second.reports = &metrics_->GetCounter(
-        "authnet_api_reports_total",
-        "Reports accepted on the api listener, by client: a token name, uid:N or a local "
-        "address.",
-        {{"client", name}});
+    it->second.checks = &metrics_->GetCounter(kApiChecks, kApiChecksHelp, {{"client", name}});
+    it->second.reports = &metrics_->GetCounter(kApiReports, kApiReportsHelp, {{"client", name}});
   }
   return it->second;
 }

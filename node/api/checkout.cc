@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "node/core/log_text.h"
 #include "node/crypto/openssl_util.h"
 
 namespace authnet {
@@ -47,7 +48,8 @@ void AddExpired(const NormalizedSubjects& subjects, uint32_t today, v1::CheckRes
   r->set_subject_type(subjects.subjects.front().type);
   r->set_code(ReasonCodeName(v1::REASON_CODE_EXPIRED));
   r->set_newest_age_days(static_cast<uint32_t>(today - *subjects.expiry_day));
-  r->set_summary(absl::StrCat("gs1: expired ", today - *subjects.expiry_day, " days ago (AI 17)"));
+  r->set_summary(
+      absl::StrCat("gs1: expired ", Counted(today - *subjects.expiry_day, "day"), " ago (AI 17)"));
 }
 
 }  // namespace
@@ -236,9 +238,9 @@ void Checkout::Retract(const std::string& client, const v1::RetractRequest& req,
                        v1::RetractResponse* resp, Done done) {
   uint32_t count = req.count() == 0 ? 1 : req.count();
   if (count > options_.max_retract_count) {
-    std::move(done)(absl::ResourceExhaustedError(
-        absl::StrCat("count: ", count, " is more than ", options_.max_retract_count,
-                     " records in one call (limits.max_retract_count)")));
+    std::move(done)(absl::ResourceExhaustedError(absl::StrCat(
+        "count: ", count, " is more than ", Counted(options_.max_retract_count, "record"),
+        " in one call (limits.max_retract_count)")));
     return;
   }
   if (absl::Status st = gate_.Charge(client, count); !st.ok()) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/listen_socket.h"
+#include "node/metrics/metric_names.h"
 
 namespace authnet {
 namespace {
@@ -230,9 +231,7 @@ MHD_Result HttpApi::Handler::Send(MHD_Connection* connection, const Call* call,
   if (call != nullptr && call->route != nullptr) {
     std::chrono::duration<double> took = SteadyClock::now() - call->started;
     metrics
-        .GetHistogram("authnet_rpc_duration_seconds",
-                      "Time from a call's arrival to its status, by listener, method and "
-                      "status code.",
+        .GetHistogram(kRpcDuration, kRpcDurationHelp,
                       {{"listener", "http"},
                        {"method", call->route->path},
                        {"code", absl::StatusCodeToString(st.code())}})

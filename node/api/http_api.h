@@ -34,7 +34,7 @@ struct HttpApiOptions {
   std::string tls_key_pem;
 };
 
-// HttpApi serves the checkout api as HTTP/JSON beside gRPC (DESIGN.md §4;
+// HttpApi serves the checkout api as HTTP/JSON beside gRPC (docs/architecture.md §4;
 // docs/integrators/http.md; the OpenAPI document sdk/openapi.yaml):
 //   POST /v1/check        CheckRequest       -> CheckResponse
 //   POST /v1/check-batch  CheckBatchRequest  -> CheckBatchResponse

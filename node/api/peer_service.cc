@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "node/api/feed_stream.h"
 #include "node/api/grpc_status.h"
 #include "node/api/peer_authorizer.h"
@@ -30,7 +31,14 @@ absl::StatusOr<std::string> PeerService::Authorize(grpc::CallbackServerContext* 
     if (absl::Status st = Limit("refused caller at " + HostOf(ctx->peer())); !st.ok()) {
       return st;
     }
-    log_->warn("refused peer call from {}: {}", ctx->peer(), std::string(peer.status().message()));
+    std::string why(peer.status().message());
+    if (std::optional<uint64_t> held =
+            refusals_.Admit(absl::StrCat(HostOf(ctx->peer()), " ", why),
+                            std::chrono::steady_clock::now())) {
+      log_->warn("refused peer call from {}: {}{}", ctx->peer(), why,
+                 *held == 0 ? std::string(" (logged at most once a minute)")
+                            : absl::StrCat(" (", *held, " more such calls in the last minute)"));
+    }
     return peer;
   }
   if (absl::Status st = Limit(*peer); !st.ok()) {

@@ -6,6 +6,7 @@
 
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/admission/rate_limiter.h"
+#include "node/core/log_throttle.h"
 #include "node/model/model.h"
 #include "node/store/log_reader.h"
 #include "node/sync/roster_keeper.h"
@@ -55,6 +56,9 @@ class PeerService final : public v1::PeerService::CallbackService {
   LogReader& reader_;
   SyncFeed& feed_;
   std::shared_ptr<spdlog::logger> log_;
+  // Refused calls are logged at most once a minute per host and reason: a
+  // revoked member's node retries every few seconds, forever.
+  mutable LogThrottle refusals_{std::chrono::seconds(60)};
   RateLimiter* const limiter_;
 };
 

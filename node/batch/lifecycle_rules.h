@@ -7,7 +7,7 @@
 
 namespace authnet {
 
-// Who may publish what (DESIGN.md §2): the rules a batch's records must
+// Who may publish what (docs/architecture.md §2): the rules a batch's records must
 // meet beyond their form, which depend on the origin's role.
 
 // kMaxUnitKeys bounds the units one unit_commissioned record carries.

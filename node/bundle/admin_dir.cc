@@ -16,6 +16,7 @@
 #include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
 #include "node/core/host_port.h"
+#include "node/core/log_text.h"
 
 namespace authnet {
 namespace {
@@ -490,7 +491,7 @@ absl::StatusOr<Publication> AdminDir::ChangeAdmins(const std::vector<std::string
   }
   if (keys.empty() || body.admin_threshold() > keys.size()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the admin set would have ", keys.size(), " keys and threshold ",
+        absl::StrCat("the admin set would have ", Counted(keys.size(), "key"), " and threshold ",
                      body.admin_threshold(), ": the threshold must be 1 to the number of keys"));
   }
   return Publish(std::move(body));

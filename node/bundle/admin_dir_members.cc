@@ -27,6 +27,18 @@ absl::StatusOr<v1::RosterMember*> FindMember(v1::RosterBody& body, absl::string_
   return absl::NotFoundError(absl::StrCat("member \"", id, "\" is not in the roster"));
 }
 
+// IdTaken is the error for enrolling an id the roster already lists: a
+// revoked id stays revoked, so its member needs a new one.
+absl::Status IdTaken(const v1::RosterMember& existing) {
+  if (existing.status() == v1::MEMBER_STATUS_REVOKED) {
+    return absl::AlreadyExistsError(absl::StrCat("member \"", existing.id(),
+                                                 "\" is revoked and a revoked id is never enrolled "
+                                                 "again; enroll the member under a new id"));
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat("member \"", existing.id(), "\" is already in the roster"));
+}
+
 absl::Status CheckTrust(double trust) {
   if (!std::isfinite(trust) || trust < 0.0 || trust > 1.0) {
     return absl::InvalidArgumentError("trust: must be a number from 0 to 1");
@@ -143,8 +155,8 @@ absl::StatusOr<Publication> AdminDir::AddMember(absl::string_view id, absl::stri
                      admins.threshold, " admin keys at hand and ", at_hand,
                      " are; enroll with 'member keygen' / 'member add --request' instead"));
   }
-  if (roster_.Find(id) != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat("member \"", id, "\" is already in the roster"));
+  if (const v1::RosterMember* taken = roster_.Find(id); taken != nullptr) {
+    return IdTaken(*taken);
   }
   absl::StatusOr<v1::EnrollRequest> request = GenerateMemberKeys(out_dir, network_, id, endpoint);
   if (!request.ok()) {
@@ -204,8 +216,8 @@ absl::StatusOr<Publication> AdminDir::Enroll(absl::string_view id, const v1::Enr
   if (!lock.ok()) {
     return lock.status();
   }
-  if (roster_.Find(id) != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat("member \"", id, "\" is already in the roster"));
+  if (const v1::RosterMember* taken = roster_.Find(id); taken != nullptr) {
+    return IdTaken(*taken);
   }
   absl::StatusOr<std::string> cert_pem = ca_.IssueFromRequest(network_, id, req->csr_der());
   if (!cert_pem.ok()) {

@@ -255,11 +255,12 @@ absl::StatusOr<Installed> InstallEnrollment(const fs::path& bundle_dir, const fs
   }
   Installed out{checked->roster().version(), AdminSetFingerprint(checked->roster().admins())};
   if (!expected_admin_set.empty() && out.admin_set != expected_admin_set) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--from ", from_dir.string(), ": roster.pb's admin set is ", out.admin_set, " (",
-        checked->roster().admins().threshold, " of ", checked->roster().admins().keys.size(),
-        " keys), not the ", ForeignForLog(expected_admin_set),
-        " the network published: do not install it; ask the admins"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("--from ", from_dir.string(), ": roster.pb's admin set is ", out.admin_set,
+                     " (", checked->roster().admins().threshold, " of ",
+                     Counted(checked->roster().admins().keys.size(), "key"), "), not the ",
+                     ForeignForLog(expected_admin_set),
+                     " the network published: do not install it; ask the admins"));
   }
   // The roster first, then the CA, then the certificate: a node watching
   // the bundle that reads in between still finds an enrolled pair.

@@ -9,7 +9,7 @@
 
 namespace authnet {
 
-// Production enrollment (DESIGN.md §4): the member makes its own keys and
+// Production enrollment (docs/architecture.md §4): the member makes its own keys and
 // sends only public parts; the admins answer with public material only.
 //
 //   member:  GenerateMemberKeys(BUNDLE_DIR, ...)   node.key signing.key sealing.key

@@ -16,6 +16,10 @@ namespace fs = std::filesystem;
 
 constexpr char kRecreate[] =
     "re-enroll: 'authnetctl member keygen' and 'member install' (or 'member add' for a demo)";
+// What to do about a bundle directory that is not there: most often a typo.
+constexpr char kNoDirectory[] =
+    "no such directory; check the path, or, for a member not enrolled yet, make the bundle with "
+    "'authnetctl member keygen' and 'member install' (or 'member add' for a demo)";
 
 // Broken is the one-line error of every Load failure.
 absl::Status Broken(absl::string_view where, absl::string_view what) {
@@ -27,7 +31,7 @@ absl::Status Broken(absl::string_view where, absl::string_view what) {
 absl::StatusOr<MemberBundle> MemberBundle::Load(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Broken(dir.string(), absl::StrCat("no such directory; ", kRecreate));
+    return Broken(dir.string(), kNoDirectory);
   }
   if (absl::Status s = CheckPrivateDirectory(dir); !s.ok()) {
     return absl::FailedPreconditionError(s.message());
@@ -103,10 +107,11 @@ absl::StatusOr<TlsIdentity> CheckTlsIdentity(const BundleFiles& files, absl::str
   return TlsIdentity{*std::move(identity), *std::move(fingerprint)};
 }
 
-// CheckRoster verifies roster.pb against the admin set admin.pub names and
-// that it vouches for this very member: its certificate and signing key.
-absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& tls,
-                                   const crypto::Ed25519Key& signing_key, absl::string_view where) {
+// VerifyBundleRoster verifies roster.pb against the admin set admin.pub
+// names: its own admin set's signatures, that set exactly admin.pub's keys,
+// and `network`'s roster.
+absl::StatusOr<Roster> VerifyBundleRoster(const BundleFiles& files, absl::string_view network,
+                                          absl::string_view where) {
   absl::StatusOr<std::vector<std::string>> admin_keys =
       Ed25519PublicKeysFromPem(FileIn(files, kAdminPubFile));
   if (!admin_keys.ok()) {
@@ -117,7 +122,7 @@ absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& 
   if (!signed_roster.ParseFromString(FileIn(files, kRosterFile))) {
     return Broken(where, absl::StrCat("roster.pb is damaged (not a signed roster); ", kRecreate));
   }
-  absl::StatusOr<Roster> roster = Roster::VerifySelf(signed_roster, tls.member.network);
+  absl::StatusOr<Roster> roster = Roster::VerifySelf(signed_roster, network);
   if (!roster.ok()) {
     return Broken(where, absl::StrCat("roster.pb does not verify (", roster.status().message(),
                                       "); get the current roster from the network admins"));
@@ -128,6 +133,17 @@ absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& 
     return Broken(where,
                   "roster.pb is signed by another admin set than admin.pub names; take both "
                   "from the same enrollment");
+  }
+  return roster;
+}
+
+// CheckRoster verifies roster.pb (VerifyBundleRoster) and that it vouches
+// for this very member: its certificate and signing key.
+absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& tls,
+                                   const crypto::Ed25519Key& signing_key, absl::string_view where) {
+  absl::StatusOr<Roster> roster = VerifyBundleRoster(files, tls.member.network, where);
+  if (!roster.ok()) {
+    return roster.status();
   }
   const std::string& id = tls.member.member_id;
   const v1::RosterMember* entry = roster->Find(id);
@@ -148,6 +164,37 @@ absl::StatusOr<Roster> CheckRoster(const BundleFiles& files, const TlsIdentity& 
 }
 
 }  // namespace
+
+absl::StatusOr<Roster> MemberBundle::LoadRoster(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Broken(dir.string(), kNoDirectory);
+  }
+  BundleFiles files;
+  for (const char* name : {kRosterFile, kAdminPubFile, kNodeCertFile}) {
+    absl::StatusOr<std::string> data = ReadFile(dir / name);
+    if (absl::IsNotFound(data.status())) {
+      // Before 'member install', a bundle holds only the member's keys.
+      return Broken(
+          dir.string(),
+          absl::StrCat(name,
+                       " is missing; the bundle is not installed yet: 'authnetctl "
+                       "member install --bundle ",
+                       dir.string(), " --from ENROLL_DIR' with the files the admins sent"));
+    }
+    if (!data.ok()) {
+      return Broken(dir.string(), absl::StrCat(name, ": ", data.status().message()));
+    }
+    files.emplace(name, *std::move(data));
+  }
+  absl::StatusOr<crypto::MemberIdentity> identity =
+      crypto::MemberIdentityFromCertificate(files[kNodeCertFile]);
+  if (!identity.ok()) {
+    return Broken(dir.string(), absl::StrCat("node.crt is not a member certificate (",
+                                             identity.status().message(), "); ", kRecreate));
+  }
+  return VerifyBundleRoster(files, identity->network, dir.string());
+}
 
 absl::StatusOr<MemberBundle> MemberBundle::FromFiles(const BundleFiles& files,
                                                      absl::string_view where) {

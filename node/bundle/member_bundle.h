@@ -36,6 +36,14 @@ class MemberBundle {
   // what is wrong.
   [[nodiscard]] static absl::StatusOr<MemberBundle> Load(const std::filesystem::path& dir);
 
+  // LoadRoster reads only the public files roster.pb, admin.pub and
+  // node.crt of `dir` and runs Load's roster checks on them: roster.pb
+  // carries the signatures its admin set requires, that set is exactly
+  // admin.pub's keys, and it is a roster of node.crt's network. What a
+  // member shows without opening its private keys (authnetctl roster show).
+  // FAILED_PRECONDITION with one line naming `dir`, the file and what to do.
+  [[nodiscard]] static absl::StatusOr<Roster> LoadRoster(const std::filesystem::path& dir);
+
   // FromFiles runs Load's checks on file contents by name (every file
   // above); `where` names their origin in errors.
   [[nodiscard]] static absl::StatusOr<MemberBundle> FromFiles(

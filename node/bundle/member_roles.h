@@ -11,7 +11,7 @@
 
 namespace authnet {
 
-// Member roles and the GS1 company prefixes of brands (DESIGN.md §2): who
+// Member roles and the GS1 company prefixes of brands (docs/architecture.md §2): who
 // may publish what.
 
 // RoleOf is a member's role; a roster entry without one is a platform.

@@ -29,7 +29,7 @@ struct Digest {
 };
 
 // kSubjectDomain prefixes every subject digest. It names the normalization
-// version (DESIGN.md §2) and changes whenever normalization does, so digests
+// version (docs/architecture.md §2) and changes whenever normalization does, so digests
 // of two versions never mix: "authnet/v2/" is issue 17's (names
 // NFKC_Casefold with ICU, serials and lots case-sensitive GS1 values);
 // "authnet/v1/" was ASCII case folding of every text identifier.

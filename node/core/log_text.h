@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace authnet {
@@ -18,6 +20,17 @@ inline std::string ForeignForLog(absl::string_view text, size_t max_bytes = 64) 
     return absl::CHexEscape(text);
   }
   return absl::CHexEscape(text.substr(0, max_bytes)) + "...";
+}
+
+// Counted is a count and its noun for a message: Counted(1, "member") is
+// "1 member", Counted(2, "member") "2 members" (0 takes the plural too).
+// `plural` is for nouns that do not just take an "s": Counted(n, "batch",
+// "batches").
+inline std::string Counted(uint64_t n, absl::string_view singular, absl::string_view plural = {}) {
+  if (n == 1) {
+    return absl::StrCat(n, " ", singular);
+  }
+  return plural.empty() ? absl::StrCat(n, " ", singular, "s") : absl::StrCat(n, " ", plural);
 }
 
 }  // namespace authnet

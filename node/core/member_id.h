@@ -5,7 +5,7 @@
 namespace authnet {
 
 // IsValidMemberId reports whether `id` matches [a-z0-9][a-z0-9-]{2,31}
-// (DESIGN.md §2). Member ids appear in certificates, file names and logs, so
+// (docs/architecture.md §2). Member ids appear in certificates, file names and logs, so
 // the rule is deliberately narrow. Thread-safe.
 bool IsValidMemberId(absl::string_view id);
 

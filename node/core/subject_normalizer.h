@@ -13,7 +13,7 @@
 namespace authnet {
 
 // NormalizedSubject is one identifier in the canonical form that is digested
-// (DESIGN.md §2). It holds a raw identifier: it lives only in memory for the
+// (docs/architecture.md §2). It holds a raw identifier: it lives only in memory for the
 // length of one call and is never logged.
 struct NormalizedSubject {
   v1::SubjectType type;
@@ -57,7 +57,7 @@ struct NormalizedSubjects {
 absl::string_view SubjectTypeName(v1::SubjectType type);
 
 // IsLifecycleKind: unit_commissioned, unit_decommissioned, gtin_serialized,
-// which only brands report, about their own units (DESIGN.md §3).
+// which only brands report, about their own units (docs/architecture.md §3).
 inline bool IsLifecycleKind(int kind) {
   return kind == v1::SIGNAL_KIND_UNIT_COMMISSIONED || kind == v1::SIGNAL_KIND_UNIT_DECOMMISSIONED ||
          kind == v1::SIGNAL_KIND_GTIN_SERIALIZED;

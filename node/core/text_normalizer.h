@@ -7,7 +7,7 @@
 
 namespace authnet {
 
-// Normalization of the two kinds of text identifier (DESIGN.md §2). Errors
+// Normalization of the two kinds of text identifier (docs/architecture.md §2). Errors
 // are INVALID_ARGUMENT naming `field`; they never quote the value.
 
 // NormalizeName normalizes a free-text name (a supplier or seller) so that

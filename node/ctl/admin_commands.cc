@@ -9,7 +9,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "node/bundle/admin_dir.h"
 #include "node/bundle/enrollment.h"
@@ -17,11 +16,12 @@
 #include "node/bundle/member_roles.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/core/flag_parser.h"
-#include "node/core/json.h"
+#include "node/core/log_text.h"
 #include "node/ctl/cli_output.h"
 #include "node/ctl/member_profile.h"
 #include "node/ctl/passphrase.h"
 #include "node/ctl/roster_signing.h"
+#include "node/ctl/roster_view.h"
 
 namespace authnet {
 namespace {
@@ -38,29 +38,6 @@ using cli::kExitUsage;
 using cli::Print;
 using cli::RequiredFlag;
 using cli::Usage;
-
-absl::string_view StatusName(v1::MemberStatus status) {
-  switch (status) {
-    case v1::MEMBER_STATUS_ACTIVE:
-      return "active";
-    case v1::MEMBER_STATUS_SUSPENDED:
-      return "suspended";
-    case v1::MEMBER_STATUS_REVOKED:
-      return "revoked";
-    default:
-      return "unspecified";
-  }
-}
-
-// TrustText prints thousandths as a JSON number with at least one decimal:
-// 1000 -> "1.0", 500 -> "0.5", 125 -> "0.125".
-std::string TrustText(uint32_t trust_milli) {
-  std::string text = absl::StrFormat("%u.%03u", trust_milli / 1000, trust_milli % 1000);
-  while (text.back() == '0' && text[text.size() - 2] != '.') {
-    text.pop_back();
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -246,43 +223,14 @@ int RunMemberList(const std::vector<std::string>& args) {
   if (flags->Has("json")) {
     std::vector<std::string> items;
     for (const v1::RosterMember& m : members) {
-      items.push_back(absl::StrCat(
-          "{\"id\": ", JsonQuote(m.id()), ", \"status\": ", JsonQuote(StatusName(m.status())),
-          ", \"endpoint\": ", JsonQuote(m.endpoint()), ", \"trust\": ", TrustText(m.trust_milli()),
-          ", \"role\": ", JsonQuote(RoleName(RoleOf(m))), ", \"prefixes\": [",
-          absl::StrJoin(m.company_prefixes(), ", ",
-                        [](std::string* out, const std::string& p) { out->append(JsonQuote(p)); }),
-          "]}"));
+      items.push_back(MemberJson(m));
     }
     Print(absl::StrCat("[", absl::StrJoin(items, ", "), "]\n"));
     return kExitOk;
   }
-  size_t id_width = 2;
-  size_t status_width = 6;
-  size_t endpoint_width = 8;
-  for (const v1::RosterMember& m : members) {
-    id_width = std::max(id_width, m.id().size());
-    status_width = std::max(status_width, StatusName(m.status()).size());
-    endpoint_width = std::max(endpoint_width, m.endpoint().size());
-  }
-  std::string table =
-      absl::StrCat("network \"", admin->network(), "\", roster version ", admin->roster().version(),
-                   ", ", members.size(), members.size() == 1 ? " member\n" : " members\n");
-  if (!members.empty()) {
-    auto row = [&](absl::string_view id, absl::string_view status, absl::string_view endpoint,
-                   absl::string_view trust) {
-      return absl::StrFormat("%-*s  %-*s  %-*s  %s\n", static_cast<int>(id_width), id,
-                             static_cast<int>(status_width), status,
-                             static_cast<int>(endpoint_width), endpoint, trust);
-    };
-    absl::StrAppend(&table, row("ID", "STATUS", "ENDPOINT", "TRUST  ROLE"));
-    for (const v1::RosterMember& m : members) {
-      absl::StrAppend(&table,
-                      row(m.id(), StatusName(m.status()), m.endpoint(),
-                          absl::StrFormat("%-5s  %s", TrustText(m.trust_milli()), RoleText(m))));
-    }
-  }
-  Print(table);
+  Print(absl::StrCat("network \"", admin->network(), "\", roster version ",
+                     admin->roster().version(), ", ", Counted(members.size(), "member"), "\n",
+                     MemberTable(members)));
   return kExitOk;
 }
 

@@ -5,7 +5,7 @@
 
 namespace authnet {
 
-// Network admin commands that work on an admin directory (DESIGN.md §4).
+// Network admin commands that work on an admin directory (docs/architecture.md §4).
 // `args` are the words after the subcommand, e.g. for
 // `authnetctl member add acme --dir D ...` they are {"acme", "--dir", "D", ...}.
 // Each prints what it did on stdout, errors on stderr in one line, and

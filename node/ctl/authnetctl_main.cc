@@ -1,14 +1,18 @@
 // authnetctl: the admin and ops tool. main only dispatches; each command
-// lives in admin_commands.cc or node_commands.cc.
+// lives in admin_commands.cc, node_commands.cc or another file of node/ctl.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "node/core/build_info.h"
 #include "node/ctl/admin_commands.h"
+#include "node/ctl/backup_commands.h"
 #include "node/ctl/local_commands.h"
 #include "node/ctl/member_commands.h"
 #include "node/ctl/member_profile.h"
 #include "node/ctl/node_commands.h"
+#include "node/ctl/roster_view.h"
 #include "node/ctl/token_commands.h"
 
 namespace {
@@ -36,6 +40,7 @@ constexpr char kUsage[] =
     "  authnetctl roster push    --dir ADMIN_DIR --node API_ADDR [--roster FILE]\n"
     "  authnetctl roster refresh --dir ADMIN_DIR [--valid-days N]\n"
     "  authnetctl roster sign    --dir ADMIN_DIR --key ADMIN_KEY_FILE [--passphrase-file F]\n"
+    "  authnetctl roster show    --bundle BUNDLE_DIR | --node API_ADDR [--json]\n"
     "  authnetctl token create   NAME --data DATA_DIR|--store URL [--admin]\n"
     "  authnetctl token revoke   NAME --data DATA_DIR|--store URL\n"
     "  authnetctl token list     --data DATA_DIR|--store URL [--json]\n"
@@ -53,6 +58,9 @@ constexpr char kUsage[] =
     "  authnetctl override list  --node API_ADDR [--json]\n"
     "  authnetctl override remove ID --node API_ADDR\n"
     "  authnetctl usage          --node API_ADDR [--month YYYY-MM] [--json]\n"
+    "  authnetctl backup         --data DATA_DIR --out FILE\n"
+    "  authnetctl restore        --data DATA_DIR --from FILE | --from-peers\n"
+    "  authnetctl --version      (this program's version, git commit and libraries)\n"
     "API_ADDR is HOST:PORT or unix:PATH. Commands with --node also take [--ca FILE]\n"
     "[--server-name NAME] [--token-file FILE] (or $AUTHNET_TOKEN) for a remote api\n"
     "listener, which needs TLS and a bearer token. KIND is one of counterfeit_confirmed,\n"
@@ -85,6 +93,7 @@ constexpr Command kCommands[] = {
     {"member", "renew", authnet::RunMemberRenew},
     {"roster", "push", authnet::RunRosterPush},
     {"roster", "refresh", authnet::RunRosterRefresh},
+    {"roster", "show", authnet::RunRosterShow},
     {"token", "create", authnet::RunTokenCreate},
     {"token", "revoke", authnet::RunTokenRevoke},
     {"token", "list", authnet::RunTokenList},
@@ -96,12 +105,19 @@ constexpr Command kCommands[] = {
     {"override", "list", authnet::RunOverrideList},
     {"override", "remove", authnet::RunOverrideRemove},
     {"usage", "", authnet::RunUsage},
+    {"backup", "", authnet::RunBackup},
+    {"restore", "", authnet::RunRestore},
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
+  // --version wins over any command and flag.
+  if (std::find(words.begin(), words.end(), "--version") != words.end()) {
+    std::printf("%s\n", authnet::VersionLine("authnetctl").c_str());
+    return 0;
+  }
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     std::fputs(kUsage, words.empty() ? stderr : stdout);
     return words.empty() ? 2 : 0;

@@ -11,7 +11,7 @@
 
 namespace authnet::cli {
 
-// Exit statuses of every authnetctl command (DESIGN.md §4).
+// Exit statuses of every authnetctl command (docs/architecture.md §4).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "authnet/v1/admin.grpc.pb.h"
 #include "node/core/json.h"
+#include "node/core/log_text.h"
 #include "node/core/subject_normalizer.h"
 #include "node/ctl/node_call.h"
 #include "node/ctl/node_channel.h"
@@ -214,9 +215,8 @@ int RunUsage(const std::vector<std::string>& args) {
                 absl::StrJoin(rows, ", ").c_str());
     return 0;
   }
-  std::printf("usage of %s on replica %s: %llu checks, %llu reports\n", resp.month().c_str(),
-              resp.replica().c_str(), static_cast<unsigned long long>(checks),
-              static_cast<unsigned long long>(reports));
+  std::printf("usage of %s on replica %s: %s, %s\n", resp.month().c_str(), resp.replica().c_str(),
+              Counted(checks, "check").c_str(), Counted(reports, "report").c_str());
   if (!rows.empty()) {
     std::printf("DAY  CLIENT  CHECKS  REPORTS\n%s\n", absl::StrJoin(rows, "\n").c_str());
   }

@@ -5,7 +5,7 @@
 
 namespace authnet {
 
-// Commands for what a node keeps for itself alone (DESIGN.md §4): local
+// Commands for what a node keeps for itself alone (docs/architecture.md §4): local
 // overrides and usage metering. Admin calls: on a remote api listener they
 // need an admin token. Exit status: 0 done, 1 failed, 2 bad input.
 

@@ -5,7 +5,7 @@
 
 namespace authnet {
 
-// Member-side enrollment commands (DESIGN.md §4), run on the member's own
+// Member-side enrollment commands (docs/architecture.md §4), run on the member's own
 // machine: its private keys never leave BUNDLE_DIR. Exit status as
 // admin_commands.h.
 

@@ -16,6 +16,7 @@
 #include "node/core/flag_parser.h"
 #include "node/core/hex.h"
 #include "node/core/json.h"
+#include "node/core/log_text.h"
 #include "node/core/subject_normalizer.h"
 #include "node/ctl/node_call.h"
 #include "node/ctl/node_channel.h"
@@ -84,10 +85,12 @@ void PrintStatusJson(const v1::StatusResponse& resp) {
       "%s\n",
       absl::StrCat(
           "{\"member\": ", JsonQuote(resp.member()), ", \"network\": ", JsonQuote(resp.network()),
+          ", \"version\": ", JsonQuote(resp.version()),
           ", \"roster_version\": ", resp.roster_version(), ", \"records\": ", resp.records(),
           ", \"model_fingerprint\": ", JsonQuote(resp.model_fingerprint()),
           ", \"version_vector\": {", absl::StrJoin(vv_items, ", "), "}", ", \"peers\": [",
           absl::StrJoin(peers, ", "), "]", ", \"serving\": ", resp.serving() ? "true" : "false",
+          ", \"not_serving_reason\": ", JsonQuote(resp.not_serving_reason()),
           ", \"roster_expires_unix\": ", resp.roster_expires_unix(), ", \"key_epoch\": ",
           resp.key_epoch(), ", \"live_key_epochs\": [", absl::StrJoin(resp.live_key_epochs(), ", "),
           "]", ", \"store\": {\"engine\": ", JsonQuote(resp.store().engine()), ", \"replica\": ",
@@ -104,8 +107,13 @@ void PrintStatusText(const v1::StatusResponse& resp) {
   std::map<std::string, uint64_t> vv(resp.version_vector().begin(), resp.version_vector().end());
   std::printf("member:            %s (network %s)\n", resp.member().c_str(),
               resp.network().c_str());
+  if (!resp.version().empty()) {  // (a node before 0.1.0 does not say)
+    std::printf("version:           authnetd %s\n", resp.version().c_str());
+  }
   std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
-  std::printf("health:            %s\n", resp.serving() ? "SERVING" : "NOT_SERVING");
+  std::printf("health:            %s\n",
+              resp.serving() ? "SERVING"
+                             : absl::StrCat("NOT_SERVING (", resp.not_serving_reason(), ")").c_str());
   std::printf(
       "roster expires:    %s\n",
       resp.roster_expires_unix() == 0
@@ -117,9 +125,9 @@ void PrintStatusText(const v1::StatusResponse& resp) {
               absl::StrJoin(resp.live_key_epochs(), ", ").c_str());
   std::printf("records:           %llu\n", static_cast<unsigned long long>(resp.records()));
   if (!resp.store().replica().empty()) {
-    std::printf("store:             %s, replica %s, %llu records behind\n",
-                resp.store().engine().c_str(), resp.store().replica().c_str(),
-                static_cast<unsigned long long>(resp.store().lag_records()));
+    std::printf("store:             %s, replica %s, %s behind\n", resp.store().engine().c_str(),
+                resp.store().replica().c_str(),
+                Counted(resp.store().lag_records(), "record").c_str());
   } else {
     std::printf("store:             %s\n", resp.store().engine().c_str());
   }
@@ -135,9 +143,9 @@ void PrintStatusText(const v1::StatusResponse& resp) {
   std::printf("version vector:    %s\n",
               vv.empty() ? "(empty)" : absl::StrJoin(vv, ", ", absl::PairFormatter("=")).c_str());
   for (const v1::PeerStatus& p : resp.peers()) {
-    std::printf("peer %-20s %-22s %-13s lag %llu records\n", p.member().c_str(),
-                p.address().c_str(), p.connected() ? "connected" : "not connected",
-                static_cast<unsigned long long>(p.lag_records()));
+    std::printf("peer %-20s %-22s %-13s lag %s\n", p.member().c_str(), p.address().c_str(),
+                p.connected() ? "connected" : "not connected",
+                Counted(p.lag_records(), "record").c_str());
   }
 }
 
@@ -209,8 +217,8 @@ int RunCheck(const std::vector<std::string>& args) {
                             .c_str());
     return 0;
   }
-  std::printf("decision: %s (risk %.2f, %u reporting members)\n",
-              DecisionName(resp.decision()).c_str(), resp.risk(), resp.reporters());
+  std::printf("decision: %s (risk %.2f, %s)\n", DecisionName(resp.decision()).c_str(), resp.risk(),
+              Counted(resp.reporters(), "reporting member").c_str());
   for (const v1::Reason& r : resp.reasons()) {
     std::printf("  reason: %s\n", r.summary().c_str());
   }
@@ -307,6 +315,7 @@ int RunAlerts(const std::vector<std::string>& args) {
     std::fprintf(stderr, "watching %s for supplier alerts (Ctrl-C to stop)\n", node->c_str());
   }
   v1::SupplierAlert a;
+  uint64_t shown = 0;
   while (reader->Read(&a)) {
     std::string day = absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(int64_t{a.day()} * 86400),
                                        absl::UTCTimeZone());
@@ -322,17 +331,22 @@ int RunAlerts(const std::vector<std::string>& args) {
                                        ", \"window_days\": ", a.window_days(), "}")
                               .c_str());
     } else {
-      std::printf(
-          "%s supplier %s adverse rate %.3f -> %.3f, %u records in the last %u days "
-          "(%u members; %u records before)\n",
-          day.c_str(), supplier.c_str(), a.rate_before(), a.rate_after(), a.records_after(),
-          a.window_days(), a.members(), a.records_before());
+      std::printf("%s supplier %s adverse rate %.3f -> %.3f, %s in the last %s (%s; %s before)\n",
+                  day.c_str(), supplier.c_str(), a.rate_before(), a.rate_after(),
+                  Counted(a.records_after(), "record").c_str(),
+                  Counted(a.window_days(), "day").c_str(), Counted(a.members(), "member").c_str(),
+                  Counted(a.records_before(), "record").c_str());
     }
     std::fflush(stdout);
+    ++shown;
   }
   grpc::Status st = reader->Finish();
   if (!st.ok()) {
     return RpcError("alerts", *node, st);
+  }
+  // --json prints one object a line, so none is no line; a person is told.
+  if (shown == 0 && !follow && !json) {
+    std::printf("no supplier alerts held by the node %s\n", node->c_str());
   }
   return 0;
 }

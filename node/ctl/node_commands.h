@@ -5,7 +5,7 @@
 
 namespace authnet {
 
-// Ops commands against a running node's api listener (DESIGN.md §4), with
+// Ops commands against a running node's api listener (docs/architecture.md §4), with
 // the same conventions as admin_commands.h.
 
 // authnetctl status --node API_ADDR [--json]
@@ -16,7 +16,8 @@ int RunCheck(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 // authnetctl alerts --node API_ADDR [--json] [--no-follow]: one line per
 // supplier alert the node holds, then each new one until interrupted (or
-// exit at once with --no-follow).
+// exit at once with --no-follow, saying so when the node holds none; with
+// --json, one object a line and no line for none).
 int RunAlerts(const std::vector<std::string>& args);
 
 }  // namespace authnet

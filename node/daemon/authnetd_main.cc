@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "node/core/build_info.h"
 #include "node/core/flag_parser.h"
 #include "node/daemon/config_file.h"
 #include "node/daemon/log_setup.h"
@@ -26,12 +28,14 @@ constexpr char kUsage[] =
     "                [--log-level trace|debug|info|warn|error] [--metrics-listen HOST:PORT]\n"
     "                [--api-tls-cert FILE --api-tls-key FILE] [--http-listen HOST:PORT]\n"
     "                [--store postgresql://... [--replica NAME]]\n"
+    "       authnetd --version | --help\n"
     "Every flag may instead be set in the TOML file given with --config (see\n"
     "deploy/authnetd.toml); a flag on the command line wins over the file.\n"
     "--check-config validates the configuration and the bundle, then exits.\n"
     "--http-listen serves the checkout api as HTTP/JSON too (POST /v1/check, ...).\n"
     "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
-    "the member's replicas; without it, SQLite under --data.\n";
+    "the member's replicas; without it, SQLite under --data.\n"
+    "--version prints the version, git commit and library versions in one line.\n";
 
 int Usage(const std::string& error) {
   std::fprintf(stderr, "authnetd: %s\n%s", error.c_str(), kUsage);
@@ -110,6 +114,11 @@ int main(int argc, char** argv) {
   // lock graph on every acquisition; the tests keep it, production skips it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::vector<std::string> args(argv + 1, argv + argc);
+  // --version wins over everything else, needing no configuration.
+  if (std::find(args.begin(), args.end(), "--version") != args.end()) {
+    std::printf("%s\n", authnet::VersionLine("authnetd").c_str());
+    return 0;
+  }
   absl::StatusOr<authnet::ParsedFlags> flags = authnet::ParseFlags(
       args,
       {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format", "log-level",

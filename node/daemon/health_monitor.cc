@@ -1,5 +1,7 @@
 #include "node/daemon/health_monitor.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace authnet {
 
 HealthMonitor::HealthMonitor(std::vector<Probe> probes, std::function<void(bool)> on_change,
@@ -20,6 +22,11 @@ bool HealthMonitor::serving() const {
   return serving_;
 }
 
+std::string HealthMonitor::reason() const {
+  absl::MutexLock lock(&mu_);
+  return reason_;
+}
+
 void HealthMonitor::Evaluate() {
   absl::MutexLock order(&evaluate_mu_);
   absl::Status failed;
@@ -35,6 +42,7 @@ void HealthMonitor::Evaluate() {
   bool now = failed.ok();
   {
     absl::MutexLock lock(&mu_);
+    reason_ = now ? "" : absl::StrCat(failed_probe, ": ", failed.message());
     if (now == serving_) {
       return;
     }

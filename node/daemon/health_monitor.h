@@ -34,6 +34,8 @@ class HealthMonitor {
   ~HealthMonitor();
 
   bool serving() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Why the node is NOT_SERVING ("probe: message"); "" while SERVING.
+  std::string reason() const ABSL_LOCKS_EXCLUDED(mu_);
   // Evaluate runs the probes now (tests call it after changing something).
   void Evaluate() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -45,6 +47,7 @@ class HealthMonitor {
 
   mutable absl::Mutex mu_;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;
+  std::string reason_ ABSL_GUARDED_BY(mu_);
   absl::Mutex evaluate_mu_;                    // one evaluation at a time, in order
   std::unique_ptr<PeriodicThread> evaluator_;  // last: stopped first
 };

@@ -110,7 +110,8 @@ class LibraryLog {
     logger_ = std::move(logger);
   }
 
-  void Log(spdlog::level::level_enum level, const char* file, int line, std::string_view text) {
+  void Log(spdlog::level::level_enum level, const char* file, int line, std::string_view text,
+           int64_t every_micros = kEveryMicros) {
     std::shared_ptr<spdlog::logger> logger;
     uint64_t held_back = 0;
     {
@@ -120,7 +121,7 @@ class LibraryLog {
       }
       Site& site = sites_[absl::StrCat(file == nullptr ? "" : file, ":", line)];
       int64_t now = SteadyMicros();
-      if (site.logged != 0 && now - site.logged < kEveryMicros) {
+      if (site.logged != 0 && now - site.logged < every_micros) {
         ++site.held_back;
         return;
       }
@@ -133,7 +134,8 @@ class LibraryLog {
     if (held_back == 0) {
       logger->log(level, "{}", escaped);
     } else {
-      logger->log(level, "{} ({} more like it in the last 10 s not logged)", escaped, held_back);
+      logger->log(level, "{} ({} more like it in the last {} s not logged)", escaped, held_back,
+                  every_micros / 1'000'000);
     }
   }
 
@@ -159,8 +161,37 @@ LibraryLog& ProtobufLog() {
   return *log;
 }
 
+// HandshakeFailure says in plain words what a failed TLS handshake that
+// gRPC reports means; "" for any other line.
+std::string HandshakeFailure(const char* file, const char* message) {
+  auto has = [message](const char* what) { return std::strstr(message, what) != nullptr; };
+  bool handshake = (file != nullptr && std::strstr(file, "ssl_transport_security") != nullptr) ||
+                   has("Handshake failed") || has("andshaking failed");
+  if (!handshake) {
+    return "";
+  }
+  const char* what =
+      has("wrong version number") || has("http request") || has("WRONG_VERSION")
+          ? "a client spoke plaintext (no TLS) to a TLS listener"
+      : has("did not return a certificate") || has("certificate required") ||
+              has("PEER_DID_NOT_RETURN")
+          ? "a client presented no certificate where mutual TLS is required (only members' "
+            "nodes, with the network's certificates, may connect to the peer listener)"
+      : has("certificate verify failed") || has("unknown ca") || has("bad certificate") ||
+              has("CERTIFICATE_VERIFY_FAILED")
+          ? "a certificate was not signed by the expected CA (a client of another network, or "
+            "one that does not trust this node's certificate)"
+          : "a TLS handshake with a connecting client failed";
+  return absl::StrCat("TLS handshake refused: ", what, " (", message,
+                      "); such lines are logged at most once a minute");
+}
+
 void LogFromGrpc(gpr_log_func_args* args) {
   if (std::strstr(args->message, "No match found for server name") != nullptr) {
+    return;
+  }
+  if (std::string handshake = HandshakeFailure(args->file, args->message); !handshake.empty()) {
+    GrpcLog().Log(spdlog::level::warn, "tls-handshake", 0, handshake, 60'000'000);
     return;
   }
   spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::err

@@ -12,8 +12,11 @@
 #include "node/bundle/file_names.h"
 #include "node/bundle/sealed_keys.h"
 #include "node/bundle/secure_file.h"
+#include "node/core/build_info.h"
 #include "node/core/listen_address.h"
+#include "node/core/log_text.h"
 #include "node/daemon/log_setup.h"
+#include "node/metrics/known_series.h"
 #include "node/metrics/metric_names.h"
 #include "node/store/pg_tokens.h"
 
@@ -44,9 +47,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
     return bundle.status();
   }
   node->metrics_ = std::make_unique<MetricsRegistry>();
+  RegisterKnownSeries(*node->metrics_);
   for (auto [limiter, listener, rate, what] :
-       {std::tuple{&node->api_limiter_, "api", options.limits.api.rate, "api client"},
-        std::tuple{&node->peer_limiter_, "peer", options.limits.peer.rate, "peer"}}) {
+       {std::tuple{&node->api_limiter_, kApiListener, options.limits.api.rate, "api client"},
+        std::tuple{&node->peer_limiter_, kPeerListener, options.limits.peer.rate, "peer"}}) {
     *limiter = std::make_unique<RateLimiter>(
         rate, what,
         &node->metrics_->GetCounter(kRateLimited, kRateLimitedHelp, {{"listener", listener}}),
@@ -86,9 +90,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   node->log_->info("dialing {}", options.peers.empty()
                                      ? std::string("the roster's member endpoints")
                                      : absl::StrCat("peers ", absl::StrJoin(options.peers, ",")));
-  node->log_->info("authnetd ready: member {} of network {}, roster version {}, {} records",
+  node->log_->info("authnetd ready: member {} of network {}, roster version {}, {}; version {}",
                    node->bundle_->member_id(), node->bundle_->network(),
-                   node->roster_->Current()->version(), node->model_->Records());
+                   node->roster_->Current()->version(), Counted(node->model_->Records(), "record"),
+                   GetBuildInfo().Text());
   return node;
 }
 
@@ -98,6 +103,7 @@ void Node::WirePeers(const NodeOptions& options, const std::shared_ptr<spdlog::s
   links.metrics = metrics_.get();
   links.max_message_bytes = options.limits.peer.max_message_bytes;
   links.keys = keys_.get();
+  links.gate = gate_.get();
   peers_ = std::make_unique<PeerManager>(options.peers, bundle_->member_id(),
                                          TlsIdentity{std::move(tls)}, *roster_, *model_, *writer_,
                                          links, MakeLogger("peer", sink));
@@ -153,7 +159,7 @@ absl::Status Node::StartPeer(
     std::shared_ptr<grpc::experimental::CertificateProviderInterface> tls) {
   absl::StatusOr<ListenAddress> address = ParseListenAddress("--peer-listen", options.peer_listen);
   GrpcListenerOptions l =
-      ListenerOptions(options, "peer", "--peer-listen", *address, options.limits.peer);
+      ListenerOptions(options, kPeerListener, "--peer-listen", *address, options.limits.peer);
   // Mutual TLS only: a client must present a certificate signed by the
   // network CA (PeerService then checks it is an active member's enrolled
   // one, and so does the health service).
@@ -191,7 +197,7 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   const bool http_remote = !options.http_listen.empty() &&
                            !ParseListenAddress("--http-listen", options.http_listen)->IsLoopback();
   GrpcListenerOptions l =
-      ListenerOptions(options, "api", "--api-listen", *address, options.limits.api);
+      ListenerOptions(options, kApiListener, "--api-listen", *address, options.limits.api);
   l.credentials = grpc::InsecureServerCredentials();
   // Reflection on a local listener only: it needs no token there.
   l.reflection = !remote;
@@ -229,7 +235,12 @@ absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
   checkout_ = std::make_unique<CheckoutService>(*api_gate_, *checkout_core_);
   admin_ = std::make_unique<AdminService>(bundle_->member_id(), *api_gate_, *roster_, *model_,
                                           *peers_, *alerts_, clock, MakeLogger("api", sink));
-  admin_->SetServingProbe([this] { return serving(); });
+  admin_->SetServingProbe([this]() -> std::optional<std::string> {
+    if (serving()) {
+      return std::nullopt;
+    }
+    return health_ ? health_->reason() : std::string("starting");
+  });
   admin_->SetKeyRing(keys_.get());
   admin_->SetStoreStatus([this] { return StoreStatus(); });
   admin_->SetListeners([this] { return ListenersStatus(); });
@@ -387,6 +398,11 @@ std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
              "the last commit to the data dir failed (disk full or not writable?); reports are "
              "refused UNAVAILABLE until a write succeeds");
        }},
+      {"signing",
+       [this] {
+         std::optional<std::string> closed = gate_->Closed();
+         return closed ? absl::UnavailableError(*closed) : absl::OkStatus();
+       }},
       {"roster",
        [this, &clock] {
          std::shared_ptr<const Roster> r = roster_->Current();
@@ -432,10 +448,25 @@ void Node::AddGauges() {
                return out;
              });
   m.AddGauge("authnet_connections", "Connections open now, by listener.", [this] {
-    return Series{
-        {{{"listener", "api"}}, static_cast<double>(api_listener_->connections().connections())},
-        {{{"listener", "peer"}}, static_cast<double>(peer_listener_->connections().connections())}};
+    return Series{{{{"listener", kApiListener}},
+                   static_cast<double>(api_listener_->connections().connections())},
+                  {{{"listener", kPeerListener}},
+                   static_cast<double>(peer_listener_->connections().connections())}};
   });
+  m.AddGauge("authnet_signing_stopped",
+             "1 for the reason this node signs no report now (its own log behind the network's "
+             "or restored and unconfirmed, two histories, or its member revoked); 0 otherwise.",
+             [this] {
+               SigningGate::Hold hold = gate_->hold();
+               Series out;
+               for (auto [h, reason] : {std::pair{SigningGate::Hold::kRestored, "restored"},
+                                        {SigningGate::Hold::kBehind, "behind"},
+                                        {SigningGate::Hold::kConflict, "conflict"},
+                                        {SigningGate::Hold::kRevoked, "revoked"}}) {
+                 out.push_back({{{"reason", reason}}, hold == h ? 1.0 : 0.0});
+               }
+               return out;
+             });
   m.AddGauge("authnet_roster_version", "Version of the roster this node follows.", [this] {
     return Series{{{}, static_cast<double>(roster_->Current()->version())}};
   });

@@ -38,6 +38,7 @@
 #include "node/sync/sync_feed.h"
 #include "node/write/log_follower.h"
 #include "node/write/report_writer.h"
+#include "node/write/signing_gate.h"
 #include "spdlog/sinks/sink.h"
 
 namespace authnet {
@@ -108,6 +109,11 @@ class Node {
   // BuildModel rebuilds the model from the store.
   [[nodiscard]] absl::Status BuildModel(const NodeOptions& options, const Clock& clock,
                                         const std::shared_ptr<spdlog::sinks::sink>& sink);
+  // OpenSigningGate makes the gate that stops signing while this node's own
+  // log is behind the network's or its member is revoked; closed at start
+  // in a data dir `authnetctl restore` marked.
+  void OpenSigningGate(const NodeOptions& options,
+                       const std::shared_ptr<spdlog::sinks::sink>& sink);
   // StartWriter starts the writer, the pull reader, the sync feed and, on a
   // shared store, the follower of other replicas' commits.
   [[nodiscard]] absl::Status StartWriter(const NodeOptions& options,
@@ -167,6 +173,7 @@ class Node {
   std::unique_ptr<OverrideTable> overrides_;
   std::unique_ptr<UsageMeter> usage_;
   std::unique_ptr<Model> model_;
+  std::unique_ptr<SigningGate> gate_;
   std::unique_ptr<ReportWriter> writer_;
   std::unique_ptr<LogReader> reader_;
   std::unique_ptr<LogFollower> follower_;  // a shared store only

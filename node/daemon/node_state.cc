@@ -1,17 +1,21 @@
 // Node's state on the store: the store itself, the roster, the model rebuilt
 // from the store, the writer, the pull reader, the sync feed and, on a shared
-// store, the follower of other replicas' commits (DESIGN.md §5, §6).
+// store, the follower of other replicas' commits (docs/architecture.md §5, §6).
 #include <google/protobuf/arena.h>
 #include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "node/batch/batch_signing.h"
 #include "node/bundle/file_names.h"
 #include "node/bundle/sealed_keys.h"
+#include "node/bundle/secure_file.h"
 #include "node/core/hex.h"
+#include "node/core/log_text.h"
 #include "node/daemon/log_setup.h"
 #include "node/daemon/node.h"
+#include "node/store/data_dir.h"
 
 namespace authnet {
 namespace {
@@ -167,16 +171,17 @@ absl::Status Node::BuildModel(const NodeOptions& options, const Clock& clock,
   model_->SetAlertSink(
       [hub = alerts_.get(), log = MakeLogger("model", sink)](const v1::SupplierAlert& a) {
         log->warn(
-            "ALERT supplier {}: adverse rate {:.3f} -> {:.3f} over the last {} days ({} records, "
-            "{} members; {} records before)",
+            "ALERT supplier {}: adverse rate {:.3f} -> {:.3f} over the last {} ({}, {}; {} "
+            "before)",
             HexEncode(a.supplier_digest()).substr(0, 16), a.rate_before(), a.rate_after(),
-            a.window_days(), a.records_after(), a.members(), a.records_before());
+            Counted(a.window_days(), "day"), Counted(a.records_after(), "record"),
+            Counted(a.members(), "member"), Counted(a.records_before(), "record"));
         hub->Publish(a);
       });
   if (absl::Status st = RebuildModel(*store_, *model_, bundle_->network()); !st.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(store_->Describe(), ": ", st.message()));
   }
-  log_->info("model rebuilt from {} records in {} ms ({})", model_->Records(),
+  log_->info("model rebuilt from {} in {} ms ({})", Counted(model_->Records(), "record"),
              std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - started)
                  .count(),
@@ -220,8 +225,10 @@ void Node::FlushUsage() {
 absl::Status Node::StartWriter(const NodeOptions& options,
                                const std::shared_ptr<spdlog::sinks::sink>& sink) {
   const MemberBundle& b = *bundle_;
+  OpenSigningGate(options, sink);
   ReportWriter::Options writer_options = options.writer;
   writer_options.metrics = metrics_.get();
+  writer_options.gate = gate_.get();
   absl::StatusOr<std::unique_ptr<ReportWriter>> writer = ReportWriter::Create(
       writer_options, *store_, b.signing_key(), b.network(), b.member_id(),
       [m = model_.get()](const std::string& origin, uint64_t seq) {
@@ -282,6 +289,55 @@ absl::Status Node::StartWriter(const NodeOptions& options,
         }
       });
   return absl::OkStatus();
+}
+
+namespace {
+
+// OthersHoldingTheLog counts the roster's active members besides `self`:
+// the nodes that may hold this member's log.
+size_t OthersHoldingTheLog(const Roster& roster, const std::string& self) {
+  size_t n = 0;
+  for (const v1::RosterMember& m : roster.body().members()) {
+    n += m.id() != self && m.status() == v1::MEMBER_STATUS_ACTIVE ? 1 : 0;
+  }
+  return n;
+}
+
+bool Revoked(const Roster& roster, const std::string& self) {
+  const v1::RosterMember* m = roster.Find(self);
+  return m == nullptr || m->status() != v1::MEMBER_STATUS_ACTIVE;
+}
+
+}  // namespace
+
+void Node::OpenSigningGate(const NodeOptions& options,
+                           const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  const std::filesystem::path marker = options.data_dir / kRestoredMarkerFile;
+  gate_ = std::make_unique<SigningGate>(
+      bundle_->member_id(), MakeLogger("node", sink), [marker, log = log_] {
+        std::error_code ec;
+        if (std::filesystem::remove(marker, ec)) {
+          log->info("removed the restore marker {}", marker.string());
+        }
+      });
+  std::shared_ptr<const Roster> roster = roster_->Current();
+  std::error_code ec;
+  if (std::filesystem::exists(marker, ec)) {
+    if (OthersHoldingTheLog(*roster, bundle_->member_id()) == 0) {
+      log_->info("{}: restored, and no other active member holds this node's log", marker.string());
+      std::filesystem::remove(marker, ec);
+    } else {
+      absl::StatusOr<std::string> said = ReadFile(marker);
+      std::string what = said.ok() ? std::string(absl::StripAsciiWhitespace(*said)) : "restored";
+      gate_->AwaitPeers(
+          absl::StrCat(options.data_dir.string(), ": ", what, " (authnetctl restore)"));
+    }
+  }
+  gate_->SetRevoked(Revoked(*roster, bundle_->member_id()), roster->version());
+  roster_->AddListener(
+      [g = gate_.get(), self = bundle_->member_id()](const std::shared_ptr<const Roster>& r) {
+        g->SetRevoked(Revoked(*r, self), r->version());
+      });
 }
 
 void Node::ApplyCommitted(const std::vector<v1::BatchBody>& bodies, bool may_catch_up) {

@@ -130,6 +130,16 @@ void MetricsRegistry::AddGauge(const std::string& name, const std::string& help,
   FamilyLocked(name, help, "gauge").gauge = std::move(read);
 }
 
+void MetricsRegistry::DeclareCounter(const std::string& name, const std::string& help) {
+  absl::MutexLock lock(&mu_);
+  FamilyLocked(name, help, "counter");
+}
+
+void MetricsRegistry::DeclareHistogram(const std::string& name, const std::string& help) {
+  absl::MutexLock lock(&mu_);
+  FamilyLocked(name, help, "histogram");
+}
+
 std::string MetricsRegistry::Render() const {
   // Gauges are read after the lock is released: their readers take the
   // locks of the components they read, which may themselves count things.

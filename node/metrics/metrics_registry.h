@@ -78,8 +78,15 @@ class MetricsRegistry {
   // AddGauge registers gauge family `name`, read by `read` at render time.
   void AddGauge(const std::string& name, const std::string& help, GaugeReader read)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // DeclareCounter registers counter family `name` with no series yet, so
+  // that Render shows its HELP and TYPE before the first GetCounter: for
+  // families whose labels are open-ended (a client, a member).
+  void DeclareCounter(const std::string& name, const std::string& help) ABSL_LOCKS_EXCLUDED(mu_);
+  // DeclareHistogram is DeclareCounter for a histogram family.
+  void DeclareHistogram(const std::string& name, const std::string& help) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Render returns every metric, families sorted by name.
+  // Render returns every metric, families sorted by name; a family with no
+  // series yet is its HELP and TYPE lines alone.
   std::string Render() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "node/metrics/metric_names.h"
+
 namespace authnet {
 namespace {
 
@@ -20,9 +22,7 @@ class RpcMetrics final : public grpc::experimental::Interceptor {
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
       metrics_
-          .GetHistogram("authnet_rpc_duration_seconds",
-                        "Time from a call's arrival to its status, by listener, method and "
-                        "status code.",
+          .GetHistogram(kRpcDuration, kRpcDurationHelp,
                         {{"listener", listener_},
                          {"method", method_},
                          {"code", GrpcCodeName(methods->GetSendStatus().error_code())}})

@@ -53,7 +53,7 @@ std::vector<UnitQuery> DigestUnits(const std::vector<NormalizedSubject>& subject
                                    const Digester& digester, const std::vector<uint32_t>& live,
                                    const BrandPrefixes& brands);
 
-// Model is the in-memory detection model (DESIGN.md §3): per-digest
+// Model is the in-memory detection model (docs/architecture.md §3): per-digest
 // evidence from every origin's records, kept current as batches land, and
 // the decisions derived from it. Check never touches disk.
 //
@@ -92,7 +92,7 @@ class Model {
   [[nodiscard]] absl::Status ApplyBatch(const v1::BatchBody& batch) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Check fills `out` with the decision for `subjects` as of the clock's today,
-  // and what their brands said about `units` (DESIGN.md §3): decommissioned
+  // and what their brands said about `units` (docs/architecture.md §3): decommissioned
   // denies, a unit of a serialized GTIN never commissioned is
   // not_commissioned (options' not_commissioned_decision), a commissioned
   // one gets the reason commissioned.

@@ -7,7 +7,7 @@
 
 namespace authnet {
 
-// ModelOptions tunes the detection model (DESIGN.md §3). Every node of a
+// ModelOptions tunes the detection model (docs/architecture.md §3). Every node of a
 // network should run the same values, or their decisions differ even though
 // their fingerprints (which cover records, not options) agree.
 struct ModelOptions {

@@ -1,8 +1,9 @@
-// The model's side of the unit lifecycle (DESIGN.md §3): folding brands'
+// The model's side of the unit lifecycle (docs/architecture.md §3): folding brands'
 // lifecycle records in and judging a check's units by them.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "node/core/log_text.h"
 #include "node/model/model.h"
 
 namespace authnet {
@@ -46,7 +47,7 @@ SubjectVerdict Model::EvaluateUnit(const UnitQuery& q, uint32_t today) const {
     r.set_score(1);
     r.set_newest_age_days(today > found.decommissioned ? today - found.decommissioned : 0);
     r.set_summary(absl::StrCat("unit: decommissioned by its brand ", brand.id, ", ",
-                               r.newest_age_days(), " days ago"));
+                               Counted(r.newest_age_days(), "day"), " ago"));
   } else if (found.commissioned != 0) {
     r.set_kind(v1::SIGNAL_KIND_UNIT_COMMISSIONED);
     r.set_code(ReasonCodeName(v1::REASON_CODE_COMMISSIONED));

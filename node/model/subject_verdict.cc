@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "node/core/log_text.h"
 #include "node/core/subject_normalizer.h"
 
 namespace authnet {
@@ -76,10 +77,9 @@ void AddKindReasons(v1::SubjectType type, std::span<const OriginEvidence> eviden
     r.set_score(score);
     r.set_local(local);
     r.set_code(std::string(SignalKindName(kind)));
-    r.set_summary(absl::StrCat(SubjectTypeName(type), ": ", SignalKindName(kind), " by ", members,
-                               members == 1 ? " member" : " members",
-                               local ? " (incl. this one)" : "", ", newest ", r.newest_age_days(),
-                               " days old"));
+    r.set_summary(absl::StrCat(SubjectTypeName(type), ": ", SignalKindName(kind), " by ",
+                               Counted(members, "member"), local ? " (incl. this one)" : "",
+                               ", newest ", Counted(r.newest_age_days(), "day"), " old"));
     reasons->push_back(std::move(r));
   }
 }
@@ -148,9 +148,9 @@ SubjectVerdict EvaluateItem(v1::SubjectType type, std::span<const OriginEvidence
       return e.local && e.count[v1::SIGNAL_KIND_UNIT_SOLD] > 0;
     }));
     r.set_code(ReasonCodeName(v1::REASON_CODE_CLONE_SUSPECTED));
-    r.set_summary(absl::StrCat(SubjectTypeName(type), ": clone_suspected, unit_sold ", sales,
-                               " times by ", sellers, sellers == 1 ? " member" : " members",
-                               ", newest ", r.newest_age_days(), " days old"));
+    r.set_summary(absl::StrCat(SubjectTypeName(type), ": clone_suspected, unit_sold ",
+                               Counted(sales, "time"), " by ", Counted(sellers, "member"),
+                               ", newest ", Counted(r.newest_age_days(), "day"), " old"));
     v.reasons.push_back(std::move(r));
   }
   return v;
@@ -225,9 +225,9 @@ SubjectVerdict EvaluateReputation(v1::SubjectType type, std::span<const OriginEv
   }
   r.set_newest_age_days(today > newest ? today - newest : 0);
   r.set_summary(absl::StrFormat(
-      "%s: reputation %.1f adverse vs %.1f passed by %d members (smoothed rate %.2f), newest %d "
-      "days old",
-      SubjectTypeName(type), bad, good, r.members(), rate, r.newest_age_days()));
+      "%s: reputation %.1f adverse vs %.1f passed by %s (smoothed rate %.2f), newest %s old",
+      SubjectTypeName(type), bad, good, Counted(r.members(), "member"), rate,
+      Counted(r.newest_age_days(), "day")));
   v.reasons.push_back(std::move(r));
   return v;
 }

@@ -31,7 +31,7 @@ struct SubjectVerdict {
   std::vector<v1::Reason> reasons;
 };
 
-// EvaluateSubject applies the decision rules of DESIGN.md §3 to the evidence
+// EvaluateSubject applies the decision rules of docs/architecture.md §3 to the evidence
 // about one subject:
 //  - items (gtin, unit, lot, nfc_uid, image_phash): each member's adverse
 //    evidence becomes a score capped at options.member_cap; risk combines

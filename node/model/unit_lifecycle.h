@@ -25,7 +25,7 @@ struct UnitQuery {
   absl::InlinedVector<Under, 2> epochs;
 };
 
-// UnitLifecycle holds what brands said about their units (DESIGN.md §3):
+// UnitLifecycle holds what brands said about their units (docs/architecture.md §3):
 // the units each brand commissioned, as sorted arrays of 8-byte unit keys
 // per company prefix (10 bytes a unit with its expiry day), the GTINs it
 // declared serialized and the units it decommissioned. It stores digests

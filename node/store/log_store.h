@@ -102,7 +102,7 @@ class BatchReader {
   [[nodiscard]] virtual absl::StatusOr<bool> WaitForCommit(absl::Duration timeout) = 0;
 };
 
-// LogStore keeps the node's log (DESIGN.md §5): signed batches, idempotency
+// LogStore keeps the node's log (docs/architecture.md §5): signed batches, idempotency
 // keys and a small meta table (network, member, roster floor). It holds only
 // digests and signed batches, never a raw identifier. Two engines: SQLite
 // (embedded, one process) and PostgreSQL (shared by a member's replicas).

@@ -10,7 +10,7 @@
 namespace authnet {
 
 // PgLogStore keeps a member's log in PostgreSQL, shared by its replicas
-// (DESIGN.md §5): tables authnet_meta, authnet_batches, authnet_heads,
+// (docs/architecture.md §5): tables authnet_meta, authnet_batches, authnet_heads,
 // authnet_idempotency and authnet_schema (the schema version, migrated
 // forward under an advisory lock so replicas starting together migrate
 // once). Every write transaction takes one advisory lock for the member, so

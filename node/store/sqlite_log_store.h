@@ -10,7 +10,7 @@
 
 namespace authnet {
 
-// SqliteLogStore is the embedded engine (DESIGN.md §5): DATA_DIR/authnet.db
+// SqliteLogStore is the embedded engine (docs/architecture.md §5): DATA_DIR/authnet.db
 // in WAL mode with synchronous=FULL, a versioned schema with forward
 // migrations, and an exclusive lock on the data directory (one process).
 class SqliteLogStore : public LogStore {

@@ -6,6 +6,7 @@
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
 
@@ -311,14 +312,18 @@ absl::Status PeerLink::OnEvent(v1::PeerService::Stub& stub, const v1::SyncEvent&
   }
   if (std::vector<std::string> behind = Behind(event.heads(), /*complete=*/false);
       !behind.empty()) {
-    return PullListed(stub, behind, stats);
+    return PullThenTellGate(stub, behind, stats);
   }
+  TellGatePending();
   if (first) {
     if (event.heads_sha256() != HeadsSha256(ServedHeads(model_, *roster_.Current()))) {
       return Round(stub, stats);
     }
-    absl::MutexLock lock(&mu_);
-    peer_heads_.clear();  // the peer holds what we hold
+    {
+      absl::MutexLock lock(&mu_);
+      peer_heads_.clear();  // the peer holds what we hold
+    }
+    TellGate(model_.LastSeq(self_));
   }
   return absl::OkStatus();
 }
@@ -343,7 +348,29 @@ std::vector<std::string> PeerLink::Behind(const google::protobuf::Map<std::strin
       out.push_back(origin);
     }
   }
+  auto own = heads.find(self_);
+  if (own != heads.end() || complete) {
+    // A complete list without this node's origin: the peer holds none of it.
+    pending_own_head_ = own != heads.end() ? own->second : 0;
+  }
   return out;
+}
+
+void PeerLink::TellGate(uint64_t theirs) {
+  if (options_.gate != nullptr) {
+    options_.gate->PeerHead(Describe(), theirs, model_.LastSeq(self_));
+  }
+}
+
+void PeerLink::TellGatePending() {
+  std::optional<uint64_t> theirs;
+  {
+    absl::MutexLock lock(&mu_);
+    std::swap(theirs, pending_own_head_);
+  }
+  if (theirs) {
+    TellGate(*theirs);
+  }
 }
 
 uint64_t PeerLink::LagRecords() const {
@@ -376,7 +403,28 @@ absl::Status PeerLink::Round(v1::PeerService::Stub& stub, SyncRoundStats* stats)
     return st;
   }
   std::vector<std::string> behind = Behind(resp.heads(), /*complete=*/true);
-  return behind.empty() ? absl::OkStatus() : PullListed(stub, behind, stats);
+  return PullThenTellGate(stub, behind, stats);
+}
+
+absl::Status PeerLink::PullThenTellGate(v1::PeerService::Stub& stub,
+                                        const std::vector<std::string>& behind,
+                                        SyncRoundStats* stats) {
+  // The gate hears the peer's head for this node's origin before the pull
+  // (beyond the log: stop signing first) and after it (adopted: resume).
+  TellGatePending();
+  if (behind.empty()) {
+    return absl::OkStatus();
+  }
+  absl::Status st = PullListed(stub, behind, stats);
+  if (st.ok() && std::find(behind.begin(), behind.end(), self_) != behind.end()) {
+    uint64_t theirs;
+    {
+      absl::MutexLock lock(&mu_);
+      theirs = peer_heads_[self_];
+    }
+    TellGate(theirs);
+  }
+  return st;
 }
 
 std::optional<v1::BatchBody> PeerLink::Admit(const v1::SignedBatch& batch, const Roster& roster) {
@@ -384,16 +432,16 @@ std::optional<v1::BatchBody> PeerLink::Admit(const v1::SignedBatch& batch, const
   absl::StatusOr<v1::BatchBody> body = VerifyBatch(batch, roster, model_.Today());
   absl::Status why = body.status();
   if (!body.ok()) {
-    reason = absl::IsPermissionDenied(why) ? "unverified"
-             : absl::IsOutOfRange(why)     ? "out_of_range"
-                                           : "malformed";
+    reason = absl::IsPermissionDenied(why) ? kBatchRefusedUnverified
+             : absl::IsOutOfRange(why)     ? kBatchRefusedOutOfRange
+                                           : kBatchRefusedMalformed;
   } else if (options_.keys == nullptr) {
     why = absl::FailedPreconditionError("this link holds no network keys");
-    reason = "key_epoch";
+    reason = kBatchRefusedKeyEpoch;
   } else if (why = CheckPublisher(*body, roster, *options_.keys->Current()); !why.ok()) {
     // A member publishing what its role does not allow; or a key epoch
     // this node does not hold yet (the batch comes again later).
-    reason = absl::IsFailedPrecondition(why) ? "key_epoch" : "role";
+    reason = absl::IsFailedPrecondition(why) ? kBatchRefusedKeyEpoch : kBatchRefusedRole;
   }
   if (reason == nullptr) {
     return *std::move(body);

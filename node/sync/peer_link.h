@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "node/model/model.h"
 #include "node/sync/roster_keeper.h"
 #include "node/write/report_writer.h"
+#include "node/write/signing_gate.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
@@ -66,6 +68,8 @@ struct PeerLinkOptions {
   // The network keys, to check the company prefix of brands' lifecycle
   // records (CheckPublisher); nullptr: batches holding any are refused.
   const KeyRing* keys = nullptr;
+  // Told what each peer holds of this node's own origin (nullptr: no one).
+  SigningGate* gate = nullptr;
 };
 
 // PeerLink keeps this node in sync with one peer address, on its own
@@ -131,6 +135,16 @@ class PeerLink {
   // `complete`). Origins not in the roster are ignored.
   std::vector<std::string> Behind(const google::protobuf::Map<std::string, uint64_t>& heads,
                                   bool complete) ABSL_LOCKS_EXCLUDED(mu_);
+  // PullThenTellGate tells the gate the peer's head for this node's origin,
+  // pulls `behind` (PullListed), and tells the gate again if that pull
+  // covered this node's own origin.
+  absl::Status PullThenTellGate(v1::PeerService::Stub& stub, const std::vector<std::string>& behind,
+                                SyncRoundStats* stats);
+  // TellGate: the peer holds this node's origin up to `theirs`.
+  void TellGate(uint64_t theirs);
+  // TellGatePending passes on the head for this node's origin that the last
+  // Behind saw, if any.
+  void TellGatePending() ABSL_LOCKS_EXCLUDED(mu_);
   // PullListed pulls the peer's batches of `origins` beyond what we hold.
   absl::Status PullListed(v1::PeerService::Stub& stub, const std::vector<std::string>& origins,
                           SyncRoundStats* stats);
@@ -164,6 +178,9 @@ class PeerLink {
   // The peer's heads as it last reported them (origin -> seq), roster
   // members only.
   std::map<std::string, uint64_t> peer_heads_ ABSL_GUARDED_BY(mu_);
+  // The peer's head for this node's origin, seen by Behind, not yet told to
+  // the gate.
+  std::optional<uint64_t> pending_own_head_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -20,7 +20,7 @@
 namespace authnet {
 
 // LogFollower keeps this process current with a store other processes (a
-// member's other replicas) write too (DESIGN.md §5): on every commit they
+// member's other replicas) write too (docs/architecture.md §5): on every commit they
 // announce (PostgreSQL NOTIFY) and every `poll` besides, it reads the
 // batches the store holds beyond what this process holds and announces them
 // like the writer announces its own (model, sync feed). Thread-safe.

@@ -25,7 +25,7 @@ struct Appended {
 };
 
 // OwnLogAppender builds the one batch of this node's own records that a
-// group commits (DESIGN.md §3): it numbers reports' records after the log's
+// group commits (docs/architecture.md §3): it numbers reports' records after the log's
 // last seq as `txn` read it, answers a repeated idempotency key from the
 // store or from earlier in the group, and turns retractions into records
 // that repeat what they undo. It only reads; the writer signs and stores

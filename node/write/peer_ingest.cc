@@ -59,34 +59,49 @@ IngestResult PeerIngest::Add(std::vector<VerifiedBatch>& batches) {
     const v1::BatchBody& b = vb.body;
     absl::StatusOr<uint64_t*> held = Held(b.origin());
     if (!held.ok()) {
-      Refuse(result, b, "unreadable", held.status().message());
+      Refuse(result, b, kBatchRefusedUnreadable, held.status().message());
       continue;
     }
     if (b.last_seq() <= **held) {
       absl::StatusOr<bool> same = SameAsHeld(vb);
       if (!same.ok()) {
-        Refuse(result, b, "unreadable", same.status().message());
+        Refuse(result, b, kBatchRefusedUnreadable, same.status().message());
       } else if (*same) {
         ++result.duplicates;
       } else {
-        log_.error(
-            "ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
-            "first, refusing the second: that member is misbehaving",
-            b.origin(), b.first_seq(), b.last_seq());
-        Refuse(result, b, "conflict", "conflicts with the batch already held for these seqs");
+        if (b.origin() == own_origin_) {
+          own_conflict_ = std::pair(b.first_seq(), b.last_seq());  // the gate raises the ALERT
+        } else {
+          log_.error(
+              "ALERT: origin {} signed two different batches for seqs {}..{}; keeping the "
+              "first, refusing the second: that member is misbehaving",
+              b.origin(), b.first_seq(), b.last_seq());
+        }
+        Refuse(result, b, kBatchRefusedConflict,
+               "conflicts with the batch already held for these seqs");
       }
       continue;
     }
+    if (b.origin() == own_origin_ && b.first_seq() <= **held) {
+      // Straddles the log's head: this node never batched its seqs so, so
+      // the network holds another history of them.
+      own_conflict_ = std::pair(b.first_seq(), b.last_seq());
+      Refuse(result, b, kBatchRefusedConflict,
+             "overlaps this node's own log with other batch boundaries: a second history");
+      continue;
+    }
     if (b.first_seq() != **held + 1) {
-      Refuse(result, b, "gap",
+      Refuse(result, b, kBatchRefusedGap,
              absl::StrCat("leaves a gap: this node holds ", b.origin(), " up to ", **held));
       continue;
     }
     if (b.origin() == own_origin_) {
-      Refuse(result, b, "own_origin",
-             "is this node's own origin beyond its own log (data dir restored from an old "
-             "backup?)");
-      continue;
+      // Signed with this node's own key (verified): its own log, which it
+      // lost (an old backup restored) or a second copy of it wrote. Adopt
+      // it; the writer signs nothing in this group.
+      log_.warn("adopting batch {}..{} of this node's own origin from a peer", b.first_seq(),
+                b.last_seq());
+      adopted_own_ = true;
     }
     **held = b.last_seq();
     accepted_.push_back({b.origin(), b.first_seq(), b.last_seq(), std::move(vb.batch)});

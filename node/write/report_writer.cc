@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "node/metrics/metric_names.h"
 #include "node/write/own_log_appender.h"
 #include "node/write/peer_ingest.h"
 
@@ -35,12 +36,10 @@ ReportWriter::ReportWriter(Options options, LogStore& store, const crypto::Ed255
       origin_(std::move(origin)),
       is_retracted_(std::move(is_retracted)),
       log_(std::move(log)),
-      commit_seconds_(options.metrics == nullptr
-                          ? nullptr
-                          : &options.metrics->GetHistogram(
-                                "authnet_store_commit_seconds",
-                                "Store group commit latency (write, fsync or replication), per "
-                                "transaction.")),
+      commit_seconds_(
+          options.metrics == nullptr
+              ? nullptr
+              : &options.metrics->GetHistogram(kStoreCommitSeconds, kStoreCommitSecondsHelp)),
       queue_(options.max_queued, options.max_batch_records) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -163,24 +162,33 @@ absl::Status ReportWriter::BuildAndCommit(std::vector<PendingWrite>& group, Grou
   if (!txn.ok()) {
     return txn.status();
   }
-  absl::StatusOr<uint64_t> last = (*txn)->LastSeq(origin_);
+  using Kind = PendingWrite::Kind;
+  // Peers' batches first: a batch of this node's own origin adopted from a
+  // peer moves the log's head before any report could be numbered.
+  PeerIngest peers(**txn, origin_, options_.metrics, *log_);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].kind == Kind::kIngest) {
+      out.ingested[i] = peers.Add(group[i].ingest);
+    } else if (group[i].kind == Kind::kProbe) {
+      out.probe = true;
+    }
+  }
+  absl::StatusOr<uint64_t> last = peers.OwnHead();
   if (!last.ok()) {
     return last.status();
   }
+  std::optional<std::string> closed = SigningClosed(peers);
   OwnLogAppender own(**txn, network_, origin_, *last,
                      [this](uint64_t seq) { return is_retracted_(origin_, seq); });
-  PeerIngest peers(**txn, origin_, options_.metrics, *log_);
-  using Kind = PendingWrite::Kind;
   for (size_t i = 0; i < group.size(); ++i) {
     PendingWrite& w = group[i];
-    if (w.kind == Kind::kReport) {
-      out.appended[i] = own.AddReport(i, w);
-    } else if (w.kind == Kind::kRetract) {
-      out.appended[i] = own.AddRetract(w);
-    } else if (w.kind == Kind::kIngest) {
-      out.ingested[i] = peers.Add(w.ingest);
+    if (w.kind != Kind::kReport && w.kind != Kind::kRetract) {
+      continue;
+    }
+    if (closed) {
+      out.appended[i].result = absl::UnavailableError(*closed);
     } else {
-      out.probe = true;
+      out.appended[i] = w.kind == Kind::kReport ? own.AddReport(i, w) : own.AddRetract(w);
     }
   }
   absl::StatusOr<std::vector<StoredBatch>> batches = Sign(own.body(), peers.accepted());
@@ -195,6 +203,22 @@ absl::Status ReportWriter::BuildAndCommit(std::vector<PendingWrite>& group, Grou
   }
   std::move(peers.bodies().begin(), peers.bodies().end(), std::back_inserter(out.committed));
   return absl::OkStatus();
+}
+
+std::optional<std::string> ReportWriter::SigningClosed(const PeerIngest& peers) {
+  if (options_.gate == nullptr) {
+    return std::nullopt;
+  }
+  if (const auto& seqs = peers.own_conflict()) {
+    options_.gate->Conflict(seqs->first, seqs->second);
+  }
+  if (std::optional<std::string> closed = options_.gate->Closed()) {
+    return closed;
+  }
+  if (peers.adopted_own()) {
+    return "this node is adopting its own log's batches from a peer; retry in a moment";
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<StoredBatch>> ReportWriter::Sign(v1::BatchBody& own,

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,12 +14,14 @@
 #include "node/metrics/metrics_registry.h"
 #include "node/store/log_store.h"
 #include "node/write/group_commit_queue.h"
+#include "node/write/peer_ingest.h"
 #include "node/write/pending_write.h"
+#include "node/write/signing_gate.h"
 #include "spdlog/logger.h"
 
 namespace authnet {
 
-// ReportWriter is the store's single writer thread (DESIGN.md §5, §6).
+// ReportWriter is the store's single writer thread (docs/architecture.md §5, §6).
 // Reports, retractions and peers' batches queue up (GroupCommitQueue); the
 // thread takes everything queued and, in one store transaction, numbers
 // this node's records after the log's last seq (OwnLogAppender), decides on
@@ -39,6 +42,10 @@ class ReportWriter {
     // Where commit latency and refused batches are counted (nullptr:
     // nowhere); must outlive the writer.
     MetricsRegistry* metrics = nullptr;
+    // Whether this node may sign its own records now (nullptr: always);
+    // reports and retractions answer UNAVAILABLE while it is closed. Must
+    // outlive the writer.
+    SigningGate* gate = nullptr;
   };
   // CommitListener receives the bodies of every committed group's batches
   // (this node's own first), on the writer thread, before callers are
@@ -107,6 +114,9 @@ class ReportWriter {
   // are in `out` when it returns OK.
   absl::Status BuildAndCommit(std::vector<PendingWrite>& group, GroupOutcome& out);
   // Sign signs the own batch (if it has records) ahead of the peers' ones.
+  // SigningClosed: why this group's reports are refused (the gate is
+  // closed, or it adopted batches of this node's own origin), or nullopt.
+  std::optional<std::string> SigningClosed(const PeerIngest& peers);
   absl::StatusOr<std::vector<StoredBatch>> Sign(v1::BatchBody& own,
                                                 std::vector<StoredBatch>& peers);
   absl::Status CommitTimed(WriteTxn& txn, const std::vector<StoredBatch>& batches,

@@ -59,6 +59,7 @@ rc=$?
 set -e
 [ $rc -eq 1 ] || fail "missing bundle: exit $rc, want 1"
 [ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "missing bundle: want one line, got: $(cat "$WORK/err")"
+grep -q "no such directory; check the path" "$WORK/err" || fail "missing bundle: $(cat "$WORK/err")"
 set +e
 "$BIN/authnetd" --bundle "$WORK/acme" --data "$WORK/d3" --peer-listen 127.0.0.1:0 --api-listen 0.0.0.0:7799 2>"$WORK/err"
 rc=$?
@@ -96,6 +97,8 @@ set -e
 # No supplier has a history yet, so no alerts; --no-follow returns at once.
 alerts=$("$CTL" alerts --node "$API" --no-follow --json) || fail "alerts --no-follow failed"
 [ -z "$alerts" ] || fail "unexpected alerts: $alerts"
+"$CTL" alerts --node "$API" --no-follow | grep -q "^no supplier alerts held by the node" ||
+  fail "alerts --no-follow does not say there are none"
 set +e
 "$CTL" alerts --node "unix:$WORK/nobody.sock" 2>"$WORK/err"; code=$?
 set -e
@@ -109,6 +112,20 @@ for key in member roster_version records model_fingerprint version_vector peers;
 done
 echo "$status" | grep -q '"acme": 1' || fail "version vector: $status"
 fingerprint=$(echo "$status" | sed -n 's/.*"model_fingerprint": "\([0-9a-f]*\)".*/\1/p')
+
+step "roster show from the bundle and from the node"
+out=$("$CTL" roster show --bundle "$WORK/acme") || fail "roster show --bundle failed"
+echo "$out" | grep -q '^network "clinet", roster version 2, expires ' || fail "roster show: $out"
+echo "$out" | grep -qE '^acme +active +127\.0\.0\.1:7701 +1\.0 +platform$' || fail "roster show: $out"
+[ "$("$CTL" roster show --node "$API" --json)" = "$("$CTL" roster show --bundle "$WORK/acme" --json)" ] ||
+  fail "roster show --node and --bundle differ"
+mkdir -m 700 "$WORK/bad" && cp "$WORK"/acme/{roster.pb,admin.pub,node.crt} "$WORK/bad/"
+head -c 40 "$WORK/acme/roster.pb" >"$WORK/bad/roster.pb"
+set +e
+"$CTL" roster show --bundle "$WORK/bad" 2>"$WORK/err"; code=$?
+set -e
+[ "$code" -eq 1 ] && [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "bundle $WORK/bad: roster.pb" "$WORK/err" ||
+  fail "damaged roster.pb gave exit $code: $(cat "$WORK/err")"
 
 step "kill -9 and restart: the acknowledged report still counts"
 kill -9 "$NODE_PID"

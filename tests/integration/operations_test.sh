@@ -65,6 +65,23 @@ for n in a b; do
     --out "$WORK/$n" >/dev/null
 done
 
+step "--version: one line naming the program and its release, exit 0, whatever else is given"
+RELEASE=$(sed -n 's/^project(authnet VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")
+[ -n "$RELEASE" ] || fail "no release in CMakeLists.txt's project()"
+version_ok() {  # version_ok PROGRAM ARGS...: one line "PROGRAM RELEASE (git ..., gRPC ...)"
+  local prog=$1 out; shift
+  out=$("$BIN/$prog" "$@" 2>&1) || fail "$prog $*: exit $?: $out"
+  [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+    printf '%s\n' "$out" | grep -Eq "^$prog $RELEASE \(git ([0-9a-f]{7,}|unknown), gRPC [0-9.]+, protobuf [0-9.]+, OpenSSL [0-9.]+[^,]*, SQLite [0-9.]+\)$" ||
+    fail "$prog $*: $out"
+}
+version_ok authnetd --version
+version_ok authnetd --config "$WORK/none.toml" --bogus-flag --version
+version_ok authnetctl --version
+version_ok authnetctl status --node "unix:$WORK/none.sock" --version
+"$BIN/authnetd" --help | grep -q -- "--version" || fail "authnetd --help does not mention --version"
+"$CTL" --help | grep -q -- "--version" || fail "authnetctl --help does not mention --version"
+
 step "--check-config: a good file passes; a bad value names file, line and key"
 cat >"$WORK/a.toml" <<TOML
 bundle = "$WORK/a"
@@ -121,9 +138,11 @@ head -1 "$WORK/a.log" | python3 -c 'import json,sys; json.loads(sys.stdin.readli
 step "a second authnetd on a port node-a holds (peer, metrics) refuses to start, naming it"
 held() {  # WHAT ARGS...: a second node of node-a's bundle must exit 1 saying the port is in use
   local what=$1; shift
+  local api=(--api-listen "unix:$WORK/second.sock")
+  [[ " $* " == *" --api-listen "* ]] && api=()
   set +e
   timeout 20 "$BIN/authnetd" --bundle "$WORK/a" --data "$WORK/second-data" \
-    --api-listen "unix:$WORK/second.sock" "$@" 2>"$WORK/err"
+    "${api[@]}" "$@" 2>"$WORK/err"
   local rc=$?
   set -e
   [ $rc -eq 1 ] && grep -q "in use" "$WORK/err" ||
@@ -132,6 +151,34 @@ held() {  # WHAT ARGS...: a second node of node-a's bundle must exit 1 saying th
 held peer --peer-listen "127.0.0.1:${PORT[a]}"
 wait_until 10 http_get "$METRICS" /healthz >/dev/null 2>&1 || fail "node-a's metrics listener"
 held metrics --peer-listen "127.0.0.1:$(free_port)" --metrics-listen "127.0.0.1:$METRICS"
+wait_until 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $REMOTE)).close()" ||
+  fail "node-b's api listener"
+held api --peer-listen "127.0.0.1:$(free_port)" --api-listen "127.0.0.1:$REMOTE"
+HTTP_HELD=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' \
+  "$HTTP_HELD" &
+HOLDER=$!
+wait_until 5 python3 -c "import socket; socket.create_connection(('127.0.0.1', $HTTP_HELD)).close()" ||
+  fail "the port holder did not listen"
+held http --peer-listen "127.0.0.1:$(free_port)" --http-listen "127.0.0.1:$HTTP_HELD"
+kill "$HOLDER" 2>/dev/null || true
+
+step "plaintext clients on the peer listener: one plain log line a minute, not gRPC's raw lines"
+for _ in 1 2 3; do
+  python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+try:
+    s.recv(100)
+except OSError:
+    pass' "${PORT[a]}" || true
+done
+wait_until 5 grep -q "TLS handshake refused: a client spoke plaintext" "$WORK/a.log" ||
+  fail "no plain line for a plaintext client: $(grep -i handshake "$WORK/a.log")"
+[ "$(grep -c "TLS handshake refused" "$WORK/a.log")" = 1 ] ||
+  fail "handshake refusals are not throttled: $(grep -c "TLS handshake refused" "$WORK/a.log")"
+grep -q "ssl_transport_security" "$WORK/a.log" && fail "gRPC's raw handshake line reached the log"
 
 step "/metrics and /healthz"
 "$CTL" check --node "$A" --gtin 4006381333931 >/dev/null
@@ -140,10 +187,21 @@ echo "$page" | head -1 | grep -q 200 || fail "/metrics: $page"
 echo "$page" | grep -q 'authnet_rpc_duration_seconds_count{listener="api",method="/authnet.v1.CheckoutService/Check",code="OK"} 1' ||
   fail "/metrics lacks the check: $page"
 for metric in authnet_store_commit_seconds authnet_batches_refused_total authnet_model_records \
-  authnet_origin_records authnet_peer_lag_records authnet_peer_connected authnet_roster_expires_unix; do
-  echo "$page" | grep -q "^# TYPE $metric " || [ "$metric" = authnet_batches_refused_total ] ||
-    [ "$metric" = authnet_store_commit_seconds ] || fail "/metrics lacks $metric"
+  authnet_origin_records authnet_peer_lag_records authnet_peer_connected authnet_roster_expires_unix \
+  authnet_api_reports_total authnet_roster_key_changes_total authnet_build_info; do
+  echo "$page" | grep -q "^# TYPE $metric " || fail "/metrics lacks $metric"
 done
+# Every family from start: a refusal that has not happened yet is a 0 series.
+echo "$page" | grep -q '^authnet_batches_refused_total{reason="conflict"} 0$' ||
+  fail "/metrics lacks a zero refused-batch series: $page"
+echo "$page" | grep -Eq "^authnet_build_info\{version=\"$RELEASE\",commit=\"([0-9a-f]+|unknown)\",grpc=\"[0-9.]+\",protobuf=\"[0-9.]+\",.*\} 1$" ||
+  fail "/metrics lacks authnet_build_info: $(echo "$page" | grep build_info)"
+"$CTL" status --node "$A" --json | grep -q "\"version\": \"$RELEASE (git " ||
+  fail "status --json lacks the node's version: $("$CTL" status --node "$A" --json)"
+"$CTL" status --node "$A" | grep -q "^version: *authnetd $RELEASE (git " ||
+  fail "status lacks the node's version: $("$CTL" status --node "$A")"
+grep -q "authnetd ready: .*; version $RELEASE (git " "$WORK/a.log" ||
+  fail "node-a's ready line lacks its version: $(grep ready "$WORK/a.log")"
 [ "$(http_get "$METRICS" /healthz)" = "$(printf '200\nSERVING\n')" ] || fail "/healthz: $(http_get "$METRICS" /healthz)"
 
 step "remote api: no token is refused, tokens work by role, revoke takes effect without restart"

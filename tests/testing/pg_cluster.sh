@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pg_cluster.sh: a throwaway PostgreSQL cluster for tests (DESIGN.md §5: real
+# pg_cluster.sh: a throwaway PostgreSQL cluster for tests (docs/architecture.md §5: real
 # components, really started). No system service, no TCP: a unix socket in
 # the cluster's own directory.
 #

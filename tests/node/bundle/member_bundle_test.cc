@@ -64,7 +64,10 @@ TEST_F(MemberBundleTest, LoadsAFreshBundle) {
 
 TEST_F(MemberBundleTest, MissingDirectory) {
   bundle_ = tmp_ / "nope";
-  EXPECT_THAT(LoadError(), HasSubstr("no such directory"));
+  // Most often a mistyped path: the hint says to check it before enrolling.
+  std::string error = LoadError();
+  EXPECT_THAT(error, HasSubstr("nope: no such directory; check the path, or"));
+  EXPECT_LT(error.find("check the path"), error.find("member keygen")) << error;
 }
 
 TEST_F(MemberBundleTest, MissingFiles) {

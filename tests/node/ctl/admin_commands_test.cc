@@ -157,6 +157,25 @@ TEST_F(AdminCommandsTest, MemberAddOperationalErrors) {
   EXPECT_EQ(dup.err,
             "authnetctl member add: adding member \"shop-a\": member \"shop-a\" is already in the "
             "roster\n");
+
+  // A revoked id is never enrolled again, by either path: the error says so.
+  ASSERT_EQ(RunCommand(RunMemberRevoke, {"shop-a", "--dir", Dir()}).exit_code, 0);
+  const std::string revoked =
+      "authnetctl member add: adding member \"shop-a\": member \"shop-a\" is revoked and a "
+      "revoked id is never enrolled again; enroll the member under a new id\n";
+  Result demo = RunCommand(RunMemberAdd,
+                           {"shop-a", "--dir", Dir(), "--endpoint", "h:2", "--out", Out("again")});
+  EXPECT_EQ(demo.exit_code, 1);
+  EXPECT_EQ(demo.err, revoked);
+  ASSERT_EQ(RunCommand(RunMemberKeygen, {"shop-a", "--network", "acme-net", "--endpoint", "h:2",
+                                         "--out", Out("keys")})
+                .exit_code,
+            0);
+  Result request =
+      RunCommand(RunMemberAdd, {"shop-a", "--dir", Dir(), "--request",
+                                Out("keys") + "/enroll-request.pb", "--out", Out("enroll")});
+  EXPECT_EQ(request.exit_code, 1);
+  EXPECT_EQ(request.err, revoked);
 }
 
 TEST_F(AdminCommandsTest, MemberListJsonIsExact) {

@@ -15,6 +15,7 @@
 #include "node/bundle/api_tokens.h"
 #include "node/bundle/enrollment.h"
 #include "node/bundle/secure_file.h"
+#include "node/core/build_info.h"
 #include "node/daemon/node.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/api_tls.h"
@@ -83,6 +84,28 @@ TEST_F(NodeOperationsTest, MetricsCountCallsByMethodAndCodeAndCommits) {
   res = Get("/nothing-here");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
+}
+
+TEST_F(NodeOperationsTest, AJustStartedNodeExportsEveryFamilyAndItsBuild) {
+  Start();
+  httplib::Result res = Get("/metrics");
+  ASSERT_TRUE(res) << "no answer from the metrics listener";
+  const std::string& page = res->body;
+  // At 0 before the first refusal, so an increase() alert sees the first one.
+  EXPECT_NE(page.find("# TYPE authnet_batches_refused_total counter\n"), std::string::npos) << page;
+  for (const char* reason : {"conflict", "gap", "unverified", "role", "key_epoch"}) {
+    EXPECT_NE(
+        page.find("authnet_batches_refused_total{reason=\"" + std::string(reason) + "\"} 0\n"),
+        std::string::npos)
+        << reason;
+  }
+  EXPECT_NE(page.find("authnet_rate_limited_total{listener=\"peer\"} 0\n"), std::string::npos);
+  EXPECT_NE(page.find("# TYPE authnet_api_checks_total counter\n"), std::string::npos);
+  BuildInfo b = GetBuildInfo();
+  EXPECT_NE(page.find("authnet_build_info{version=\"" + b.version + "\",commit=\"" + b.commit +
+                      "\",grpc=\"" + b.grpc + "\","),
+            std::string::npos)
+      << page;
 }
 
 TEST_F(NodeOperationsTest, HealthIsNotServingOnceTheRosterExpires) {
@@ -225,6 +248,28 @@ TEST_F(NodeOperationsTest, RemoteApiNeedsTlsAndATokenWithTheRightRole) {
   };
   EXPECT_EQ(status(*checkout).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(status(*admin).ok());
+  // The roster too (authnetctl roster show --node): admin tokens only.
+  auto show_roster = [&](const std::string& token) {
+    grpc::SslCredentialsOptions roots;
+    roots.pem_root_certs = ca_pem;
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("api-node");
+    auto channel = grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(node_->api_port()),
+        grpc::CompositeChannelCredentials(grpc::SslCredentials(roots),
+                                          grpc::AccessTokenCredentials(token)),
+        args);
+    grpc::ClientContext ctx;
+    v1::ShowRosterResponse resp;
+    grpc::Status st =
+        v1::AdminService::NewStub(channel)->ShowRoster(&ctx, v1::ShowRosterRequest(), &resp);
+    return std::pair{st.error_code(), resp.roster().body()};
+  };
+  EXPECT_EQ(show_roster("").first, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(show_roster(*checkout).first, grpc::StatusCode::PERMISSION_DENIED);
+  auto [code, body] = show_roster(*admin);
+  EXPECT_EQ(code, grpc::StatusCode::OK);
+  EXPECT_EQ(body, MemberBundle::LoadRoster(options_.bundle_dir)->signed_roster().body());
 
   // Plain text to the TLS listener gets nowhere.
   ClientOptions plain;

@@ -16,8 +16,10 @@
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "authnet/v1/peer.grpc.pb.h"
 #include "node/bundle/admin_dir.h"
+#include "node/bundle/member_bundle.h"
 #include "node/core/hex.h"
 #include "node/ctl/node_commands.h"
+#include "node/ctl/roster_view.h"
 #include "spdlog/sinks/null_sink.h"
 #include "tests/testing/node_fixture.h"
 #include "tests/testing/peer_client.h"
@@ -200,7 +202,7 @@ TEST_F(NodeTest, WatchAlertsStreamsASuppliersSuddenRiseInFailures) {
   EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow"}), 0);
   EXPECT_EQ(::testing::internal::GetCapturedStdout(),
             "2025-11-18 supplier " + prefix +
-                " adverse rate 0.048 -> 0.350, 20 records in the last 7 days (1 members; 21 "
+                " adverse rate 0.048 -> 0.350, 20 records in the last 7 days (1 member; 21 "
                 "records before)\n");
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow", "--json"}), 0);
@@ -208,6 +210,37 @@ TEST_F(NodeTest, WatchAlertsStreamsASuppliersSuddenRiseInFailures) {
             "{\"id\": 1, \"day\": \"2025-11-18\", \"supplier\": \"" + prefix +
                 "\", \"rate_before\": 0.04838709677419355, \"rate_after\": 0.35, \"records\": 20, "
                 "\"records_before\": 21, \"members\": 1, \"window_days\": 7}\n");
+}
+
+TEST_F(NodeTest, AlertsWithoutAnySaySoAndJsonPrintsNoLine) {
+  Start();
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow"}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            "no supplier alerts held by the node " + options_.api_listen + "\n");
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunAlerts({"--node", options_.api_listen, "--no-follow", "--json"}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");  // one object a line: none
+}
+
+TEST_F(NodeTest, RosterShowPrintsTheRosterTheNodeHolds) {
+  Start();
+  absl::StatusOr<Roster> bundled = MemberBundle::LoadRoster(options_.bundle_dir);
+  ASSERT_TRUE(bundled.ok()) << bundled.status();
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunRosterShow({"--node", options_.api_listen, "--json"}), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), RosterJson(*bundled) + "\n");
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunRosterShow({"--node", options_.api_listen}), 0);
+  std::string text = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(text.rfind("network \"testnet\", roster version 2, expires ", 0), 0u) << text;
+  EXPECT_NE(text.find("\nacme "), std::string::npos) << text;
+
+  node_.reset();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunRosterShow({"--node", options_.api_listen}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("is authnetd running"),
+            std::string::npos);
 }
 
 TEST_F(NodeTest, RetractWithdrawsAReport) {

@@ -42,5 +42,22 @@ TEST(MetricsRegistryTest, EscapesLabelValues) {
       << m.Render();
 }
 
+TEST(MetricsRegistryTest, ADeclaredFamilyIsItsHelpAndTypeUntilItsFirstSeries) {
+  MetricsRegistry m;
+  m.DeclareCounter("t_calls_total", "Calls.");
+  m.DeclareHistogram("t_seconds", "Latency.");
+  EXPECT_EQ(m.Render(),
+            "# HELP t_calls_total Calls.\n"
+            "# TYPE t_calls_total counter\n"
+            "# HELP t_seconds Latency.\n"
+            "# TYPE t_seconds histogram\n");
+  m.GetCounter("t_calls_total", "Other help.", {{"client", "a"}}).Increment();
+  const std::string first =
+      "# HELP t_calls_total Calls.\n"
+      "# TYPE t_calls_total counter\n"
+      "t_calls_total{client=\"a\"} 1\n";
+  EXPECT_EQ(m.Render().substr(0, first.size()), first);
+}
+
 }  // namespace
 }  // namespace authnet

@@ -238,6 +238,13 @@ TEST(SubjectVerdictTest, ReasonsNameSubjectKindMembersAndAge) {
   EXPECT_EQ(kind.members(), 2u);
   EXPECT_EQ(kind.newest_age_days(), 2u);
   EXPECT_EQ(kind.summary(), "seller: return_not_genuine by 2 members, newest 2 days old");
+  // One member a day ago: "1 member", "1 day", not "1 members", "1 days".
+  std::vector<OriginEvidence> one = {Evidence(1, false, v1::SIGNAL_KIND_RETURN_NOT_GENUINE, 1.0)};
+  one[0].newest_day[v1::SIGNAL_KIND_RETURN_NOT_GENUINE] = kToday - 1;
+  SubjectVerdict single = EvaluateSubject(v1::SUBJECT_TYPE_SELLER, one, kToday, ModelOptions());
+  ASSERT_FALSE(single.reasons.empty());
+  EXPECT_EQ(single.reasons[0].summary(),
+            "seller: return_not_genuine by 1 member, newest 1 day old");
   const v1::Reason& rep = v.reasons.back();
   EXPECT_EQ(rep.code(), "reputation");
   EXPECT_EQ(rep.members(), 2u);

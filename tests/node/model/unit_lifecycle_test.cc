@@ -1,4 +1,4 @@
-// The unit lifecycle in the model (DESIGN.md §3): what brands commission,
+// The unit lifecycle in the model (docs/architecture.md §3): what brands commission,
 // serialize and decommission decides checks of their units, and only for
 // the GTINs under their company prefixes.
 #include <gmock/gmock.h>

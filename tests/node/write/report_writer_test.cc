@@ -368,11 +368,130 @@ TEST_F(ReportWriterIngestTest, OwnReportsAndPeerBatchesInterleave) {
   auto vv = model_->VersionVector();
   EXPECT_EQ(vv.at("acme"), 2u);
   EXPECT_EQ(vv.at("globex"), 1u);
-  // A batch claiming to be this node's own, beyond its log, is refused.
-  VerifiedBatch own = PeerBatch(key_, 3, 1, 'z');
-  own.body.set_origin("acme");
-  EXPECT_EQ(Ingest({own}).refused, 1u);
-  EXPECT_EQ(model_->LastSeq("acme"), 2u);
+}
+
+// A batch of this node's own origin, signed with its key, as a peer holds it.
+VerifiedBatch OwnBatch(const crypto::Ed25519Key& key, uint64_t first, char digest_byte) {
+  VerifiedBatch vb = PeerBatch(key, first, 1, digest_byte);
+  vb.body.set_origin("acme");
+  vb.batch.set_body(vb.body.SerializeAsString());
+  vb.batch.set_signature(*key.Sign(std::string("authnet/v1/batch\0", 17) + vb.batch.body()));
+  return vb;
+}
+
+class ReportWriterGateTest : public ReportWriterIngestTest {
+ protected:
+  ReportWriterGateTest() { OpenGated(); }
+
+  void OpenGated() {
+    writer_.reset();
+    gate_ = std::make_unique<SigningGate>(
+        "acme",
+        std::make_shared<spdlog::logger>("gate", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ReportWriter::Options options;
+    options.gate = gate_.get();
+    auto writer = ReportWriter::Create(
+        options, *store_, key_, "testnet", "acme",
+        [m = model_.get()](const std::string& origin, uint64_t seq) {
+          return m->IsRetracted(origin, seq);
+        },
+        std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    writer_ = *std::move(writer);
+    writer_->AddCommitListener([m = model_.get()](const std::vector<v1::BatchBody>& bodies) {
+      for (const v1::BatchBody& b : bodies) {
+        EXPECT_TRUE(m->ApplyBatch(b).ok());
+      }
+    });
+  }
+
+  std::unique_ptr<SigningGate> gate_;
+};
+
+TEST_F(ReportWriterGateTest, AdoptsItsOwnLogFromAPeerAndResumesAfterIt) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());  // seq 1; the network also holds 2 and 3
+  gate_->PeerHead("peer globex", 3, 1);
+  ASSERT_TRUE(gate_->Closed().has_value());
+  auto refused = Report({MakeRecord('b')});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("up to seq 3"), std::string::npos) << refused.status();
+  EXPECT_EQ(model_->LastSeq("acme"), 1u) << "a refused report signs nothing";
+
+  IngestResult r = Ingest({OwnBatch(key_, 2, 'x'), OwnBatch(key_, 3, 'y')});
+  EXPECT_EQ(r.stored, 2u);
+  EXPECT_EQ(model_->LastSeq("acme"), 3u);
+  EXPECT_EQ(Decision('y'), v1::DECISION_DENY) << "adopted records count";
+  gate_->PeerHead("peer globex", 3, model_->LastSeq("acme"));
+  EXPECT_FALSE(gate_->Closed().has_value());
+
+  auto resumed = Report({MakeRecord('c')});
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->first_seq, 4u) << "signing continues after the adopted seqs";
+  Open();  // durable
+  EXPECT_EQ(model_->LastSeq("acme"), 4u);
+}
+
+TEST_F(ReportWriterGateTest, AReportInTheGroupThatAdoptsIsRefused) {
+  // Even before any peer told the gate: adopting moves the head, so the
+  // group's reports are refused rather than numbered over it.
+  std::promise<absl::StatusOr<IngestResult>> ingested;
+  std::promise<absl::StatusOr<WriteResult>> reported;
+  writer_->SubmitBatches({OwnBatch(key_, 1, 'x')},
+                         [&](absl::StatusOr<IngestResult> r) { ingested.set_value(std::move(r)); });
+  writer_->SubmitReport({MakeRecord('b')}, "", "h",
+                        [&](absl::StatusOr<WriteResult> r) { reported.set_value(std::move(r)); });
+  absl::StatusOr<IngestResult> in = ingested.get_future().get();
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->stored, 1u);
+  absl::StatusOr<WriteResult> rep = reported.get_future().get();
+  if (rep.ok()) {
+    // The report made its own group, after the adoption: numbered after it.
+    EXPECT_EQ(rep->first_seq, 2u);
+  } else {
+    EXPECT_EQ(rep.status().code(), absl::StatusCode::kUnavailable) << rep.status();
+  }
+  EXPECT_EQ(model_->LastSeq("acme"), rep.ok() ? 2u : 1u);
+}
+
+TEST_F(ReportWriterGateTest, ADifferentOwnBatchIsAConflictThatStopsSigning) {
+  ASSERT_TRUE(Report({MakeRecord('a')}).ok());        // seq 1
+  IngestResult r = Ingest({OwnBatch(key_, 1, 'z')});  // the network's seq 1 differs
+  EXPECT_EQ(r.refused, 1u);
+  ASSERT_EQ(gate_->hold(), SigningGate::Hold::kConflict);
+  gate_->PeerHead("peer globex", 1, 1);  // a confirmation does not end a conflict
+  auto refused = Report({MakeRecord('b')});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("two histories"), std::string::npos)
+      << refused.status();
+}
+
+TEST_F(ReportWriterGateTest, ARevokedMemberSignsNothing) {
+  gate_->SetRevoked(true, 7);
+  auto refused = Report({MakeRecord('a')});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("revoked"), std::string::npos) << refused.status();
+  EXPECT_EQ(model_->LastSeq("acme"), 0u);
+}
+
+TEST(SigningGateTest, ARestoredNodeWaitsForAPeerThenReopensOnce) {
+  int reopened = 0;
+  SigningGate gate(
+      "acme",
+      std::make_shared<spdlog::logger>("gate", std::make_shared<spdlog::sinks::null_sink_mt>()),
+      [&] { ++reopened; });
+  EXPECT_FALSE(gate.Closed().has_value());
+  gate.AwaitPeers("DIR was restored");
+  ASSERT_TRUE(gate.Closed().has_value());
+  EXPECT_EQ(gate.hold(), SigningGate::Hold::kRestored);
+  gate.PeerHead("peer b", 5, 5);
+  EXPECT_FALSE(gate.Closed().has_value());
+  EXPECT_EQ(reopened, 1);
+  gate.PeerHead("peer c", 4, 5);  // already open: nothing to reopen
+  EXPECT_EQ(reopened, 1);
+  gate.PeerHead("peer c", 9, 5);  // a second copy signed beyond: closed again
+  EXPECT_EQ(gate.hold(), SigningGate::Hold::kBehind);
 }
 
 }  // namespace
