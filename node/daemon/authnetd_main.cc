@@ -31,7 +31,8 @@ constexpr char kUsage[] =
     "       authnetd --version | --help\n"
     "Every flag may instead be set in the TOML file given with --config (see\n"
     "deploy/authnetd.toml); a flag on the command line wins over the file.\n"
-    "--check-config validates the configuration and the bundle, then exits.\n"
+    "--check-config validates the configuration (a file, flags or both), the bundle\n"
+    "and whether the data directory is this member's, changes nothing, then exits.\n"
     "--http-listen serves the checkout api as HTTP/JSON too (POST /v1/check, ...).\n"
     "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
     "the member's replicas; without it, SQLite under --data.\n"
@@ -139,8 +140,6 @@ int main(int argc, char** argv) {
       return ConfigError(std::string(loaded.status().message()));
     }
     config = *std::move(loaded);
-  } else if (flags->Has("check-config")) {
-    return Usage("--check-config needs --config FILE");
   }
   if (!config) {
     for (const char* required : {"bundle", "data", "peer-listen", "api-listen"}) {
@@ -164,7 +163,7 @@ int main(int argc, char** argv) {
   }
   if (flags->Has("check-config")) {
     std::printf("authnetd: configuration OK (%s): member bundle %s, data %s\n",
-                flags->Get("config")->c_str(), options.node.bundle_dir.c_str(),
+                config ? flags->Get("config")->c_str() : "flags", options.node.bundle_dir.c_str(),
                 options.node.data_dir.c_str());
     return 0;
   }

@@ -18,12 +18,29 @@
 #include "node/daemon/log_setup.h"
 #include "node/metrics/known_series.h"
 #include "node/metrics/metric_names.h"
+#include "node/store/backup_file.h"
 #include "node/store/pg_tokens.h"
 
 namespace authnet {
 
 absl::Status Node::CheckOptions(const NodeOptions& options) {
-  return LoadChecked(options).status();
+  absl::StatusOr<MemberBundle> bundle = LoadChecked(options);
+  if (!bundle.ok()) {
+    return bundle.status();
+  }
+  if (!options.store_url.empty() || !std::filesystem::exists(options.data_dir / "authnet.db")) {
+    return absl::OkStatus();  // a new data dir, or a PostgreSQL store checked at start
+  }
+  // What start-up would refuse: another member's data (read only: a check
+  // changes nothing, and works while the node runs).
+  absl::StatusOr<BackupSummary> held = ReadDataDir(options.data_dir);
+  if (held.ok() && (held->member != bundle->member_id() || held->network != bundle->network())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--data: ", options.data_dir.string(), " belongs to member '", held->member,
+        "' of network '", held->network, "' but the bundle is for member '", bundle->member_id(),
+        "' of network '", bundle->network(), "'; use that member's bundle or another --data"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<MemberBundle> Node::LoadChecked(const NodeOptions& options) {
@@ -422,9 +439,12 @@ void Node::AddGauges() {
     return Series{{{}, static_cast<double>(model_->Records())}};
   });
   m.AddGauge("authnet_model_units", "Units brands commissioned that the model holds (8-byte keys).",
-             [this] { return Series{{{}, static_cast<double>(model_->Units())}}; });
-  m.AddGauge("authnet_local_overrides", "Local overrides this node applies to its checks.",
-             [this] { return Series{{{}, static_cast<double>(overrides_->List().size())}}; });
+             [this] {
+               return Series{{{}, static_cast<double>(model_->Units())}};
+             });
+  m.AddGauge("authnet_local_overrides", "Local overrides this node applies to its checks.", [this] {
+    return Series{{{}, static_cast<double>(overrides_->List().size())}};
+  });
   m.AddGauge("authnet_origin_records", "Highest contiguous seq held per origin (member).", [this] {
     Series out;
     for (const auto& [origin, seq] : model_->VersionVector()) {

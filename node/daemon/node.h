@@ -50,8 +50,8 @@ namespace authnet {
 class Node {
  public:
   // CheckOptions validates `options` without touching anything: listener
-  // addresses, model options, the api TLS files a non-local api needs, and
-  // that the bundle loads. INVALID_ARGUMENT or FAILED_PRECONDITION whose
+  // addresses, model options, the api TLS files a non-local api needs, that
+  // the bundle loads and that an existing SQLite data dir is its member's. INVALID_ARGUMENT or FAILED_PRECONDITION whose
   // message starts with the flag at fault ("--api-listen: ...").
   [[nodiscard]] static absl::Status CheckOptions(const NodeOptions& options);
 

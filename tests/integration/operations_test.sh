@@ -172,13 +172,26 @@ s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 try:
     s.recv(100)
 except OSError:
-    pass' "${PORT[a]}" || true
+    pass' "${PORT[a]}" 2>/dev/null || true
 done
 wait_until 5 grep -q "TLS handshake refused: a client spoke plaintext" "$WORK/a.log" ||
   fail "no plain line for a plaintext client: $(grep -i handshake "$WORK/a.log")"
 [ "$(grep -c "TLS handshake refused" "$WORK/a.log")" = 1 ] ||
   fail "handshake refusals are not throttled: $(grep -c "TLS handshake refused" "$WORK/a.log")"
 grep -q "ssl_transport_security" "$WORK/a.log" && fail "gRPC's raw handshake line reached the log"
+
+step "--check-config with flags alone; another member's data dir is refused as start-up would"
+out=$("$BIN/authnetd" --check-config --bundle "$WORK/a" --data "$WORK/a-data" \
+  --peer-listen "127.0.0.1:$(free_port)" --api-listen "unix:$WORK/check.sock") ||
+  fail "check-config from flags: $out"
+echo "$out" | grep -q "configuration OK (flags)" || fail "check-config from flags said: $out"
+wait_until 10 test -s "$WORK/b-data/authnet.db" || fail "node-b's data dir"
+set +e
+"$BIN/authnetd" --check-config --bundle "$WORK/a" --data "$WORK/b-data" \
+  --peer-listen "127.0.0.1:$(free_port)" --api-listen "unix:$WORK/check.sock" 2>"$WORK/err"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "belongs to member 'node-b'" "$WORK/err" ||
+  fail "check-config on node-b's data with node-a's bundle: exit $rc: $(cat "$WORK/err")"
 
 step "/metrics and /healthz"
 "$CTL" check --node "$A" --gtin 4006381333931 >/dev/null
