@@ -117,7 +117,7 @@ TEST_F(WritePathTest, AppenderRetractsStoredAndPendingRecordsOnce) {
   EXPECT_EQ(own.AddRetract(retract).result.status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(WritePathTest, PeerIngestTakesTheNextBatchAndRefusesGapsConflictsAndItsOwnOrigin) {
+TEST_F(WritePathTest, PeerIngestTakesTheNextBatchAdoptsItsOwnAndRefusesGapsAndConflicts) {
   auto txn = Txn();
   spdlog::logger log("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   PeerIngest ingest(*txn, "acme", nullptr, log);
@@ -133,17 +133,21 @@ TEST_F(WritePathTest, PeerIngestTakesTheNextBatchAndRefusesGapsConflictsAndItsOw
       verified(Batch("bolt", 4, 5, 'b')),  // next: stored
       verified(Batch("bolt", 7, 7, 'b')),  // gap
       verified(Batch("bolt", 4, 5, 'b')),  // stored earlier in this group: duplicate
-      verified(Batch("acme", 3, 3, 'a')),  // own origin beyond the log
+      verified(Batch("acme", 3, 3, 'a')),  // own origin beyond the log: adopted
       verified(Batch("cora", 1, 1, 'c')),  // a new origin from 1: stored
   };
   IngestResult r = ingest.Add(batches);
-  EXPECT_EQ(r.stored, 2u);
+  EXPECT_EQ(r.stored, 3u);
   EXPECT_EQ(r.duplicates, 2u);
-  EXPECT_EQ(r.refused, 3u);
+  EXPECT_EQ(r.refused, 2u);
   EXPECT_NE(r.first_refusal.find("conflicts"), std::string::npos) << r.first_refusal;
-  ASSERT_EQ(ingest.accepted().size(), 2u);
+  ASSERT_EQ(ingest.accepted().size(), 3u);
   EXPECT_EQ(ingest.accepted()[0].first_seq, 4u);
-  EXPECT_EQ(ingest.bodies()[1].origin(), "cora");
+  EXPECT_EQ(ingest.bodies()[1].origin(), "acme");
+  EXPECT_EQ(ingest.bodies()[2].origin(), "cora");
+  EXPECT_TRUE(ingest.adopted_own());
+  EXPECT_FALSE(ingest.own_conflict().has_value());
+  EXPECT_EQ(*ingest.OwnHead(), 3u);
 }
 
 }  // namespace
