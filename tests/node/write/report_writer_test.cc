@@ -50,8 +50,16 @@ class ReportWriterTest : public ::testing::Test {
                       return model_->ApplyBatch(body);
                     })
                     .ok());
+    StartWriter(nullptr);
+  }
+
+  // StartWriter (re)starts the writer on the open store, with `gate`.
+  void StartWriter(SigningGate* gate) {
+    writer_.reset();
+    ReportWriter::Options options;
+    options.gate = gate;
     auto writer = ReportWriter::Create(
-        {}, *store_, key_, "testnet", "acme",
+        options, *store_, key_, "testnet", "acme",
         [m = model_.get()](const std::string& origin, uint64_t seq) {
           return m->IsRetracted(origin, seq);
         },
@@ -384,25 +392,10 @@ class ReportWriterGateTest : public ReportWriterIngestTest {
   ReportWriterGateTest() { OpenGated(); }
 
   void OpenGated() {
-    writer_.reset();
     gate_ = std::make_unique<SigningGate>(
         "acme",
         std::make_shared<spdlog::logger>("gate", std::make_shared<spdlog::sinks::null_sink_mt>()));
-    ReportWriter::Options options;
-    options.gate = gate_.get();
-    auto writer = ReportWriter::Create(
-        options, *store_, key_, "testnet", "acme",
-        [m = model_.get()](const std::string& origin, uint64_t seq) {
-          return m->IsRetracted(origin, seq);
-        },
-        std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>()));
-    ASSERT_TRUE(writer.ok()) << writer.status();
-    writer_ = *std::move(writer);
-    writer_->AddCommitListener([m = model_.get()](const std::vector<v1::BatchBody>& bodies) {
-      for (const v1::BatchBody& b : bodies) {
-        EXPECT_TRUE(m->ApplyBatch(b).ok());
-      }
-    });
+    StartWriter(gate_.get());
   }
 
   std::unique_ptr<SigningGate> gate_;
