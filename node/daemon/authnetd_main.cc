@@ -26,7 +26,8 @@ constexpr char kUsage[] =
     "                --api-listen unix:PATH|HOST:PORT [--peers HOST:PORT,...]\n"
     "                [--config FILE] [--check-config] [--log-format text|json]\n"
     "                [--log-level trace|debug|info|warn|error] [--metrics-listen HOST:PORT]\n"
-    "                [--api-tls-cert FILE --api-tls-key FILE] [--http-listen HOST:PORT]\n"
+    "                [--api-tls-cert FILE --api-tls-key FILE [--api-require-tls]]\n"
+    "                [--http-listen HOST:PORT]\n"
     "                [--store postgresql://... [--replica NAME]]\n"
     "       authnetd --version | --help\n"
     "Every flag may instead be set in the TOML file given with --config (see\n"
@@ -34,6 +35,8 @@ constexpr char kUsage[] =
     "--check-config validates the configuration (a file, flags or both), the bundle\n"
     "and whether the data directory is this member's, changes nothing, then exits.\n"
     "--http-listen serves the checkout api as HTTP/JSON too (POST /v1/check, ...).\n"
+    "The api listeners serve TLS and require bearer tokens off loopback, and on\n"
+    "loopback too with --api-require-tls (to try the remote setup on one host).\n"
     "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
     "the member's replicas; without it, SQLite under --data.\n"
     "--version prints the version, git commit and library versions in one line.\n";
@@ -60,6 +63,7 @@ void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
   if (auto v = flags.Get("http-listen")) o.node.http_listen = *v;
   if (auto v = flags.Get("api-tls-cert")) o.node.api_tls_cert = *v;
   if (auto v = flags.Get("api-tls-key")) o.node.api_tls_key = *v;
+  if (flags.Has("api-require-tls")) o.node.api_require_tls = true;
   if (auto v = flags.Get("log-format")) o.log_format = *v;
   if (auto v = flags.Get("log-level")) o.log_level = *v;
   if (auto v = flags.Get("peers")) {
@@ -124,7 +128,7 @@ int main(int argc, char** argv) {
       args,
       {"bundle", "data", "peer-listen", "api-listen", "peers", "config", "log-format", "log-level",
        "metrics-listen", "api-tls-cert", "api-tls-key", "store", "replica", "http-listen"},
-      {"help", "check-config"});
+      {"help", "check-config", "api-require-tls"});
   if (!flags.ok()) {
     return Usage(std::string(flags.status().message()));
   }

@@ -80,6 +80,16 @@ Setter StringList(std::vector<std::string>* out) {
   };
 }
 
+Setter Bool(bool* out) {
+  return [out](const toml::node& v) {
+    if (!v.is_boolean()) {
+      return WrongType(v, "true or false");
+    }
+    *out = v.as_boolean()->get();
+    return absl::OkStatus();
+  };
+}
+
 // Integer: a whole number in [lo, hi], stored in T.
 template <typename T>
 Setter Integer(T* out, int64_t lo, int64_t hi) {
@@ -180,6 +190,7 @@ std::map<std::string, Setter> Fields(DaemonOptions& o) {
       {"log.level", OneOf(&o.log_level, {"trace", "debug", "info", "warn", "error"})},
       {"api.tls_cert", Path(&n.api_tls_cert)},
       {"api.tls_key", Path(&n.api_tls_key)},
+      {"api.require_tls", Bool(&n.api_require_tls)},
       {"api.http_listen", String(&n.http_listen)},
       {"model.deny_min_members", Integer(&m.deny_min_members, 1, 1000)},
       {"model.half_life_days", Number(&m.half_life_days)},

@@ -210,9 +210,8 @@ absl::Status Node::StartPeer(
 absl::Status Node::StartApi(const NodeOptions& options, const Clock& clock,
                             const std::shared_ptr<spdlog::sinks::sink>& sink) {
   absl::StatusOr<ListenAddress> address = ParseListenAddress("--api-listen", options.api_listen);
-  const bool remote = !address->IsLoopback();
-  const bool http_remote = !options.http_listen.empty() &&
-                           !ParseListenAddress("--http-listen", options.http_listen)->IsLoopback();
+  const bool remote = ApiServesTls(options);
+  const bool http_remote = HttpServesTls(options);
   GrpcListenerOptions l =
       ListenerOptions(options, kApiListener, "--api-listen", *address, options.limits.api);
   l.credentials = grpc::InsecureServerCredentials();

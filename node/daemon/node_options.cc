@@ -11,19 +11,17 @@ namespace authnet {
 namespace {
 
 // ValidateApiListeners checks the api listeners (gRPC, HTTP) and their TLS
-// files: required when either listens off loopback, refused otherwise.
+// files: required when either listens off loopback or --api-require-tls
+// asks for TLS on loopback, refused otherwise.
 absl::Status ValidateApiListeners(const NodeOptions& options) {
   absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
   if (!api.ok()) {
     return api.status();
   }
-  struct Remote {
-    const char* flag;
-    const std::string* address;
-  };
-  std::optional<Remote> remote;
-  if (!api->IsLoopback()) {
-    remote = Remote{"--api-listen", &options.api_listen};
+  if (options.api_require_tls && api->is_unix) {
+    return absl::InvalidArgumentError(
+        "--api-require-tls: --api-listen is a unix socket, which serves without TLS (its file "
+        "permissions are the control); give a TCP address such as 127.0.0.1:PORT");
   }
   if (!options.http_listen.empty()) {
     absl::StatusOr<ListenAddress> http = ParseListenAddress("--http-listen", options.http_listen);
@@ -33,26 +31,31 @@ absl::Status ValidateApiListeners(const NodeOptions& options) {
     if (http->is_unix) {
       return absl::InvalidArgumentError("--http-listen: must be HOST:PORT");
     }
-    if (!remote && !http->IsLoopback()) {
-      remote = Remote{"--http-listen", &options.http_listen};
-    }
   }
   bool tls_files = !options.api_tls_cert.empty() || !options.api_tls_key.empty();
-  if (!remote) {
+  if (!ApiServesTls(options) && !HttpServesTls(options)) {
     if (tls_files) {
       return absl::InvalidArgumentError(
           "--api-tls-cert: the api listeners are local (unix socket or loopback), which serve "
-          "without TLS or tokens; drop the TLS files or listen on a non-loopback address");
+          "without TLS or tokens; drop the TLS files, listen on a non-loopback address, or give "
+          "--api-require-tls to require TLS and tokens on loopback too");
     }
     return absl::OkStatus();
   }
   if (options.api_tls_cert.empty() || options.api_tls_key.empty()) {
+    if (options.api_require_tls) {
+      return absl::InvalidArgumentError(
+          "--api-require-tls: the api listeners need a certificate: give --api-tls-cert and "
+          "--api-tls-key (or [api] tls_cert and tls_key)");
+    }
+    const bool api_remote = ApiServesTls(options);
+    const std::string& address = api_remote ? options.api_listen : options.http_listen;
     return absl::InvalidArgumentError(absl::StrCat(
-        remote->flag, ": '", *remote->address,
+        api_remote ? "--api-listen" : "--http-listen", ": '", address,
         "' is not a loopback address, so the listener needs TLS and bearer tokens: give "
         "--api-tls-cert and --api-tls-key (or [api] tls_cert and tls_key), or listen on "
         "127.0.0.1:PORT",
-        remote->flag == std::string("--api-listen") ? " or unix:PATH" : ""));
+        api_remote ? " or unix:PATH" : ""));
   }
   for (const auto& [flag, file] : {std::pair{"--api-tls-cert", &options.api_tls_cert},
                                    std::pair{"--api-tls-key", &options.api_tls_key}}) {
@@ -155,6 +158,19 @@ absl::Status ValidateNodeOptions(const NodeOptions& options) {
     return st;
   }
   return ValidateLimits(options);
+}
+
+bool ApiServesTls(const NodeOptions& options) {
+  absl::StatusOr<ListenAddress> api = ParseListenAddress("--api-listen", options.api_listen);
+  return options.api_require_tls || (api.ok() && !api->IsLoopback());
+}
+
+bool HttpServesTls(const NodeOptions& options) {
+  if (options.http_listen.empty()) {
+    return false;
+  }
+  absl::StatusOr<ListenAddress> http = ParseListenAddress("--http-listen", options.http_listen);
+  return options.api_require_tls || (http.ok() && !http->IsLoopback());
 }
 
 }  // namespace authnet

@@ -68,6 +68,11 @@ struct NodeOptions {
   // not local.
   std::filesystem::path api_tls_cert;
   std::filesystem::path api_tls_key;
+  // --api-require-tls / [api] require_tls: the api listeners serve TLS and
+  // require bearer tokens on loopback too, as they always do off it (to try
+  // the remote setup on one machine, or to keep local callers to tokens).
+  // Needs the TLS files and a TCP --api-listen.
+  bool api_require_tls = false;
   // How often the bundle's certificate, key and roster files are checked
   // for changes (certificate rotation without a restart).
   std::chrono::seconds reload_interval{5};
@@ -84,5 +89,11 @@ struct NodeOptions {
 // with the flag or key at fault ("--api-listen: ...", "limits.api_burst:
 // ..."). Thread-safe.
 [[nodiscard]] absl::Status ValidateNodeOptions(const NodeOptions& options);
+
+// ApiServesTls and HttpServesTls: whether the gRPC api listener, and the
+// HTTP one if any, serve TLS and require bearer tokens (off loopback, or
+// with api_require_tls). For options ValidateNodeOptions accepted.
+[[nodiscard]] bool ApiServesTls(const NodeOptions& options);
+[[nodiscard]] bool HttpServesTls(const NodeOptions& options);
 
 }  // namespace authnet

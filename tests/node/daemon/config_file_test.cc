@@ -40,6 +40,9 @@ deny_risk = 0.9
 clone_decision = "deny"
 record_ttl_days = 200
 
+[api]
+require_tls = true
+
 [limits]
 max_batch_checks = 500
 
@@ -53,6 +56,7 @@ reload_interval_s = 2
   EXPECT_EQ(n.bundle_dir, "/b");
   EXPECT_EQ(n.peer_listen, "0.0.0.0:7443");
   EXPECT_EQ(n.metrics_listen, "127.0.0.1:9464");
+  EXPECT_TRUE(n.api_require_tls);
   EXPECT_EQ(n.peers, (std::vector<std::string>{"b.example:7443", "c.example:7443"}));
   EXPECT_EQ(options_.log_format, "json");
   EXPECT_EQ(options_.log_level, "warn");
@@ -78,13 +82,17 @@ TEST_F(ConfigFileTest, ErrorsNameFileLineAndKey) {
            {"bundle = \"/b\"\n\n[model]\ndeny_risk = \"high\"\n",
             ":4: model.deny_risk: expected a number, found a string"},
            {"[model]\ndeny_rsik = 0.5\n", ":2: model.deny_rsik: unknown key"},
+           {"[api]\nrequire_tls = \"yes\"\n",
+            ":2: api.require_tls: expected true or false, found a string"},
            {"[modle]\nk = 1\n", ":1: modle: unknown section"},
-           {"[model]\ndeny_min_members = 0\n", ":2: model.deny_min_members: 0 is outside [1, 1000]"},
+           {"[model]\ndeny_min_members = 0\n",
+            ":2: model.deny_min_members: 0 is outside [1, 1000]"},
            {"[model]\nclone_decision = \"block\"\n",
             ":2: model.clone_decision: 'block' is not a decision"},
            {"[log]\nlevel = \"loud\"\n", ":2: log.level: 'loud' is not one of"},
            {"peers = \"a:1\"\n", ":1: peers: expected an array"},
-           {"[sync]\nresync_period_ms = 1.5\n", ":2: sync.resync_period_ms: expected a whole number"},
+           {"[sync]\nresync_period_ms = 1.5\n",
+            ":2: sync.resync_period_ms: expected a whole number"},
            {"bundle = \n", ":1: not valid TOML"},
        }) {
     DaemonOptions options;

@@ -52,10 +52,13 @@ bool WaitFor(F done, std::chrono::milliseconds limit = seconds(5)) {
 class NodeSecurityTest : public testing::OneNodeTest {
  protected:
   // StartRemote starts the node with a TLS api listener that takes bearer
-  // tokens: a checkout token "shop" and an admin token "ops".
+  // tokens: a checkout token "shop" and an admin token "ops". It listens on
+  // loopback, told to require TLS there too (--api-require-tls); a
+  // non-loopback address needs no telling (NodeOperationsTest).
   void StartRemote() {
     api_ca_ = testing::MakeApiCertificate(dir_.path(), "api-node");
-    options_.api_listen = "0.0.0.0:0";
+    options_.api_listen = "127.0.0.1:0";
+    options_.api_require_tls = true;
     options_.api_tls_cert = dir_.path() / "api.crt";
     options_.api_tls_key = dir_.path() / "api.key";
     checkout_token_ = *ApiTokenFile::NewToken();
@@ -136,6 +139,15 @@ TEST_F(NodeSecurityTest, EachCallIsJudgedByItsOwnTokenNotByItsConnection) {
   EXPECT_TRUE(Status(channel, admin_token_).ok());
   grpc::Status malformed = Check(channel, "");
   EXPECT_NE(malformed.error_message().find("bearer token"), std::string::npos);
+}
+
+TEST_F(NodeSecurityTest, ALoopbackListenerThatRequiresTlsRefusesPlainText) {
+  StartRemote();
+  // A plain-text client on the same host gets no answer, token or not.
+  auto plain = grpc::CreateChannel("127.0.0.1:" + std::to_string(node_->api_port()),
+                                   grpc::InsecureChannelCredentials());
+  EXPECT_EQ(Check(plain, checkout_token_).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(Check(RemoteChannel(), checkout_token_).ok());
 }
 
 TEST_F(NodeSecurityTest, ARevokedTokenStopsWorkingOnAnOpenConnection) {
