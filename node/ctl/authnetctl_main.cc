@@ -1,7 +1,10 @@
 // authnetctl: the admin and ops tool. main only dispatches; each command
 // lives in admin_commands.cc, node_commands.cc or another file of node/ctl.
+#include <grpc/support/log.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -112,6 +115,12 @@ constexpr Command kCommands[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC's own log lines ("E1201 ... ssl_transport_security.cc ...") are not
+  // for the person at the terminal: every failed call says what went wrong
+  // (node_channel.h). GRPC_VERBOSITY set brings them back, to debug.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) {
+    gpr_set_log_function([](gpr_log_func_args*) {});
+  }
   std::vector<std::string> words(argv + 1, argv + argc);
   // --version wins over any command and flag.
   if (std::find(words.begin(), words.end(), "--version") != words.end()) {

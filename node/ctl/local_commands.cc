@@ -116,7 +116,7 @@ int RunOverrideAdd(const std::vector<std::string>& args) {
   SetDeadline(&ctx);
   v1::Override resp;
   if (grpc::Status st = call.stub->AddOverride(&ctx, req, &resp); !st.ok()) {
-    return RpcError(kCommand, call.node, st);
+    return RpcError(kCommand, call.flags, st);
   }
   if (f.Has("json")) {
     std::printf("%s\n", OverrideJson(resp).c_str());
@@ -139,7 +139,7 @@ int RunOverrideList(const std::vector<std::string>& args) {
   SetDeadline(&ctx);
   v1::ListOverridesResponse resp;
   if (grpc::Status st = call.stub->ListOverrides(&ctx, {}, &resp); !st.ok()) {
-    return RpcError(kCommand, call.node, st);
+    return RpcError(kCommand, call.flags, st);
   }
   std::vector<std::string> items;
   for (const v1::Override& o : resp.overrides()) {
@@ -174,7 +174,7 @@ int RunOverrideRemove(const std::vector<std::string>& args) {
   SetDeadline(&ctx);
   v1::Override resp;
   if (grpc::Status st = call.stub->RemoveOverride(&ctx, req, &resp); !st.ok()) {
-    return RpcError(kCommand, call.node, st);
+    return RpcError(kCommand, call.flags, st);
   }
   std::printf("override %llu removed: checks it covered are decided by the model again\n",
               static_cast<unsigned long long>(resp.id()));

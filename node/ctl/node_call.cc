@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "absl/strings/str_cat.h"
+#include "node/ctl/node_channel.h"
 
 namespace authnet::cli {
 namespace {
@@ -18,14 +18,9 @@ int UsageError(absl::string_view command, absl::string_view what) {
   return 2;
 }
 
-int RpcError(absl::string_view command, const std::string& node, const grpc::Status& st) {
-  std::string hint;
-  if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    hint = absl::StrCat(" (is authnetd running with --api-listen ", node, "?)");
-  }
-  std::fprintf(stderr, "authnetctl %s: %s%s\n", std::string(command).c_str(),
-               st.error_message().c_str(), hint.c_str());
+int RpcError(absl::string_view command, const ParsedFlags& flags, const grpc::Status& st) {
+  std::fprintf(stderr, "authnetctl %s: %s\n", std::string(command).c_str(),
+               DescribeCallFailure(flags, st).c_str());
   return st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
 }
 

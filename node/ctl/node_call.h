@@ -20,9 +20,10 @@ inline const std::set<std::string> kSubjectFlags = {"gtin",   "serial",  "lot", 
 
 // UsageError prints `what` was wrong with the command line; returns 2.
 int UsageError(absl::string_view command, absl::string_view what);
-// RpcError prints a failed call and returns its exit status: 2 when the
-// node rejected our input, 1 otherwise.
-int RpcError(absl::string_view command, const std::string& node, const grpc::Status& st);
+// RpcError prints a failed call to the node `flags` name (what
+// DescribeCallFailure says) and returns its exit status: 2 when the node
+// rejected our input, 1 otherwise.
+int RpcError(absl::string_view command, const ParsedFlags& flags, const grpc::Status& st);
 // SetDeadline gives a call the commands' deadline (5 s).
 void SetDeadline(grpc::ClientContext* ctx);
 // FillSubjects sets `s` from the subject flags.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/status.h>
 
 #include <memory>
 #include <set>
@@ -26,5 +27,15 @@ inline const std::set<std::string> kNodeFlags = {"node", "ca", "server-name", "t
 // naming the flag for a missing --node, an unreadable --ca or token file, or
 // a token without TLS.
 [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::Channel>> DialNode(const ParsedFlags& flags);
+
+// DescribeCallFailure is what to tell a person whose call to the node
+// `flags` name failed with `st`. A node that could not be reached is probed
+// once (a TLS handshake that checks nothing, then a plain-text connection,
+// up to 2 s each) to say which of these it is, in place of gRPC's raw
+// transport message: a TLS listener dialed without --ca; a certificate that
+// --ca (or the system's roots) does not verify or that names another host; a
+// plain-text listener dialed with --ca; or nothing answering. Any other
+// failure is the node's own message.
+[[nodiscard]] std::string DescribeCallFailure(const ParsedFlags& flags, const grpc::Status& st);
 
 }  // namespace authnet

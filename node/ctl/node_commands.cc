@@ -112,8 +112,9 @@ void PrintStatusText(const v1::StatusResponse& resp) {
   }
   std::printf("roster version:    %llu\n", static_cast<unsigned long long>(resp.roster_version()));
   std::printf("health:            %s\n",
-              resp.serving() ? "SERVING"
-                             : absl::StrCat("NOT_SERVING (", resp.not_serving_reason(), ")").c_str());
+              resp.serving()
+                  ? "SERVING"
+                  : absl::StrCat("NOT_SERVING (", resp.not_serving_reason(), ")").c_str());
   std::printf(
       "roster expires:    %s\n",
       resp.roster_expires_unix() == 0
@@ -170,7 +171,7 @@ int RunStatus(const std::vector<std::string>& args) {
   v1::StatusResponse resp;
   grpc::Status st = stub->Status(&ctx, v1::StatusRequest(), &resp);
   if (!st.ok()) {
-    return RpcError("status", *node, st);
+    return RpcError("status", *f, st);
   }
   if (f->Has("json")) {
     PrintStatusJson(resp);
@@ -203,7 +204,7 @@ int RunCheck(const std::vector<std::string>& args) {
   v1::CheckResponse resp;
   grpc::Status st = stub->Check(&ctx, req, &resp);
   if (!st.ok()) {
-    return RpcError("check", *node, st);
+    return RpcError("check", *f, st);
   }
   if (f->Has("json")) {
     std::vector<std::string> reasons;
@@ -275,7 +276,7 @@ int RunReport(const std::vector<std::string>& args) {
   v1::ReportResponse resp;
   grpc::Status st = stub->Report(&ctx, req, &resp);
   if (!st.ok()) {
-    return RpcError("report", *node, st);
+    return RpcError("report", *f, st);
   }
   if (f->Has("json")) {
     std::printf("{\"accepted\": %u, \"seq\": %llu, \"replayed\": %s}\n", resp.accepted(),
@@ -342,7 +343,7 @@ int RunAlerts(const std::vector<std::string>& args) {
   }
   grpc::Status st = reader->Finish();
   if (!st.ok()) {
-    return RpcError("alerts", *node, st);
+    return RpcError("alerts", *f, st);
   }
   // --json prints one object a line, so none is no line; a person is told.
   if (shown == 0 && !follow && !json) {

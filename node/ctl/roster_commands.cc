@@ -291,14 +291,9 @@ int RunRosterPush(const std::vector<std::string>& args) {
   v1::PushRosterResponse resp;
   grpc::Status st = stub->PushRoster(&ctx, req, &resp);
   if (!st.ok()) {
-    std::string hint;
-    if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      hint = absl::StrCat(" (is authnetd running with --api-listen ", *node, "?)");
-    }
     return Failure(kCommand, absl::StrCat("pushing to ", *node),
                    absl::Status(static_cast<absl::StatusCode>(st.error_code()),
-                                absl::StrCat(st.error_message(), hint)));
+                                DescribeCallFailure(*flags, st)));
   }
   if (resp.adopted()) {
     Print(absl::StrCat("node ", *node, " adopted roster version ", resp.version(),

@@ -148,7 +148,7 @@ std::variant<Roster, int> NodeRoster(const ParsedFlags& flags, const std::string
   cli::SetDeadline(&ctx);
   v1::ShowRosterResponse resp;
   if (grpc::Status st = stub->ShowRoster(&ctx, v1::ShowRosterRequest(), &resp); !st.ok()) {
-    return cli::RpcError(kCommand, node, st);
+    return cli::RpcError(kCommand, flags, st);
   }
   v1::RosterBody body;
   absl::StatusOr<Roster> roster =

@@ -113,18 +113,25 @@ set -e
 [ $rc -eq 1 ] && grep -q -- "--api-tls-cert" "$WORK/err" ||
   fail "a flag over the file (public api without TLS): exit $rc, $(cat "$WORK/err")"
 
-step "start node-a from the file (JSON logs) and node-b from flags, with a TLS api listener"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -keyout "$WORK/api.key" -out "$WORK/api.crt" -subj "/CN=authnet-ops-test" \
-  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
-chmod 600 "$WORK/api.key"
+step "start node-a from the file (JSON logs) and node-b from flags, with a loopback api listener that requires TLS and tokens"
+# The api certificate as docs/ops/api-tls.md makes it: its commands, run as written.
+mkdir "$WORK/apitls"
+sed -n '/<!-- api-cert:begin -->/,/<!-- api-cert:end -->/p' \
+  "$(dirname "$0")/../../docs/ops/api-tls.md" | sed '/^<!--/d; /^```/d' >"$WORK/apitls/make.sh"
+grep -q "openssl x509 -req" "$WORK/apitls/make.sh" || fail "no api-cert commands in docs/ops/api-tls.md"
+(cd "$WORK/apitls" && bash -e make.sh) >"$WORK/apitls/out" 2>&1 ||
+  fail "docs/ops/api-tls.md's certificate commands: $(cat "$WORK/apitls/out")"
+grep -q "^api.crt: OK" "$WORK/apitls/out" || fail "api.crt does not verify: $(cat "$WORK/apitls/out")"
+[ "$(stat -c %a "$WORK/apitls/api.key")" = 600 ] || fail "api.key is not mode 0600"
+cp "$WORK/apitls/api.crt" "$WORK/apitls/api.key" "$WORK/apitls/api-ca.pem" "$WORK/"
 start_a() {
   "$BIN/authnetd" --config "$WORK/a.toml" >>"$WORK/a.log" 2>&1 &
   PID[a]=$!
 }
 start_b() {
   "$BIN/authnetd" --bundle "$WORK/b" --data "$WORK/b-data" --peer-listen "127.0.0.1:${PORT[b]}" \
-    --api-listen "0.0.0.0:$REMOTE" --api-tls-cert "$WORK/api.crt" --api-tls-key "$WORK/api.key" \
+    --api-listen "127.0.0.1:$REMOTE" --api-require-tls \
+    --api-tls-cert "$WORK/api.crt" --api-tls-key "$WORK/api.key" \
     --peers "127.0.0.1:${PORT[a]}" >>"$WORK/b.log" 2>&1 &
   PID[b]=$!
 }
@@ -218,7 +225,7 @@ grep -q "authnetd ready: .*; version $RELEASE (git " "$WORK/a.log" ||
 [ "$(http_get "$METRICS" /healthz)" = "$(printf '200\nSERVING\n')" ] || fail "/healthz: $(http_get "$METRICS" /healthz)"
 
 step "remote api: no token is refused, tokens work by role, revoke takes effect without restart"
-B=(--node "127.0.0.1:$REMOTE" --ca "$WORK/api.crt")
+B=(--node "127.0.0.1:$REMOTE" --ca "$WORK/api-ca.pem")
 wait_until 10 bash -c "\"$CTL\" status ${B[*]} 2>&1 | grep -q 'bearer token'" ||
   fail "node-b's remote api without a token: $("$CTL" status "${B[@]}" 2>&1)"
 "$CTL" token create shop-checkout --data "$WORK/b-data" >"$WORK/checkout.token" 2>"$WORK/err" ||
@@ -247,6 +254,32 @@ echo "$out" | grep -q "unknown or revoked bearer token" || fail "an unknown toke
 wait_until 5 bash -c "\"$CTL\" check ${B[*]} --token-file $WORK/checkout.token --gtin 4006381333931 2>&1 | grep -q 'unknown or revoked'" ||
   fail "a revoked token still works"
 grep -q "$(cat "$WORK/admin.token")" "$WORK/a.log" "$WORK/b.log" && fail "a token reached a log"
+
+step "authnetctl says what is wrong with its TLS flags, not gRPC's handshake line"
+wait_until 10 "$CTL" status "${B[@]}" --token-file "$WORK/admin.token" >/dev/null 2>&1 ||
+  fail "status with --ca and an admin token: $("$CTL" status "${B[@]}" --token-file "$WORK/admin.token" 2>&1)"
+# ctl_error ARGS...: authnetctl status ARGS must fail with exit 1; prints its stderr.
+ctl_error() {
+  local rc
+  set +e
+  "$CTL" status "$@" >/dev/null 2>"$WORK/ctl.err"; rc=$?
+  set -e
+  [ $rc -eq 1 ] || fail "authnetctl status $*: exit $rc, $(cat "$WORK/ctl.err")"
+  grep -qi "handshake\|ssl\|ipv4:" "$WORK/ctl.err" && fail "gRPC's raw transport line: $(cat "$WORK/ctl.err")"
+  cat "$WORK/ctl.err"
+}
+ctl_error --node "127.0.0.1:$REMOTE" | grep -q "127.0.0.1:$REMOTE serves TLS: pass --ca FILE" ||
+  fail "no --ca against a TLS listener: $(cat "$WORK/ctl.err")"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -keyout "$WORK/other.key" -out "$WORK/other.crt" -subj "/CN=someone-else" 2>/dev/null
+ctl_error --node "127.0.0.1:$REMOTE" --ca "$WORK/other.crt" --token-file "$WORK/admin.token" |
+  grep -q "is not trusted: it is not signed by the CA in --ca $WORK/other.crt" ||
+  fail "a --ca that did not sign the certificate: $(cat "$WORK/ctl.err")"
+ctl_error "${B[@]}" --server-name elsewhere.example --token-file "$WORK/admin.token" |
+  grep -q "does not name the host dialed; check --ca, or pass --server-name" ||
+  fail "a --server-name the certificate does not carry: $(cat "$WORK/ctl.err")"
+ctl_error --node "$A" --ca "$WORK/api-ca.pem" | grep -q "serves plain text, not TLS" ||
+  fail "--ca against a plain-text listener: $(cat "$WORK/ctl.err")"
 
 step "member renew: node-a picks up its new certificate without a restart; peers keep syncing"
 serves() { [ "$(served_sha "${PORT[a]}" "$WORK/b")" = "$1" ]; }
