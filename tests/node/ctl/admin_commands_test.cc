@@ -234,6 +234,15 @@ TEST_F(AdminCommandsTest, RolesAndPrefixesAreSetAndShown) {
   Result table = RunCommand(RunMemberList, {"--dir", Dir()});
   EXPECT_THAT(table.out, HasSubstr("brand (prefixes 4006381)"));
   EXPECT_THAT(table.out, HasSubstr("roster version 4"));
+
+  // The customs observer becomes a platform of trust 0.5, in one version.
+  up = RunCommand(RunMemberUpdate,
+                  {"customs", "--dir", Dir(), "--role", "platform", "--trust", "0.5"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  r = RunCommand(RunMemberList, {"--dir", Dir(), "--json"});
+  EXPECT_THAT(r.out, HasSubstr("\"id\": \"customs\", \"status\": \"active\", \"endpoint\": "
+                               "\"h:2\", \"trust\": 0.5, \"role\": \"platform\", \"prefixes\": []"));
+  EXPECT_THAT(RunCommand(RunMemberList, {"--dir", Dir()}).out, HasSubstr("roster version 5"));
 }
 
 TEST_F(AdminCommandsTest, BadRolesAndPrefixesChangeNothing) {

@@ -38,6 +38,7 @@ deny_min_members = 3
 half_life_days = 30
 deny_risk = 0.9
 clone_decision = "deny"
+not_commissioned_decision = "deny"
 record_ttl_days = 200
 
 [api]
@@ -64,6 +65,7 @@ reload_interval_s = 2
   EXPECT_DOUBLE_EQ(n.model.half_life_days, 30);  // an integer where a number goes
   EXPECT_DOUBLE_EQ(n.model.deny_risk, 0.9);
   EXPECT_EQ(n.model.clone_decision, v1::DECISION_DENY);
+  EXPECT_EQ(n.model.not_commissioned_decision, v1::DECISION_DENY);
   EXPECT_EQ(n.checkout.ttl_days, 200u);
   EXPECT_EQ(n.checkout.max_batch_checks, 500u);
   EXPECT_EQ(n.peer_links.resync_period, std::chrono::milliseconds(2000));

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -54,15 +55,18 @@ class FederationTest : public ::testing::Test {
 
   FederationTest() : clock_(20400) {}
 
-  // Enroll makes `n` members mb0..mb(n-1), each with a peer port picked now.
-  void Enroll(int n) {
+  // Enroll makes `n` members mb0..mb(n-1), each with a peer port picked now;
+  // member i gets profiles[i] where given (default: a platform of trust 1).
+  void Enroll(int n, const std::vector<MemberProfile>& profiles = {}) {
     auto admin = AdminDir::Init(dir_.path() / "admin", "fednet");
     ASSERT_TRUE(admin.ok()) << admin.status();
     for (int i = 0; i < n; ++i) {
       Member m;
       m.id = "mb" + std::to_string(i);
       std::string endpoint = "127.0.0.1:" + std::to_string(testing::PickUnusedPort());
-      ASSERT_TRUE(admin->AddMember(m.id, endpoint, {1.0}, dir_.path() / m.id).ok());
+      const MemberProfile profile = i < static_cast<int>(profiles.size()) ? profiles[i]
+                                                                          : MemberProfile{1.0};
+      ASSERT_TRUE(admin->AddMember(m.id, endpoint, profile, dir_.path() / m.id).ok());
       m.options.bundle_dir = dir_.path() / m.id;
       m.options.data_dir = dir_.path() / (m.id + "-data");
       m.options.api_listen = "unix:" + (dir_.path() / (m.id + ".sock")).string();
@@ -418,12 +422,48 @@ TEST_F(FederationTest, AdoptedRosterSurvivesARestart) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// SignAs signs `body` with the record-signing key in `bundle`.
+v1::SignedBatch SignAs(const std::filesystem::path& bundle, const v1::BatchBody& body) {
+  auto key = crypto::Ed25519Key::FromPem(ReadFile(bundle / "signing.key"));
+  EXPECT_TRUE(key.ok()) << key.status();
+  v1::SignedBatch batch;
+  batch.set_body(body.SerializeAsString());
+  batch.set_signature(*key->Sign(std::string("authnet/v1/batch\0", 17) + batch.body()));
+  return batch;
+}
+
+// ABatch is a one-record batch of `origin` (seq 1, key epoch 1) of `kind`.
+v1::BatchBody ABatch(const std::string& origin, v1::SignalKind kind, v1::SubjectType type) {
+  v1::BatchBody body;
+  body.set_network("fednet");
+  body.set_origin(origin);
+  body.set_first_seq(1);
+  body.set_last_seq(1);
+  v1::Record* r = body.add_records();
+  r->set_seq(1);
+  r->set_digest(std::string(32, 'f'));
+  r->set_key_epoch(1);
+  r->set_subject_type(type);
+  r->set_kind(kind);
+  r->set_weight_milli(1000);
+  r->set_ttl_days(365);
+  return body;
+}
+
 // RoguePeer is a member's node that lies: with a valid certificate, it
-// serves a batch claiming another member as origin (signed by the rogue's
-// own key), then a tampered copy of a genuine batch.
+// serves the batches it is given (forged, tampered, or of kinds its role
+// does not allow) and announces `heads`, plus `made_up_origins` origins no
+// roster lists, each claiming much.
 class RoguePeer final : public v1::PeerService::Service {
  public:
-  explicit RoguePeer(std::vector<v1::SignedBatch> batches) : batches_(std::move(batches)) {}
+  RoguePeer(std::vector<v1::SignedBatch> batches, std::map<std::string, uint64_t> heads,
+            int made_up_origins = 0)
+      : batches_(std::move(batches)), heads_(std::move(heads)), made_up_(made_up_origins) {}
   grpc::Status GetRoster(grpc::ServerContext*, const v1::GetRosterRequest*,
                          v1::GetRosterResponse*) override {
     return grpc::Status::OK;
@@ -437,10 +477,8 @@ class RoguePeer final : public v1::PeerService::Service {
   grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest*,
                          grpc::ServerWriter<v1::SyncEvent>* writer) override {
     v1::SyncEvent event;
-    (*event.mutable_heads())["mb0"] = 5;
-    // Origins no roster lists, each claiming much: they must neither grow
-    // the victim's memory nor its lag metric.
-    for (int i = 0; i < 50'000; ++i) {
+    event.mutable_heads()->insert(heads_.begin(), heads_.end());
+    for (int i = 0; i < made_up_; ++i) {
       (*event.mutable_heads())["fake-" + std::to_string(i)] = 1'000'000;
     }
     writer->Write(event);
@@ -452,7 +490,22 @@ class RoguePeer final : public v1::PeerService::Service {
 
  private:
   std::vector<v1::SignedBatch> batches_;
+  std::map<std::string, uint64_t> heads_;
+  int made_up_;
 };
+
+// ServeAs starts `service` on a loopback port with the TLS identity in
+// `bundle`; *port is the port it bound.
+std::unique_ptr<grpc::Server> ServeAs(const std::filesystem::path& bundle, RoguePeer* service,
+                                      int* port) {
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = ReadFile(bundle / "ca.crt");
+  tls.pem_key_cert_pairs.push_back({ReadFile(bundle / "node.key"), ReadFile(bundle / "node.crt")});
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), port);
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
 
 TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
   Enroll(3);  // mb0 the victim, mb1 the rogue, mb2 an honest member it smears
@@ -460,46 +513,21 @@ TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
   members_[0].log = log;
   Start(0);
   ASSERT_TRUE(PushRoster(0).adopted());  // mb0 learns of mb1
-  auto read = [](const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  // mb1 is the rogue: it forges a batch "from mb2", signed with its own key.
-  std::filesystem::path rogue = members_[1].options.bundle_dir;
-  auto rogue_key = crypto::Ed25519Key::FromPem(read(rogue / "signing.key"));
-  ASSERT_TRUE(rogue_key.ok());
-  v1::BatchBody body;
-  body.set_network("fednet");
-  body.set_origin("mb2");
-  body.set_first_seq(1);
-  body.set_last_seq(1);
-  v1::Record* r = body.add_records();
-  r->set_seq(1);
-  r->set_digest(std::string(32, 'f'));
-  r->set_key_epoch(1);
-  r->set_subject_type(v1::SUBJECT_TYPE_UNIT);
-  r->set_kind(v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED);
-  r->set_weight_milli(1000);
-  v1::SignedBatch forged;
-  forged.set_body(body.SerializeAsString());
-  forged.set_signature(*rogue_key->Sign(std::string("authnet/v1/batch\0", 17) + forged.body()));
-  // And a batch of its own, altered after signing.
+  // mb1 is the rogue: it forges a batch "from mb2", signed with its own key,
+  const std::filesystem::path rogue = members_[1].options.bundle_dir;
+  v1::BatchBody body = ABatch("mb2", v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, v1::SUBJECT_TYPE_UNIT);
+  v1::SignedBatch forged = SignAs(rogue, body);
+  // and a batch of its own, altered after signing.
   body.set_origin("mb1");
-  v1::SignedBatch tampered;
-  tampered.set_body(body.SerializeAsString());
-  tampered.set_signature(*rogue_key->Sign(std::string("authnet/v1/batch\0", 17) + tampered.body()));
+  v1::SignedBatch tampered = SignAs(rogue, body);
   body.mutable_records(0)->set_weight_milli(999);
   tampered.set_body(body.SerializeAsString());
 
-  RoguePeer service({forged, tampered});
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = read(rogue / "ca.crt");
-  tls.pem_key_cert_pairs.push_back({read(rogue / "node.key"), read(rogue / "node.crt")});
-  grpc::ServerBuilder builder;
+  // It claims more of mb0 than mb0 holds, and 50,000 origins no roster
+  // lists: they must neither grow the victim's memory nor its lag metric.
+  RoguePeer service({forged, tampered}, {{"mb0", 5}}, 50'000);
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = ServeAs(rogue, &service, &port);
   ASSERT_NE(server, nullptr);
 
   members_[0].node->AddPeer("127.0.0.1:" + std::to_string(port));
@@ -537,6 +565,74 @@ TEST_F(FederationTest, ForgedBatchesFromAMemberAreRefusedAndNothingIsStored) {
   }
   Stop(0);
   server->Shutdown(std::chrono::system_clock::now());
+}
+
+// RefusedForRole reads authnet_batches_refused_total{reason="role"} off `node`.
+uint64_t RefusedForRole(const Node& node) {
+  const std::string page = node.metrics().Render();
+  const std::string series = "authnet_batches_refused_total{reason=\"role\"} ";
+  size_t at = page.find(series);
+  return at == std::string::npos ? 0 : std::stoull(page.substr(at + series.size()));
+}
+
+// Members whose roles forbid what they send, each with a valid certificate
+// and a batch its own key signed: a platform's lifecycle record and an
+// observer's report. The receiving node stores neither, counts each
+// refusal under reason "role", and says why in its log.
+TEST_F(FederationTest, BatchesTheirRolesForbidAreRefusedCountedAndNotStored) {
+  Enroll(3, {MemberProfile{1.0}, MemberProfile{1.0},
+             MemberProfile{1.0, v1::MEMBER_ROLE_OBSERVER, {}}});
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  members_[0].log = log;
+  Start(0);
+  ASSERT_TRUE(PushRoster(0).adopted());  // mb0 learns of mb1 and mb2
+  EXPECT_EQ(RefusedForRole(*members_[0].node), 0u);
+
+  // mb1, a platform, declares a GTIN serialized (a brand's record).
+  v1::BatchBody lifecycle =
+      ABatch("mb1", v1::SIGNAL_KIND_GTIN_SERIALIZED, v1::SUBJECT_TYPE_GTIN);
+  lifecycle.mutable_records(0)->set_prefix_digest(std::string(32, 'p'));
+  RoguePeer platform({SignAs(members_[1].options.bundle_dir, lifecycle)}, {{"mb1", 1}});
+  // mb2, an observer, reports a counterfeit.
+  RoguePeer observer({SignAs(members_[2].options.bundle_dir,
+                             ABatch("mb2", v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED,
+                                    v1::SUBJECT_TYPE_UNIT))},
+                     {{"mb2", 1}});
+  int platform_port = 0;
+  int observer_port = 0;
+  std::unique_ptr<grpc::Server> platform_server =
+      ServeAs(members_[1].options.bundle_dir, &platform, &platform_port);
+  std::unique_ptr<grpc::Server> observer_server =
+      ServeAs(members_[2].options.bundle_dir, &observer, &observer_port);
+  ASSERT_NE(platform_server, nullptr);
+  ASSERT_NE(observer_server, nullptr);
+  members_[0].node->AddPeer("127.0.0.1:" + std::to_string(platform_port));
+  members_[0].node->AddPeer("127.0.0.1:" + std::to_string(observer_port));
+
+  auto lines = [&] {
+    std::string all;
+    for (const spdlog::details::log_msg_buffer& m : log->last_raw()) {
+      all.append(m.payload.data(), m.payload.size()).append("\n");
+    }
+    return all;
+  };
+  auto logged = [&](const std::string& text) { return lines().find(text) != std::string::npos; };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return logged("only brands report the lifecycle of units, and mb1 is a platform") &&
+               logged("batch of mb2, an observer: observers publish nothing");
+      },
+      std::chrono::seconds(10)))
+      << "no refusal logged for both batches; the log:\n"
+      << lines();
+  EXPECT_GE(RefusedForRole(*members_[0].node), 2u);
+  v1::StatusResponse s = Status(0);
+  EXPECT_EQ(s.records(), 0u);
+  EXPECT_EQ(s.version_vector_size(), 0);
+  EXPECT_EQ(members_[0].node->model().Units(), 0u);
+  Stop(0);
+  platform_server->Shutdown(std::chrono::system_clock::now());
+  observer_server->Shutdown(std::chrono::system_clock::now());
 }
 
 }  // namespace
