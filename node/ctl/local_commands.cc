@@ -1,6 +1,7 @@
 #include "node/ctl/local_commands.h"
 
 #include <cstdio>
+#include <map>
 #include <variant>
 
 #include "absl/strings/numbers.h"
@@ -194,31 +195,45 @@ int RunUsage(const std::vector<std::string>& args) {
   SetDeadline(&ctx);
   v1::UsageResponse resp;
   if (grpc::Status st = call.stub->Usage(&ctx, req, &resp); !st.ok()) {
-    return RpcError(kCommand, call.node, st);
+    return RpcError(kCommand, call.flags, st);
   }
-  std::vector<std::string> rows;
-  uint64_t checks = 0;
-  uint64_t reports = 0;
+  const bool json = call.flags.Has("json");
+  // The month's totals per client (DESIGN's "clients"), then its days.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> clients;
+  std::vector<std::string> days;
   for (const v1::UsageRow& r : resp.rows()) {
+    auto& [checks, reports] = clients[r.client()];
     checks += r.checks();
     reports += r.reports();
-    rows.push_back(
-        call.flags.Has("json")
-            ? absl::StrCat("{\"day\": ", JsonQuote(r.day()),
-                           ", \"client\": ", JsonQuote(r.client()), ", \"checks\": ", r.checks(),
-                           ", \"reports\": ", r.reports(), "}")
-            : absl::StrCat(r.day(), "  ", r.client(), "  ", r.checks(), "  ", r.reports()));
+    days.push_back(json ? absl::StrCat("{\"day\": ", JsonQuote(r.day()),
+                                       ", \"client\": ", JsonQuote(r.client()),
+                                       ", \"checks\": ", r.checks(),
+                                       ", \"reports\": ", r.reports(), "}")
+                        : absl::StrCat(r.day(), "  ", r.client(), "  ", r.checks(), "  ",
+                                       r.reports()));
   }
-  if (call.flags.Has("json")) {
-    std::printf("{\"month\": %s, \"replica\": %s, \"rows\": [%s]}\n",
+  if (json) {
+    std::vector<std::string> totals;
+    for (const auto& [client, counts] : clients) {
+      totals.push_back(absl::StrCat("{\"client\": ", JsonQuote(client),
+                                    ", \"checks\": ", counts.first,
+                                    ", \"reports\": ", counts.second, "}"));
+    }
+    std::printf("{\"month\": %s, \"replica\": %s, \"clients\": [%s], \"days\": [%s]}\n",
                 JsonQuote(resp.month()).c_str(), JsonQuote(resp.replica()).c_str(),
-                absl::StrJoin(rows, ", ").c_str());
+                absl::StrJoin(totals, ", ").c_str(), absl::StrJoin(days, ", ").c_str());
     return 0;
+  }
+  uint64_t checks = 0;
+  uint64_t reports = 0;
+  for (const auto& [client, counts] : clients) {
+    checks += counts.first;
+    reports += counts.second;
   }
   std::printf("usage of %s on replica %s: %s, %s\n", resp.month().c_str(), resp.replica().c_str(),
               Counted(checks, "check").c_str(), Counted(reports, "report").c_str());
-  if (!rows.empty()) {
-    std::printf("DAY  CLIENT  CHECKS  REPORTS\n%s\n", absl::StrJoin(rows, "\n").c_str());
+  if (!days.empty()) {
+    std::printf("DAY  CLIENT  CHECKS  REPORTS\n%s\n", absl::StrJoin(days, "\n").c_str());
   }
   return 0;
 }

@@ -215,13 +215,13 @@ step "override remove: plat-a reviews LC-9 again"
   py "len(d if isinstance(d, list) else d['overrides'])")" = 0 ] || fail "override $id still listed"
 expect plat-a "$G1" LC-9 review not_commissioned
 
-step "usage meters at least this test's checks on plat-a; bad months are refused"
+step "usage meters this test's checks on plat-a, exactly the 5 just made; bad months are refused"
 k=$(wc -l <"$WORK/checks-plat-a")
 metered=0
 for m in $(printf '%s\n' "${START_DAY:0:7}" "$(date -u +%Y-%m)" | sort -u); do
   out=$("$CTL" usage --node "$(api plat-a)" --month "$m" --json) || fail "usage --month $m"
   [ "$(py "d['month']" <<<"$out")" = "$m" ] || fail "usage --month $m answered: $out"
-  n=$(py "sum(r['checks'] for r in d['rows'] if r['day'] >= '$START_DAY')" <<<"$out") ||
+  n=$(py "sum(r['checks'] for r in d['days'] if r['day'] >= '$START_DAY')" <<<"$out") ||
     fail "usage --json rows: $out"
   metered=$((metered + n))
 done
@@ -229,6 +229,18 @@ done
 out=$("$CTL" usage --node "$(api plat-a)" --json) || fail "usage (current month)"
 [ "$(py "d['month']" <<<"$out")" = "$(date -u +%Y-%m)" ] || fail "usage month: $out"
 py "d['replica']" <<<"$out" >/dev/null || fail "usage --json has no replica: $out"
+[ "$(py "sum(c['checks'] for c in d['clients']) == sum(r['checks'] for r in d['days'])" <<<"$out")" = True ] ||
+  fail "usage --json: the clients' totals are not the sum of the days: $out"
+# usage_checks: the checks plat-a metered this month, over all clients.
+usage_checks() {
+  "$CTL" usage --node "$(api plat-a)" --json | py "sum(c['checks'] for c in d['clients'])"
+}
+before=$(usage_checks)
+for i in 1 2 3 4 5; do
+  "$CTL" check --node "$(api plat-a)" --gtin "$G1" --serial "U-$i" >/dev/null || fail "check U-$i"
+done
+after=$(usage_checks)
+[ $((after - before)) -eq 5 ] || fail "usage counted $((after - before)) of the 5 checks just made"
 "$CTL" usage --node "$(api plat-a)" >/dev/null || fail "usage (text)"
 for m in 2026-13 26-12; do
   if "$CTL" usage --node "$(api plat-a)" --month "$m" >/dev/null 2>&1; then
