@@ -205,19 +205,17 @@ int RunUsage(const std::vector<std::string>& args) {
     auto& [checks, reports] = clients[r.client()];
     checks += r.checks();
     reports += r.reports();
-    days.push_back(json ? absl::StrCat("{\"day\": ", JsonQuote(r.day()),
-                                       ", \"client\": ", JsonQuote(r.client()),
-                                       ", \"checks\": ", r.checks(),
-                                       ", \"reports\": ", r.reports(), "}")
-                        : absl::StrCat(r.day(), "  ", r.client(), "  ", r.checks(), "  ",
-                                       r.reports()));
+    days.push_back(
+        json ? absl::StrCat("{\"day\": ", JsonQuote(r.day()),
+                            ", \"client\": ", JsonQuote(r.client()), ", \"checks\": ", r.checks(),
+                            ", \"reports\": ", r.reports(), "}")
+             : absl::StrCat(r.day(), "  ", r.client(), "  ", r.checks(), "  ", r.reports()));
   }
   if (json) {
     std::vector<std::string> totals;
     for (const auto& [client, counts] : clients) {
-      totals.push_back(absl::StrCat("{\"client\": ", JsonQuote(client),
-                                    ", \"checks\": ", counts.first,
-                                    ", \"reports\": ", counts.second, "}"));
+      totals.push_back(absl::StrCat("{\"client\": ", JsonQuote(client), ", \"checks\": ",
+                                    counts.first, ", \"reports\": ", counts.second, "}"));
     }
     std::printf("{\"month\": %s, \"replica\": %s, \"clients\": [%s], \"days\": [%s]}\n",
                 JsonQuote(resp.month()).c_str(), JsonQuote(resp.replica()).c_str(),

@@ -240,8 +240,9 @@ TEST_F(AdminCommandsTest, RolesAndPrefixesAreSetAndShown) {
                   {"customs", "--dir", Dir(), "--role", "platform", "--trust", "0.5"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   r = RunCommand(RunMemberList, {"--dir", Dir(), "--json"});
-  EXPECT_THAT(r.out, HasSubstr("\"id\": \"customs\", \"status\": \"active\", \"endpoint\": "
-                               "\"h:2\", \"trust\": 0.5, \"role\": \"platform\", \"prefixes\": []"));
+  EXPECT_THAT(r.out,
+              HasSubstr("\"id\": \"customs\", \"status\": \"active\", \"endpoint\": "
+                        "\"h:2\", \"trust\": 0.5, \"role\": \"platform\", \"prefixes\": []"));
   EXPECT_THAT(RunCommand(RunMemberList, {"--dir", Dir()}).out, HasSubstr("roster version 5"));
 }
 

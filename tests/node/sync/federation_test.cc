@@ -64,8 +64,8 @@ class FederationTest : public ::testing::Test {
       Member m;
       m.id = "mb" + std::to_string(i);
       std::string endpoint = "127.0.0.1:" + std::to_string(testing::PickUnusedPort());
-      const MemberProfile profile = i < static_cast<int>(profiles.size()) ? profiles[i]
-                                                                          : MemberProfile{1.0};
+      const MemberProfile profile =
+          i < static_cast<int>(profiles.size()) ? profiles[i] : MemberProfile{1.0};
       ASSERT_TRUE(admin->AddMember(m.id, endpoint, profile, dir_.path() / m.id).ok());
       m.options.bundle_dir = dir_.path() / m.id;
       m.options.data_dir = dir_.path() / (m.id + "-data");
@@ -589,15 +589,14 @@ TEST_F(FederationTest, BatchesTheirRolesForbidAreRefusedCountedAndNotStored) {
   EXPECT_EQ(RefusedForRole(*members_[0].node), 0u);
 
   // mb1, a platform, declares a GTIN serialized (a brand's record).
-  v1::BatchBody lifecycle =
-      ABatch("mb1", v1::SIGNAL_KIND_GTIN_SERIALIZED, v1::SUBJECT_TYPE_GTIN);
+  v1::BatchBody lifecycle = ABatch("mb1", v1::SIGNAL_KIND_GTIN_SERIALIZED, v1::SUBJECT_TYPE_GTIN);
   lifecycle.mutable_records(0)->set_prefix_digest(std::string(32, 'p'));
   RoguePeer platform({SignAs(members_[1].options.bundle_dir, lifecycle)}, {{"mb1", 1}});
   // mb2, an observer, reports a counterfeit.
-  RoguePeer observer({SignAs(members_[2].options.bundle_dir,
-                             ABatch("mb2", v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED,
-                                    v1::SUBJECT_TYPE_UNIT))},
-                     {{"mb2", 1}});
+  RoguePeer observer(
+      {SignAs(members_[2].options.bundle_dir,
+              ABatch("mb2", v1::SIGNAL_KIND_COUNTERFEIT_CONFIRMED, v1::SUBJECT_TYPE_UNIT))},
+      {{"mb2", 1}});
   int platform_port = 0;
   int observer_port = 0;
   std::unique_ptr<grpc::Server> platform_server =
