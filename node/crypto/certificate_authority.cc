@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <cstring>
+#include <ctime>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -351,6 +352,19 @@ absl::StatusOr<EvpPkeyPtr> CertificateRequestKey(absl::string_view csr_der) {
     return Invalid("the certificate request's key must be an ECDSA P-256 key");
   }
   return key;
+}
+
+absl::StatusOr<int64_t> CertificateNotAfterUnix(absl::string_view cert_pem) {
+  absl::StatusOr<X509Ptr> cert = ParseCertificate(cert_pem);
+  if (!cert.ok()) {
+    return cert.status();
+  }
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) {
+    ERR_clear_error();
+    return Invalid("the certificate's notAfter is not a valid time");
+  }
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 absl::StatusOr<std::string> CertificateSha256(absl::string_view cert_pem) {

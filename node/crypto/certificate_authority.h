@@ -115,6 +115,11 @@ std::string MemberSpiffeId(absl::string_view network, absl::string_view member_i
 // not parse. Thread-safe.
 [[nodiscard]] absl::StatusOr<std::string> CertificateSha256(absl::string_view cert_pem);
 
+// CertificateNotAfterUnix returns when the certificate expires (its
+// notAfter), in unix seconds. INVALID_ARGUMENT if `cert_pem` does not parse.
+// Thread-safe.
+[[nodiscard]] absl::StatusOr<int64_t> CertificateNotAfterUnix(absl::string_view cert_pem);
+
 // MemberIdentityFromCertificate reads the certificate's subjectAltName, which
 // must hold exactly one name, a URI of the exact form
 // spiffe://NETWORK/member/ID with a valid network name and member id.

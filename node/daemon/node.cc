@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(const NodeOptions& options, c
   if (absl::Status st = node->StartApi(options, clock, sink); !st.ok()) {
     return st;
   }
-  node->AddGauges();
+  node->AddGauges(options);
   node->health_ = std::make_unique<HealthMonitor>(
       node->HealthProbes(clock), [n = node.get()](bool serving) { n->SetServing(serving); },
       MakeLogger("node", sink));
@@ -430,69 +430,6 @@ std::vector<HealthMonitor::Probe> Node::HealthProbes(const Clock& clock) {
              "; the network admin runs `authnetctl roster refresh` and `roster push`"));
        }},
   };
-}
-
-void Node::AddGauges() {
-  MetricsRegistry& m = *metrics_;
-  m.AddGauge("authnet_model_records", "Records in the detection model, all origins.", [this] {
-    return Series{{{}, static_cast<double>(model_->Records())}};
-  });
-  m.AddGauge("authnet_model_units", "Units brands commissioned that the model holds (8-byte keys).",
-             [this] {
-               return Series{{{}, static_cast<double>(model_->Units())}};
-             });
-  m.AddGauge("authnet_local_overrides", "Local overrides this node applies to its checks.", [this] {
-    return Series{{{}, static_cast<double>(overrides_->List().size())}};
-  });
-  m.AddGauge("authnet_origin_records", "Highest contiguous seq held per origin (member).", [this] {
-    Series out;
-    for (const auto& [origin, seq] : model_->VersionVector()) {
-      out.push_back({{{"origin", origin}}, static_cast<double>(seq)});
-    }
-    return out;
-  });
-  m.AddGauge("authnet_peer_connected", "1 while the outgoing link to a peer is connected.", [this] {
-    Series out;
-    for (const PeerState& p : peers_->Peers()) {
-      out.push_back({{{"peer", p.member}}, p.connected ? 1.0 : 0.0});
-    }
-    return out;
-  });
-  m.AddGauge("authnet_peer_lag_records",
-             "Records a peer last reported holding that this node does not hold yet.", [this] {
-               Series out;
-               for (const PeerState& p : peers_->Peers()) {
-                 out.push_back({{{"peer", p.member}}, static_cast<double>(p.lag_records)});
-               }
-               return out;
-             });
-  m.AddGauge("authnet_connections", "Connections open now, by listener.", [this] {
-    return Series{{{{"listener", kApiListener}},
-                   static_cast<double>(api_listener_->connections().connections())},
-                  {{{"listener", kPeerListener}},
-                   static_cast<double>(peer_listener_->connections().connections())}};
-  });
-  m.AddGauge("authnet_signing_stopped",
-             "1 for the reason this node signs no report now (its own log behind the network's "
-             "or restored and unconfirmed, two histories, or its member revoked); 0 otherwise.",
-             [this] {
-               SigningGate::Hold hold = gate_->hold();
-               Series out;
-               for (auto [h, reason] : {std::pair{SigningGate::Hold::kRestored, "restored"},
-                                        {SigningGate::Hold::kBehind, "behind"},
-                                        {SigningGate::Hold::kConflict, "conflict"},
-                                        {SigningGate::Hold::kRevoked, "revoked"}}) {
-                 out.push_back({{{"reason", reason}}, hold == h ? 1.0 : 0.0});
-               }
-               return out;
-             });
-  m.AddGauge("authnet_roster_version", "Version of the roster this node follows.", [this] {
-    return Series{{{}, static_cast<double>(roster_->Current()->version())}};
-  });
-  m.AddGauge("authnet_roster_expires_unix", "When the roster expires (unix seconds; 0 never).",
-             [this] {
-               return Series{{{}, static_cast<double>(roster_->Current()->body().expires_unix())}};
-             });
 }
 
 Node::~Node() { Shutdown(std::chrono::system_clock::now()); }

@@ -51,8 +51,8 @@ class Node {
  public:
   // CheckOptions validates `options` without touching anything: listener
   // addresses, model options, the api TLS files a non-local api needs, that
-  // the bundle loads and that an existing SQLite data dir is its member's. INVALID_ARGUMENT or FAILED_PRECONDITION whose
-  // message starts with the flag at fault ("--api-listen: ...").
+  // the bundle loads and that an existing SQLite data dir is its member's. INVALID_ARGUMENT or
+  // FAILED_PRECONDITION whose message starts with the flag at fault ("--api-listen: ...").
   [[nodiscard]] static absl::Status CheckOptions(const NodeOptions& options);
 
   // Create loads and checks the bundle, opens the data directory, rebuilds
@@ -157,8 +157,9 @@ class Node {
   // NoteKeyChanges logs a WARN line and counts every member whose
   // certificate, signing key or sealing key `after` replaces.
   void NoteKeyChanges(const Roster& before, const Roster& after);
-  // AddGauges registers the metrics read from the model, roster and peers.
-  void AddGauges();
+  // AddGauges registers the metrics read from the model, roster, peers,
+  // health and the member certificate (node_gauges.cc).
+  void AddGauges(const NodeOptions& options);
 
   // First in, last out: every component may count into it.
   std::unique_ptr<MetricsRegistry> metrics_;

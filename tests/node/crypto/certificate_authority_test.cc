@@ -2,6 +2,7 @@
 
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -186,6 +187,18 @@ TEST_F(CertificateAuthorityTest, CertificateSha256IsDerFingerprint) {
   EXPECT_EQ(fp->size(), 32u);
   EXPECT_NE(*fp, *CertificateSha256(ca_->cert_pem()));
   EXPECT_EQ(CertificateSha256("junk").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CertificateAuthorityTest, CertificateNotAfterUnixIsTheNotAfterSecond) {
+  absl::StatusOr<IssuedCertificate> leaf = ca_->IssueMemberCertificate("acme-net", "shop-a");
+  ASSERT_TRUE(leaf.ok());
+  absl::StatusOr<int64_t> expires = CertificateNotAfterUnix(leaf->cert_pem);
+  ASSERT_TRUE(expires.ok()) << expires.status();
+  X509Ptr cert = Parse(leaf->cert_pem);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_get0_notAfter(cert.get()), *expires), 0);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_get0_notAfter(cert.get()), *expires - 1), 1);
+  EXPECT_GT(*expires, std::time(nullptr));
+  EXPECT_EQ(CertificateNotAfterUnix("junk").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(CertificateAuthorityTest, MemberIdFromCertificate) {
