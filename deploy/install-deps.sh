@@ -36,5 +36,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "==> installing ${#missing[@]} Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a daemon (postgresql and prometheus, which the tests use as
+# tools) must not start one: the tests start their own, on temp dirs. A
+# policy-rc.d that answers 101 keeps their maintainer scripts from starting
+# services; one already in place is left alone.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  $SUDO sh -c "printf '#!/bin/sh\nexit 101\n' >$POLICY && chmod 755 $POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
