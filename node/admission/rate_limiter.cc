@@ -14,12 +14,22 @@ constexpr size_t kForgetAbove = 10'000;
 // A throttled client is logged at most this often.
 constexpr int64_t kLogEveryMicros = 10'000'000;
 
+double BurstOf(const RateLimiter::Options& o) {
+  return std::max(o.burst >= 1 ? o.burst : o.per_second, 1.0);
+}
+
 }  // namespace
+
+void RateLimiter::SetRate(const Options& options) {
+  per_second_.store(options.per_second);
+  burst_.store(BurstOf(options));
+}
 
 RateLimiter::RateLimiter(Options options, std::string what, Counter* refused,
                          std::shared_ptr<spdlog::logger> log, NowMicros now)
-    : options_(options),
-      burst_(std::max(options.burst >= 1 ? options.burst : options.per_second, 1.0)),
+    : unit_(options.unit),
+      per_second_(options.per_second),
+      burst_(BurstOf(options)),
       what_(std::move(what)),
       refused_(refused),
       log_(std::move(log)),
@@ -27,7 +37,7 @@ RateLimiter::RateLimiter(Options options, std::string what, Counter* refused,
 
 double RateLimiter::Refill(Bucket& b, int64_t now) const {
   double elapsed = static_cast<double>(std::max<int64_t>(0, now - b.updated)) / 1e6;
-  b.tokens = std::min(burst_, b.tokens + elapsed * options_.per_second);
+  b.tokens = std::min(burst_.load(), b.tokens + elapsed * per_second_.load());
   b.updated = now;
   return b.tokens;
 }
@@ -39,16 +49,18 @@ void RateLimiter::ForgetIdle(int64_t now) {
 }
 
 absl::Status RateLimiter::Admit(const std::string& client, double cost) {
-  if (options_.per_second <= 0) {
+  const double per_second = per_second_.load();
+  const double burst = burst_.load();
+  if (per_second <= 0) {
     return absl::OkStatus();
   }
-  if (cost > burst_) {
+  if (cost > burst) {
     if (refused_ != nullptr) {
       refused_->Increment();
     }
     return absl::ResourceExhaustedError(absl::StrFormat(
         "rate limit: one call of %g %s is more than %s %s may make at once (burst %g); split it",
-        cost, options_.unit, what_, client, burst_));
+        cost, unit_, what_, client, burst));
   }
   int64_t now = now_();
   uint64_t refused_before = 0;
@@ -60,7 +72,7 @@ absl::Status RateLimiter::Admit(const std::string& client, double cost) {
     auto [it, inserted] = buckets_.try_emplace(client);
     Bucket& b = it->second;
     if (inserted) {
-      b.tokens = burst_;
+      b.tokens = burst;
       b.updated = now;
     }
     if (Refill(b, now) >= cost) {
@@ -79,11 +91,11 @@ absl::Status RateLimiter::Admit(const std::string& client, double cost) {
   }
   if (refused_before > 0 && log_ != nullptr) {
     log_->warn("rate limit: refused {} call(s) from {} {} (limit {} {}/s, burst {})",
-               refused_before, what_, client, options_.per_second, options_.unit, burst_);
+               refused_before, what_, client, per_second, unit_, burst);
   }
   return absl::ResourceExhaustedError(
       absl::StrFormat("rate limit: %s %s made more than %g %s/s (burst %g); retry with backoff",
-                      what_, client, options_.per_second, options_.unit, burst_));
+                      what_, client, per_second, unit_, burst));
 }
 
 size_t RateLimiter::clients() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,10 +45,14 @@ class RateLimiter {
   [[nodiscard]] absl::Status Admit(const std::string& client, double cost = 1)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // SetRate changes per_second and burst (a configuration reload); each
+  // client's bucket keeps its tokens, capped at the new burst.
+  void SetRate(const Options& options);
+
   // Clients tracked now (idle ones are forgotten once there are many).
   size_t clients() const ABSL_LOCKS_EXCLUDED(mu_);
   // burst is the largest cost one call may have.
-  double burst() const { return burst_; }
+  double burst() const { return burst_.load(); }
 
  private:
   struct Bucket {
@@ -60,8 +65,9 @@ class RateLimiter {
   void ForgetIdle(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   double Refill(Bucket& b, int64_t now) const;
 
-  const Options options_;
-  const double burst_;
+  const char* const unit_;
+  std::atomic<double> per_second_;
+  std::atomic<double> burst_;
   const std::string what_;
   Counter* const refused_;
   std::shared_ptr<spdlog::logger> log_;

@@ -7,15 +7,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/build_info.h"
 #include "node/core/flag_parser.h"
 #include "node/daemon/config_file.h"
+#include "node/daemon/config_reload.h"
 #include "node/daemon/log_setup.h"
 #include "node/daemon/node.h"
 
@@ -39,7 +40,10 @@ constexpr char kUsage[] =
     "loopback too with --api-require-tls (to try the remote setup on one host).\n"
     "--store keeps the log in PostgreSQL (any libpq connection string), shared by\n"
     "the member's replicas; without it, SQLite under --data.\n"
-    "--version prints the version, git commit and library versions in one line.\n";
+    "--version prints the version, git commit and library versions in one line.\n"
+    "SIGHUP re-reads the --config file: log.level, the [model] thresholds, the\n"
+    "api and peer rate limits and peers take effect; other keys need a restart\n"
+    "(one log line names them); a bad file is refused and the running one kept.\n";
 
 int Usage(const std::string& error) {
   std::fprintf(stderr, "authnetd: %s\n%s", error.c_str(), kUsage);
@@ -49,26 +53,6 @@ int Usage(const std::string& error) {
 int ConfigError(const std::string& error) {
   std::fprintf(stderr, "authnetd: %s\n", error.c_str());
   return 1;
-}
-
-// ApplyFlags sets what the command line gives on top of the file's values.
-void ApplyFlags(const authnet::ParsedFlags& flags, authnet::DaemonOptions& o) {
-  if (auto v = flags.Get("bundle")) o.node.bundle_dir = *v;
-  if (auto v = flags.Get("data")) o.node.data_dir = *v;
-  if (auto v = flags.Get("store")) o.node.store_url = *v;
-  if (auto v = flags.Get("replica")) o.node.replica = *v;
-  if (auto v = flags.Get("peer-listen")) o.node.peer_listen = *v;
-  if (auto v = flags.Get("api-listen")) o.node.api_listen = *v;
-  if (auto v = flags.Get("metrics-listen")) o.node.metrics_listen = *v;
-  if (auto v = flags.Get("http-listen")) o.node.http_listen = *v;
-  if (auto v = flags.Get("api-tls-cert")) o.node.api_tls_cert = *v;
-  if (auto v = flags.Get("api-tls-key")) o.node.api_tls_key = *v;
-  if (flags.Has("api-require-tls")) o.node.api_require_tls = true;
-  if (auto v = flags.Get("log-format")) o.log_format = *v;
-  if (auto v = flags.Get("log-level")) o.log_level = *v;
-  if (auto v = flags.Get("peers")) {
-    o.node.peers = absl::StrSplit(*v, ',', absl::SkipEmpty());
-  }
 }
 
 // RaiseFileLimit lifts the soft limit on open files to the hard one and
@@ -100,13 +84,14 @@ void RaiseFileLimit(const authnet::NodeOptions& options, spdlog::logger& log) {
   }
 }
 
-// BlockStopSignals blocks SIGTERM and SIGINT in every thread started after
-// it (main waits for them with sigwait) and ignores SIGPIPE.
+// BlockStopSignals blocks SIGTERM, SIGINT and SIGHUP in every thread
+// started after it (main waits for them with sigwait) and ignores SIGPIPE.
 sigset_t BlockStopSignals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return stop_signals;
@@ -152,7 +137,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  ApplyFlags(*flags, options);
+  authnet::ApplyFlags(*flags, options);
   absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> sink =
       authnet::MakeLogSink(options.log_format, options.log_level);
   absl::Status valid = sink.status();
@@ -187,9 +172,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "authnetd: %s\n", std::string(node.status().message()).c_str());
     return 1;
   }
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
   auto log = authnet::MakeLogger("node", *sink);
+  std::optional<authnet::ConfigReloader> reloader;
+  if (config) {
+    reloader.emplace(*flags->Get("config"), *flags, *config, options, **node, *sink, log);
+  }
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    if (!reloader) {
+      log->warn("received SIGHUP: authnetd runs without --config, so there is no file to reload");
+      continue;
+    }
+    if (absl::StatusOr<authnet::ReloadOutcome> done = reloader->Reload(); !done.ok()) {
+      log->error("received SIGHUP: configuration refused, the running one is kept: {}",
+                 std::string(done.status().message()));
+    }
+  }
   log->info("received {}; draining in-flight calls", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*node)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   node->reset();

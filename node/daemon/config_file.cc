@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -249,6 +250,13 @@ std::map<std::string, Setter> Fields(DaemonOptions& o) {
 
 int LineOf(const toml::node& v) { return static_cast<int>(v.source().begin.line); }
 
+// TextOf is `v` as TOML writes it, to tell whether a key's value changed.
+std::string TextOf(const toml::node& v) {
+  std::ostringstream out;
+  v.visit([&](const auto& n) { out << n; });
+  return out.str();
+}
+
 }  // namespace
 
 absl::StatusOr<ConfigFile> ConfigFile::Load(const std::filesystem::path& file,
@@ -303,6 +311,7 @@ absl::StatusOr<ConfigFile> ConfigFile::Load(const std::filesystem::path& file,
         return error(st.message());
       }
       config.lines_[name] = LineOf(value);
+      config.values_[name] = TextOf(value);
     }
     return absl::OkStatus();
   };
@@ -310,6 +319,23 @@ absl::StatusOr<ConfigFile> ConfigFile::Load(const std::filesystem::path& file,
     return st;
   }
   return config;
+}
+
+std::vector<std::string> ConfigFile::ChangedKeys(const ConfigFile& newer) const {
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : values_) {
+    auto other = newer.values_.find(key);
+    if (other == newer.values_.end() || other->second != value) {
+      changed.push_back(key);
+    }
+  }
+  for (const auto& [key, value] : newer.values_) {
+    if (!values_.contains(key)) {
+      changed.push_back(key);
+    }
+  }
+  std::sort(changed.begin(), changed.end());
+  return changed;
 }
 
 absl::Status ConfigFile::Locate(const absl::Status& st) const {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,11 +42,17 @@ class ConfigFile {
   // settings the file did not make are returned as they are.
   absl::Status Locate(const absl::Status& st) const;
 
+  // ChangedKeys lists, sorted, the keys whose value differs between this
+  // file and `newer` (set in one and not the other, or set to another
+  // value): what a reload changes, before flags are applied.
+  std::vector<std::string> ChangedKeys(const ConfigFile& newer) const;
+
  private:
   explicit ConfigFile(std::filesystem::path file) : file_(std::move(file)) {}
 
   std::filesystem::path file_;
-  std::map<std::string, int> lines_;  // "model.deny_risk" -> line
+  std::map<std::string, int> lines_;           // "model.deny_risk" -> line
+  std::map<std::string, std::string> values_;  // "model.deny_risk" -> "0.9"
 };
 
 }  // namespace authnet

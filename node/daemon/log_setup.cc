@@ -77,15 +77,21 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::string& format,
-                                                                 const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  spdlog::level::level_enum lvl = spdlog::level::from_str(level);
+absl::Status SetLogLevel(spdlog::sinks::sink& sink, const std::string& level) {
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
       level != "error") {
     return absl::InvalidArgumentError("--log-level: must be trace, debug, info, warn or error");
   }
-  sink->set_level(lvl);
+  sink.set_level(spdlog::level::from_str(level));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(const std::string& format,
+                                                                 const std::string& level) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  if (absl::Status st = SetLogLevel(*sink, level); !st.ok()) {
+    return st;
+  }
   if (format == "text") {
     sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
         "%Y-%m-%dT%H:%M:%S.%eZ %-5l [%n] %v", spdlog::pattern_time_type::utc));
@@ -224,9 +230,10 @@ void RouteProtobufLogs(std::shared_ptr<spdlog::logger> logger) {
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink) {
-  spdlog::level::level_enum level = sink->level();
   auto logger = std::make_shared<spdlog::logger>(component, std::move(sink));
-  logger->set_level(level);
+  // Every line reaches the sink, which alone filters by level: a reload
+  // (SetLogLevel) changes what every logger writes.
+  logger->set_level(spdlog::level::trace);
   logger->flush_on(spdlog::level::info);
   return logger;
 }

@@ -17,8 +17,13 @@ namespace authnet {
 [[nodiscard]] absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> MakeLogSink(
     const std::string& format, const std::string& level = "info");
 
-// MakeLogger returns a logger named after its component, writing to `sink`
-// at the sink's level.
+// SetLogLevel makes `sink` drop lines below `level` from now on, for every
+// logger writing to it (a configuration reload). INVALID_ARGUMENT for a
+// level MakeLogSink would refuse; the sink is then unchanged.
+[[nodiscard]] absl::Status SetLogLevel(spdlog::sinks::sink& sink, const std::string& level);
+
+// MakeLogger returns a logger named after its component, writing to `sink`;
+// the sink's level, now and after SetLogLevel, decides which lines are written.
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& component,
                                            std::shared_ptr<spdlog::sinks::sink> sink);
 

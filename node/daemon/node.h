@@ -72,6 +72,18 @@ class Node {
   // AddPeer dials one more peer address (tests wire nodes started on port 0).
   void AddPeer(const std::string& address) { peers_->AddPeer(address); }
 
+  // What a configuration reload changes on a running node (ConfigReloader):
+  // the model's thresholds, the per-client rate limits, the peers dialed
+  // (FAILED_PRECONDITION if the node dials the roster's endpoints).
+  void SetModelOptions(const ModelOptions& options) { model_->SetOptions(options); }
+  void SetRateLimits(const RateLimiter::Options& api, const RateLimiter::Options& peer) {
+    api_limiter_->SetRate(api);
+    peer_limiter_->SetRate(peer);
+  }
+  [[nodiscard]] absl::Status SetPeers(const std::vector<std::string>& addresses) {
+    return peers_->SetPeers(addresses);
+  }
+
   // The ports the listeners bound (useful with port 0); 0 for a unix socket.
   int api_port() const { return api_listener_->port(); }
   int peer_port() const { return peer_listener_->port(); }

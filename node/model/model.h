@@ -68,6 +68,10 @@ class Model {
   // scaled by its trust, and counts for nothing unless it is active. Its
   // roles too: lifecycle records count only from a member that is a brand.
   void SetRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
+  // SetOptions replaces the thresholds checks are decided by (a configuration
+  // reload); `options` must be valid (ModelOptions::Validate). The evidence
+  // held is unchanged: the next check uses the new values.
+  void SetOptions(const ModelOptions& options) ABSL_LOCKS_EXCLUDED(mu_);
   // Brands is the company prefixes of the roster's brands (DigestUnits).
   std::shared_ptr<const BrandPrefixes> Brands() const ABSL_LOCKS_EXCLUDED(mu_);
   // SelfRole is this node's member's role in the roster.
@@ -188,7 +192,7 @@ class Model {
   void GatherEvidence(const EvidenceList& list, uint32_t today,
                       std::vector<OriginEvidence>& by_origin) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  const ModelOptions options_;
+  ModelOptions options_ ABSL_GUARDED_BY(mu_);
   const Clock& clock_;
   const std::string self_;
 

@@ -59,6 +59,40 @@ void PeerManager::AddPeer(const std::string& address) {
   }
 }
 
+absl::Status PeerManager::SetPeers(const std::vector<std::string>& addresses) {
+  if (from_roster_ || addresses.empty()) {
+    return absl::FailedPreconditionError(
+        "peers: switching between a peers list and the roster's endpoints needs a restart");
+  }
+  absl::MutexLock lock(&mu_);
+  if (stopped_) {
+    return absl::OkStatus();
+  }
+  if (!started_) {
+    initial_ = addresses;
+    return absl::OkStatus();
+  }
+  DialOnlyLocked(addresses);
+  return absl::OkStatus();
+}
+
+void PeerManager::DialOnlyLocked(const std::vector<std::string>& wanted) {
+  std::set<std::string> keep(wanted.begin(), wanted.end());
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (!keep.contains(it->first)) {
+      log_->info("no longer dialing peer {}", it->first);
+      it->second->RequestStop();
+      retired_.push_back(std::move(it->second));
+      it = links_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const std::string& address : wanted) {
+    AddLocked(address);
+  }
+}
+
 void PeerManager::OnRoster(const Roster& roster) {
   // This may run on a link's own thread (it fetched the roster): links are
   // only told to stop here, never joined.
@@ -68,20 +102,7 @@ void PeerManager::OnRoster(const Roster& roster) {
   }
   {
     if (from_roster_) {
-      std::vector<std::string> wanted = RosterEndpoints(roster);
-      std::set<std::string> keep(wanted.begin(), wanted.end());
-      for (auto it = links_.begin(); it != links_.end();) {
-        if (!keep.contains(it->first)) {
-          it->second->RequestStop();
-          retired_.push_back(std::move(it->second));
-          it = links_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      for (const std::string& address : wanted) {
-        AddLocked(address);
-      }
+      DialOnlyLocked(RosterEndpoints(roster));
     }
     for (auto& [address, link] : links_) {
       std::string member = link->member();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "node/sync/peer_link.h"
 
@@ -38,6 +39,12 @@ class PeerManager {
   void OnRoster(const Roster& roster) ABSL_LOCKS_EXCLUDED(mu_);
   // AddPeer dials one more address (tests wire nodes started on port 0 this way).
   void AddPeer(const std::string& address) ABSL_LOCKS_EXCLUDED(mu_);
+  // SetPeers makes the node dial exactly `addresses` (a configuration
+  // reload): new ones are dialed, links to dropped ones stopped.
+  // FAILED_PRECONDITION when the node dials the roster's endpoints, or
+  // `addresses` is empty (that switch needs a restart).
+  [[nodiscard]] absl::Status SetPeers(const std::vector<std::string>& addresses)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Stop stops every link. Idempotent.
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -47,6 +54,9 @@ class PeerManager {
   // Endpoints of the active members of `roster` other than this one.
   std::vector<std::string> RosterEndpoints(const Roster& roster) const;
   void AddLocked(const std::string& address) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // DialOnlyLocked keeps the links to `wanted`, adds the missing ones and
+  // retires the others.
+  void DialOnlyLocked(const std::vector<std::string>& wanted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const bool from_roster_;
   const std::string self_;

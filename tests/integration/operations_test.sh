@@ -342,4 +342,31 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 [ "$(served_bytes tls1_3 -cert "$WORK/stranger.crt" -key "$WORK/stranger.key")" -eq 0 ] ||
   fail "a certificate not signed by the network CA was served"
 
+step "kill -HUP: log.level from the file takes effect without a restart; a bad file is refused"
+# reloaded PATTERN: node-a logged a reload line matching PATTERN.
+reloaded() { grep -q "$1" "$WORK/a.log"; }
+printf '\n[log]\nformat = "json"\nlevel = "error"\n' >"$WORK/a.level"
+sed '/^\[log\]$/,/^format = "json"$/d' "$WORK/a.toml" >"$WORK/a.rest"
+cat "$WORK/a.rest" "$WORK/a.level" >"$WORK/a.toml"
+sed -i "s|^metrics_listen = .*|metrics_listen = \"127.0.0.1:$(free_port)\"|" "$WORK/a.toml"
+kill -HUP "${PID[a]}"
+wait_until 10 reloaded "configuration reloaded from $WORK/a.toml: applied log.level; need a restart to take effect: metrics_listen" ||
+  fail "no reload line after SIGHUP: $(tail -3 "$WORK/a.log")"
+kill -0 "${PID[a]}" || fail "node-a exited on SIGHUP"
+# A warning (an override is logged at warn) is below the level now.
+"$CTL" override add --node "$A" --deny --gtin 4006381333931 --reason "hup test" >/dev/null ||
+  fail "override add on node-a"
+grep -q "hup test" "$WORK/a.log" && fail "a warn line was written at level error"
+sed -i 's/^level = "error"$/level = "loud"/' "$WORK/a.toml"
+kill -HUP "${PID[a]}"
+wait_until 10 reloaded "configuration refused, the running one is kept: $WORK/a.toml:[0-9]*: log.level: 'loud' is not one of" ||
+  fail "a bad file was not refused: $(tail -3 "$WORK/a.log")"
+sed -i 's/^level = "loud"$/level = "info"/' "$WORK/a.toml"
+kill -HUP "${PID[a]}"
+wait_until 10 bash -c "[ \$(grep -c 'applied log.level; need a restart' '$WORK/a.log') -eq 2 ]" ||
+  fail "level info not applied: $(tail -3 "$WORK/a.log")"
+"$CTL" override remove 1 --node "$A" >/dev/null || fail "override remove on node-a"
+wait_until 5 grep -q "local override 1 removed" "$WORK/a.log" || fail "warn lines are not back at level info"
+"$CTL" status --node "$A" >/dev/null || fail "node-a stopped answering after the reloads"
+
 echo "operations: all checks passed"
