@@ -55,6 +55,7 @@ constexpr char kUsage[] =
     "  authnetctl report         --node API_ADDR --kind KIND [subject flags] [--weight W] "
     "[--json]\n"
     "                            [--idempotency-key K] [--serials-file FILE]\n"
+    "  authnetctl retract        --node API_ADDR --seq N [--count C] [--json]\n"
     "  authnetctl alerts         --node API_ADDR [--json] [--no-follow]\n"
     "  authnetctl override add   --node API_ADDR --allow|--deny [subject flags] --reason TEXT\n"
     "                            [--expires-days N] [--json]\n"
@@ -103,6 +104,7 @@ constexpr Command kCommands[] = {
     {"status", "", authnet::RunStatus},
     {"check", "", authnet::RunCheck},
     {"report", "", authnet::RunReport},
+    {"retract", "", authnet::RunRetract},
     {"alerts", "", authnet::RunAlerts},
     {"override", "add", authnet::RunOverrideAdd},
     {"override", "list", authnet::RunOverrideList},

@@ -289,6 +289,65 @@ int RunReport(const std::vector<std::string>& args) {
   return 0;
 }
 
+int RunRetract(const std::vector<std::string>& args) {
+  constexpr absl::string_view kCommand = "retract";
+  std::set<std::string> value_flags(kNodeFlags.begin(), kNodeFlags.end());
+  value_flags.insert({"seq", "count"});
+  absl::StatusOr<ParsedFlags> f = ParseFlags(args, value_flags, {"json"});
+  if (!f.ok()) {
+    return UsageError(kCommand, f.status().message());
+  }
+  if (!f->Get("node")) {
+    return UsageError(kCommand, "--node is required");
+  }
+  std::optional<std::string> seq_text = f->Get("seq");
+  uint64_t seq = 0;
+  if (!seq_text) {
+    return UsageError(kCommand,
+                      "--seq is required: the first record to retract (report prints it)");
+  }
+  if (!absl::SimpleAtoi(*seq_text, &seq) || seq == 0) {
+    return UsageError(
+        kCommand, absl::StrCat("--seq: '", *seq_text, "' is not a record seq (a number from 1)"));
+  }
+  uint32_t count = 1;
+  if (auto c = f->Get("count"); c && (!absl::SimpleAtoi(*c, &count) || count == 0)) {
+    return UsageError(kCommand, absl::StrCat("--count: '", *c, "' is not a number from 1"));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = DialNode(*f);
+  if (!channel.ok()) {
+    return UsageError(kCommand, channel.status().message());
+  }
+  v1::RetractRequest req;
+  req.set_seq(seq);
+  req.set_count(count);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::RetractResponse resp;
+  grpc::Status st = v1::CheckoutService::NewStub(*channel)->Retract(&ctx, req, &resp);
+  if (!st.ok()) {
+    return RpcError(kCommand, *f, st);
+  }
+  if (f->Has("json")) {
+    std::printf("{\"retracted\": %u, \"seq\": %llu}\n", resp.retracted(),
+                static_cast<unsigned long long>(resp.seq()));
+    return 0;
+  }
+  const uint64_t last = seq + count - 1;
+  const std::string range =
+      count == 1 ? absl::StrCat("seq ", seq) : absl::StrCat("seqs ", seq, "..", last);
+  if (resp.retracted() == 0) {
+    std::printf("nothing to retract in %s: already retracted (durable)\n", range.c_str());
+    return 0;
+  }
+  std::printf(
+      "retracted %s of %s, by retraction records from seq %llu (durable); the network "
+      "stops counting them as the records reach each node\n",
+      Counted(resp.retracted(), "record").c_str(), range.c_str(),
+      static_cast<unsigned long long>(resp.seq()));
+  return 0;
+}
+
 int RunAlerts(const std::vector<std::string>& args) {
   absl::StatusOr<ParsedFlags> f = ParseFlags(args, kNodeFlags, {"json", "no-follow"});
   if (!f.ok()) {

@@ -14,6 +14,9 @@ int RunStatus(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 // authnetctl report --node API_ADDR --kind KIND [subject flags] [--weight W] [--json]
 int RunReport(const std::vector<std::string>& args);
+// authnetctl retract --node API_ADDR --seq N [--count C] [--json]: retracts
+// records this node's member reported (report prints their seq).
+int RunRetract(const std::vector<std::string>& args);
 // authnetctl alerts --node API_ADDR [--json] [--no-follow]: one line per
 // supplier alert the node holds, then each new one until interrupted (or
 // exit at once with --no-follow, saying so when the node holds none; with

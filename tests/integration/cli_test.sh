@@ -137,6 +137,28 @@ expect_decision deny --gtin $GTIN --serial "$SERIAL" >/dev/null
 "$CTL" status --node "$API" --json | grep -q "\"model_fingerprint\": \"$fingerprint\"" ||
   fail "fingerprint changed across restart"
 
+step "retract: the report no longer counts; bad flags and seqs change nothing"
+# retract_fails WANT_EXIT WANT_TEXT ARGS...: authnetctl retract ARGS exits WANT_EXIT saying WANT_TEXT.
+retract_fails() {
+  local want=$1 text=$2 rc
+  shift 2
+  set +e
+  "$CTL" retract --node "$API" "$@" >/dev/null 2>"$WORK/err"; rc=$?
+  set -e
+  [ "$rc" -eq "$want" ] && grep -q -- "$text" "$WORK/err" ||
+    fail "retract $*: exit $rc, want $want saying '$text': $(cat "$WORK/err")"
+}
+retract_fails 2 "--seq is required"
+retract_fails 2 "--seq: '0' is not a record seq" --seq 0
+retract_fails 2 "--count: 'many' is not a number from 1" --seq 1 --count many
+retract_fails 1 "seq" --seq 99
+"$CTL" status --node "$API" --json | grep -q '"records": 1' || fail "a refused retract wrote a record"
+out=$("$CTL" retract --node "$API" --seq 1 --json) || fail "retract --seq 1"
+[ "$out" = '{"retracted": 1, "seq": 2}' ] || fail "retract --json: $out"
+expect_decision allow --gtin $GTIN --serial "$SERIAL" >/dev/null
+"$CTL" retract --node "$API" --seq 1 | grep -q "^nothing to retract in seq 1: already retracted" ||
+  fail "a second retract of seq 1: $("$CTL" retract --node "$API" --seq 1 2>&1)"
+
 step "SIGTERM drains and exits 0"
 kill -TERM "$NODE_PID"
 set +e
