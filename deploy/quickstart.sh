@@ -28,7 +28,7 @@ say "Installing build dependencies (Debian packages)"
 ./deploy/install-deps.sh
 
 say "Building authnetd and authnetctl into build/bin/"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+./deploy/configure-build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target authnetd authnetctl
 
 BIN=$PWD/build/bin

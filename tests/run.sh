@@ -41,15 +41,15 @@ npm --prefix sdk/node ci --no-audit --no-fund --loglevel=error
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ -z "$sanitize" ]; then
   echo "==> configuring build/ (RelWithDebInfo)"
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ./deploy/configure-build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
   echo "==> building with $jobs jobs"
   cmake --build build -j "$jobs"
   echo "==> running tests"
   ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 else
   echo "==> configuring build-sanitize/ (RelWithDebInfo, AddressSanitizer + UBSan)"
-  cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DAUTHNET_SANITIZE=ON >/dev/null
+  ./deploy/configure-build.sh build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DAUTHNET_SANITIZE=ON
   echo "==> building with $jobs jobs"
   cmake --build build-sanitize -j "$jobs"
   echo "==> running tests under ASan and UBSan"

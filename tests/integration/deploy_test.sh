@@ -277,7 +277,7 @@ first_match() {
   )
 }
 DEPS_RE='\./deploy/install-deps\.sh[^&;|>]*'
-CONF_RE='cmake -S [^&;|>]*'
+CONF_RE='\./deploy/configure-build\.sh [^&;|>]*'
 BUILD_RE='cmake --build [^&;|>]*'
 deps_run=$(first_match "$RUN_SH" "$DEPS_RE")
 deps_df=$(first_match "$DF" "$DEPS_RE")
@@ -288,11 +288,11 @@ build_df=$(first_match "$DF" "$BUILD_RE")
 echo "  tests/run.sh: $deps_run | $conf_run | $build_run"
 echo "  Dockerfile:   $deps_df | $conf_df | $build_df"
 [ -n "$deps_run" ] && [ -n "$conf_run" ] && [ -n "$build_run" ] ||
-  fail "cannot find the install-deps.sh, cmake configure and build steps in tests/run.sh"
+  fail "cannot find the install-deps.sh, configure-build.sh and build steps in tests/run.sh"
 [ "$deps_df" = "$deps_run" ] ||
   fail "install-deps step differs: Dockerfile '${deps_df:-(none)}' vs tests/run.sh '$deps_run'"
 [ "$conf_df" = "$conf_run" ] ||
-  fail "cmake configure line differs: Dockerfile '${conf_df:-(none)}' vs tests/run.sh '$conf_run'"
+  fail "configure line differs: Dockerfile '${conf_df:-(none)}' vs tests/run.sh '$conf_run'"
 bdir() { awk '{print $3}' <<<"$1"; }
 [ -n "$build_df" ] && [ "$(bdir "$build_df")" = "$(bdir "$build_run")" ] ||
   fail "cmake build step differs: Dockerfile '${build_df:-(none)}' vs tests/run.sh '$build_run'"
@@ -303,7 +303,7 @@ if grep -q -- '--target' <<<"$build_df"; then
 fi
 conf_qs=$(first_match "$DEPLOY/quickstart.sh" "$CONF_RE")
 [ "$conf_qs" = "$conf_run" ] ||
-  fail "cmake configure line differs: deploy/quickstart.sh '$conf_qs' vs tests/run.sh '$conf_run'"
+  fail "configure line differs: deploy/quickstart.sh '$conf_qs' vs tests/run.sh '$conf_run'"
 # install-deps.sh must be copied into the image before it runs.
 copy_line=$(grep -nE '^COPY .*deploy/install-deps\.sh|^COPY \. ' "$DF" | head -1 | cut -d: -f1)
 run_line=$(grep -nE "^RUN .*\./deploy/install-deps\.sh" "$DF" | head -1 | cut -d: -f1)
