@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# tests/run.sh [--sanitize]: sets up and runs every authnet test.
+# tests/run.sh [--sanitize | --chaos]: sets up and runs every authnet test.
 #   1. installs missing Debian packages (deploy/install-deps.sh) and the
 #      TypeScript SDK's npm packages (sdk/node/package-lock.json)
 #   2. configures and builds everything into build/ (binaries in build/bin/)
 #   3. runs every test through ctest; exits non-zero on any failure
 # --sanitize builds into build-sanitize/ with AddressSanitizer (leaks
 # included) and UndefinedBehaviorSanitizer and runs the whole suite there;
-# any sanitizer report fails the test that triggered it.
+# any sanitizer report fails the test that triggered it. --chaos adds three
+# 5-minute chaos runs with random seeds after the suite (tests/chaos/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=""
+chaos=""
 case "${1:-}" in
   "") ;;
   --sanitize) sanitize=1 ;;
+  --chaos) chaos=1 ;;
   *)
-    echo "usage: tests/run.sh [--sanitize]" >&2
+    echo "usage: tests/run.sh [--sanitize | --chaos]" >&2
     exit 2
     ;;
 esac
@@ -46,6 +49,14 @@ if [ -z "$sanitize" ]; then
   cmake --build build -j "$jobs"
   echo "==> running tests"
   ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+  if [ -n "$chaos" ]; then
+    # Longer chaos runs, each with a new seed (printed, to replay a failure).
+    for run in 1 2 3; do
+      echo "==> chaos run $run of 3: 5 minutes"
+      python3 tests/chaos/chaos_test.py build/bin --seed "$((RANDOM * 32768 + RANDOM))" \
+        --duration 300
+    done
+  fi
 else
   echo "==> configuring build-sanitize/ (RelWithDebInfo, AddressSanitizer + UBSan)"
   ./deploy/configure-build.sh build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
