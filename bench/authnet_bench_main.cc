@@ -1,6 +1,7 @@
 // authnet-bench: benchmark and simulation programs (bench/README.md).
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/market_sim.h"
 #include "bench/modes.h"
+#include "bench/sim_svg.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
 #include "node/core/log_text.h"
@@ -51,6 +53,7 @@ constexpr char kUsage[] =
     "    authnetd on a data dir of N records beside one of 10,000: memory, start-up,\n"
     "    check latency (default 10,000,000 records)\n"
     "  authnet-bench sim [--json] [--seed N] [--days N] [--clone-decision review|deny]\n"
+    "                    [--svg FILE]   (recall and false deny against network size)\n"
     "                    [--rotate-key-day D]\n"
     "    plays a seeded market of 8 platforms through the real model, alone and in\n"
     "    networks of 2, 4 and 8, and with one malicious member; prints recall of\n"
@@ -130,7 +133,7 @@ int RunSimLifecycle(const MarketOptions& options, const MarketResult& honest1,
 
 int RunSim(const std::vector<std::string>& args) {
   absl::StatusOr<ParsedFlags> f =
-      ParseFlags(args, {"seed", "days", "clone-decision", "rotate-key-day"}, {"json"});
+      ParseFlags(args, {"seed", "days", "clone-decision", "rotate-key-day", "svg"}, {"json"});
   if (!f.ok()) {
     return Usage(std::string(f.status().message()));
   }
@@ -171,6 +174,11 @@ int RunSim(const std::vector<std::string>& args) {
     int members;
     int malicious;
   };
+  std::optional<std::string> svg = f->Get("svg");
+  if (svg && svg->empty()) {
+    return Usage("--svg: give the file to write the picture to");
+  }
+  std::vector<SimPoint> points;         // the network rows, for --svg
   std::optional<MarketResult> honest8;  // the baseline for the malicious member
   std::optional<MarketResult> honest1;  // a lone platform, for the brand's rows
   for (const Scenario& sc :
@@ -202,6 +210,9 @@ int RunSim(const std::vector<std::string>& args) {
     }
     if (sc.members == 1) {
       honest1 = *r;
+    }
+    if (sc.malicious < 0) {
+      points.push_back({r->members, r->recall(), r->false_deny()});
     }
     if (json) {
       std::string extra;
@@ -235,6 +246,19 @@ int RunSim(const std::vector<std::string>& args) {
       }
     }
     std::fflush(stdout);
+  }
+  if (svg) {
+    std::ofstream out(*svg, std::ios::trunc);
+    out << SimSvg(
+        points, absl::StrFormat("%d platforms, %d days, seed %llu", options.platforms, options.days,
+                                static_cast<unsigned long long>(options.seed)));
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "authnet-bench sim: --svg: cannot write %s (check the path)\n",
+                   svg->c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "wrote recall and false deny against network size to %s\n", svg->c_str());
   }
   return RunSimLifecycle(options, *honest1, *honest8, json);
 }

@@ -49,6 +49,33 @@ head -1 "$out/table.txt" | grep -q "scenario.*members.*recall.*false_deny.*clone
   grep -q "serialized GTINs.*fake_review" "$out/table.txt" ||
   { echo "FAIL: expected 5 rows, the baseline line and the 6 brand rows"; cat "$out/table.txt"; exit 1; }
 
+# --svg: a well-formed SVG with a point per network size in each panel,
+# labelled with the figures the table printed.
+"$BIN/authnet-bench" sim --days 5 --svg "$out/sim.svg" >"$out/svg-table.txt" 2>"$out/svg.err" ||
+  { echo "FAIL: sim --svg: $(cat "$out/svg.err")"; exit 1; }
+cmp -s "$out/table.txt" "$out/svg-table.txt" || { echo "FAIL: --svg changed the table"; exit 1; }
+python3 - "$out/sim.svg" "$out/table.txt" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+panels = root.findall("s:g", ns)
+assert len(panels) == 2, len(panels)
+rows = [l.split() for l in open(sys.argv[2]) if l.startswith("network ")]
+recall = [r[2] for r in rows]
+for panel, want in zip(panels, (recall, [r[3] for r in rows])):
+    titles = [c.find("s:title", ns).text for c in panel.findall("s:circle", ns)]
+    assert [t.split(": ")[0] for t in titles] == ["1", "2", "4", "8"], titles
+    assert [t.split(": ")[1] for t in titles] == want, (titles, want)
+    ys = [float(c.get("cy")) for c in panel.findall("s:circle", ns)]
+    assert all(0 < y < float(root.get("height")) for y in ys), ys
+print("sim svg ok:", recall)
+PY
+set +e
+"$BIN/authnet-bench" sim --svg /nonexistent-dir/sim.svg --days 2 >/dev/null 2>"$out/err"; code=$?
+set -e
+[ "$code" -eq 1 ] && grep -q -- "--svg: cannot write /nonexistent-dir/sim.svg" "$out/err" ||
+  { echo "FAIL: an unwritable --svg gave exit $code: $(cat "$out/err")"; exit 1; }
+
 set +e
 "$BIN/authnet-bench" sim --days zero 2>"$out/err"; code=$?
 set -e
