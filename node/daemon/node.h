@@ -124,8 +124,8 @@ class Node {
   // OpenSigningGate makes the gate that stops signing while this node's own
   // log is behind the network's or its member is revoked; closed at start
   // in a data dir `authnetctl restore` marked.
-  void OpenSigningGate(const NodeOptions& options,
-                       const std::shared_ptr<spdlog::sinks::sink>& sink);
+  [[nodiscard]] absl::Status OpenSigningGate(const NodeOptions& options,
+                                             const std::shared_ptr<spdlog::sinks::sink>& sink);
   // StartWriter starts the writer, the pull reader, the sync feed and, on a
   // shared store, the follower of other replicas' commits.
   [[nodiscard]] absl::Status StartWriter(const NodeOptions& options,

@@ -225,7 +225,9 @@ void Node::FlushUsage() {
 absl::Status Node::StartWriter(const NodeOptions& options,
                                const std::shared_ptr<spdlog::sinks::sink>& sink) {
   const MemberBundle& b = *bundle_;
-  OpenSigningGate(options, sink);
+  if (absl::Status st = OpenSigningGate(options, sink); !st.ok()) {
+    return st;
+  }
   ReportWriter::Options writer_options = options.writer;
   writer_options.metrics = metrics_.get();
   writer_options.gate = gate_.get();
@@ -310,16 +312,38 @@ bool Revoked(const Roster& roster, const std::string& self) {
 
 }  // namespace
 
-void Node::OpenSigningGate(const NodeOptions& options,
-                           const std::shared_ptr<spdlog::sinks::sink>& sink) {
+absl::Status Node::OpenSigningGate(const NodeOptions& options,
+                                   const std::shared_ptr<spdlog::sinks::sink>& sink) {
   const std::filesystem::path marker = options.data_dir / kRestoredMarkerFile;
+  SigningGate::LogHead log_head;
+  if (store_->Shared()) {
+    // Other replicas append to the same log: the store, not this replica's
+    // model, says where it ends (its own connection, for the gate alone).
+    absl::StatusOr<std::unique_ptr<BatchReader>> reader = store_->OpenReader();
+    if (!reader.ok()) {
+      return reader.status();
+    }
+    log_head = [reader = std::shared_ptr<BatchReader>(*std::move(reader)),
+                mu = std::make_shared<absl::Mutex>(),
+                origin = bundle_->member_id()]() -> std::optional<uint64_t> {
+      absl::MutexLock lock(mu.get());
+      absl::StatusOr<std::map<std::string, uint64_t>> heads = reader->Heads();
+      if (!heads.ok()) {
+        return std::nullopt;
+      }
+      auto it = heads->find(origin);
+      return it == heads->end() ? 0 : it->second;
+    };
+  }
   gate_ = std::make_unique<SigningGate>(
-      bundle_->member_id(), MakeLogger("node", sink), [marker, log = log_] {
+      bundle_->member_id(), MakeLogger("node", sink),
+      [marker, log = log_] {
         std::error_code ec;
         if (std::filesystem::remove(marker, ec)) {
           log->info("removed the restore marker {}", marker.string());
         }
-      });
+      },
+      std::move(log_head));
   std::shared_ptr<const Roster> roster = roster_->Current();
   std::error_code ec;
   if (std::filesystem::exists(marker, ec)) {
@@ -338,6 +362,7 @@ void Node::OpenSigningGate(const NodeOptions& options,
       [g = gate_.get(), self = bundle_->member_id()](const std::shared_ptr<const Roster>& r) {
         g->SetRevoked(Revoked(*r, self), r->version());
       });
+  return absl::OkStatus();
 }
 
 void Node::ApplyCommitted(const std::vector<v1::BatchBody>& bodies, bool may_catch_up) {

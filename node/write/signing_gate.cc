@@ -1,12 +1,17 @@
 #include "node/write/signing_gate.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace authnet {
 
 SigningGate::SigningGate(std::string origin, std::shared_ptr<spdlog::logger> log,
-                         std::function<void()> on_reopen)
-    : origin_(std::move(origin)), log_(std::move(log)), on_reopen_(std::move(on_reopen)) {}
+                         std::function<void()> on_reopen, LogHead log_head)
+    : origin_(std::move(origin)),
+      log_(std::move(log)),
+      on_reopen_(std::move(on_reopen)),
+      log_head_(std::move(log_head)) {}
 
 std::string SigningGate::TextLocked() const {
   if (revoked_) {
@@ -40,6 +45,12 @@ void SigningGate::AwaitPeers(const std::string& why) {
 }
 
 void SigningGate::PeerHead(const std::string& peer, uint64_t theirs, uint64_t mine) {
+  if (theirs > mine && log_head_) {
+    // Another replica's commits the model has not caught up with yet.
+    if (std::optional<uint64_t> head = log_head_(); head.has_value()) {
+      mine = std::max(mine, *head);
+    }
+  }
   bool reopened = false;
   {
     absl::MutexLock lock(&mu_);

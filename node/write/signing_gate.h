@@ -30,11 +30,18 @@ class SigningGate {
   // Why the gate is closed; kOpen when it is not. Values index metrics.
   enum class Hold { kOpen, kRestored, kBehind, kConflict, kRevoked };
 
+  // LogHead reads the log's head for this node's origin from the store
+  // itself; nullopt when it cannot.
+  using LogHead = std::function<std::optional<uint64_t>()>;
+
   // `origin` is this node's member id. `on_reopen` runs (outside the lock)
   // whenever the gate reopens after a restore or recovery: the node removes
-  // its restore marker there.
+  // its restore marker there. `log_head`, for a store other replicas write
+  // too: the `mine` PeerHead is told comes from this replica's model, which
+  // follows their commits a moment late, so a peer ahead of it is checked
+  // against the store before the gate closes.
   SigningGate(std::string origin, std::shared_ptr<spdlog::logger> log,
-              std::function<void()> on_reopen = nullptr);
+              std::function<void()> on_reopen = nullptr, LogHead log_head = nullptr);
 
   // Closed returns what reports are told while signing is stopped, nullopt
   // while it is allowed.
@@ -65,6 +72,7 @@ class SigningGate {
   const std::string origin_;
   std::shared_ptr<spdlog::logger> log_;
   const std::function<void()> on_reopen_;
+  const LogHead log_head_;
 
   mutable absl::Mutex mu_;
   Hold log_hold_ ABSL_GUARDED_BY(mu_) = Hold::kOpen;  // restored, behind or conflict

@@ -487,5 +487,32 @@ TEST(SigningGateTest, ARestoredNodeWaitsForAPeerThenReopensOnce) {
   EXPECT_EQ(gate.hold(), SigningGate::Hold::kBehind);
 }
 
+// On a shared store the model follows the other replicas' commits a moment
+// late: a peer ahead of the model but not of the store is no second history.
+TEST(SigningGateTest, AReplicaChecksTheSharedStoreBeforeClosing) {
+  std::optional<uint64_t> store_head = 9;
+  int asked = 0;
+  SigningGate gate(
+      "acme",
+      std::make_shared<spdlog::logger>("gate", std::make_shared<spdlog::sinks::null_sink_mt>()),
+      nullptr, [&] {
+        ++asked;
+        return store_head;
+      });
+  gate.PeerHead("peer b", 9, 7);  // another replica committed 8 and 9
+  EXPECT_FALSE(gate.Closed().has_value());
+  EXPECT_EQ(asked, 1);
+  gate.PeerHead("peer b", 7, 7);  // not ahead: the store is not asked
+  EXPECT_EQ(asked, 1);
+  gate.PeerHead("peer b", 10, 9);  // beyond the store too: behind
+  EXPECT_EQ(gate.hold(), SigningGate::Hold::kBehind);
+  SigningGate unreadable(
+      "acme",
+      std::make_shared<spdlog::logger>("gate", std::make_shared<spdlog::sinks::null_sink_mt>()),
+      nullptr, [] { return std::optional<uint64_t>(); });
+  unreadable.PeerHead("peer b", 9, 7);  // the store cannot say: the model decides
+  EXPECT_EQ(unreadable.hold(), SigningGate::Hold::kBehind);
+}
+
 }  // namespace
 }  // namespace authnet
