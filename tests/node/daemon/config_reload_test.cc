@@ -7,8 +7,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
+#include "authnet/v1/admin.grpc.pb.h"
 #include "authnet/v1/checkout.grpc.pb.h"
 #include "spdlog/sinks/ringbuffer_sink.h"
 #include "tests/testing/node_fixture.h"
@@ -151,6 +153,40 @@ TEST_F(ConfigReloadTest, RateLimitsApplyLive) {
   grpc::Status spent = stub->CheckBatch(&ctx, batch, &answers);
   ASSERT_TRUE(spent.ok()) << spent.error_message();  // the whole burst
   EXPECT_EQ(check(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+// The addresses the node dials, as its Status lists them.
+std::vector<std::string> Dialed(const std::string& api) {
+  auto stub =
+      v1::AdminService::NewStub(grpc::CreateChannel(api, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::StatusResponse resp;
+  EXPECT_TRUE(stub->Status(&ctx, v1::StatusRequest(), &resp).ok());
+  std::vector<std::string> out;
+  for (const v1::PeerStatus& p : resp.peers()) {
+    out.push_back(p.address());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(ConfigReloadTest, PeersChangeLiveButNotToTheRostersEndpoints) {
+  Write("peers = [\"127.0.0.1:1\", \"127.0.0.1:2\"]\n");
+  StartWith();
+  EXPECT_THAT(Dialed(options_.api_listen), ElementsAre("127.0.0.1:1", "127.0.0.1:2"));
+  Write("peers = [\"127.0.0.1:2\", \"127.0.0.1:3\"]\n");
+  absl::StatusOr<ReloadOutcome> done = reloader_->Reload();
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_THAT(done->applied, ElementsAre("peers"));
+  EXPECT_THAT(Dialed(options_.api_listen), ElementsAre("127.0.0.1:2", "127.0.0.1:3"));
+  // No list: the roster's endpoints, which only a restart switches to.
+  Write("");
+  done = reloader_->Reload();
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_THAT(done->applied, IsEmpty());
+  EXPECT_THAT(done->restart, ElementsAre("peers"));
+  EXPECT_THAT(Dialed(options_.api_listen), ElementsAre("127.0.0.1:2", "127.0.0.1:3"));
 }
 
 TEST_F(ConfigReloadTest, ABadFileIsRefusedAndChangesNothing) {
