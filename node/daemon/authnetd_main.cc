@@ -97,6 +97,52 @@ sigset_t BlockStopSignals() {
   return stop_signals;
 }
 
+// LoadConfiguration reads the --config file, if given, then the flags into
+// `options` (`config` keeps the file, for errors and reloads): nullopt to go
+// on, else the exit status, the error printed.
+std::optional<int> LoadConfiguration(const authnet::ParsedFlags& flags,
+                                     authnet::DaemonOptions& options,
+                                     std::optional<authnet::ConfigFile>& config) {
+  if (auto file = flags.Get("config")) {
+    absl::StatusOr<authnet::ConfigFile> loaded = authnet::ConfigFile::Load(*file, options);
+    if (!loaded.ok()) {
+      return ConfigError(std::string(loaded.status().message()));
+    }
+    config = *std::move(loaded);
+  } else {
+    for (const char* required : {"bundle", "data", "peer-listen", "api-listen"}) {
+      if (!flags.Get(required)) {
+        return Usage(std::string("--") + required + " is required");
+      }
+    }
+  }
+  authnet::ApplyFlags(flags, options);
+  return std::nullopt;
+}
+
+// RouteLibraryLogs sends gRPC's and libprotobuf's log lines to `sink`.
+void RouteLibraryLogs(const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", sink));
+  authnet::RouteProtobufLogs(authnet::MakeLogger("protobuf", sink));
+}
+
+// WaitForStop waits for SIGTERM or SIGINT, which it returns; each SIGHUP
+// meanwhile reloads the configuration file (without one, it says so).
+int WaitForStop(const sigset_t& signals, authnet::ConfigReloader* reloader, spdlog::logger& log) {
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (reloader == nullptr) {
+      log.warn("received SIGHUP: authnetd runs without --config, so there is no file to reload");
+      continue;
+    }
+    if (absl::StatusOr<authnet::ReloadOutcome> done = reloader->Reload(); !done.ok()) {
+      log.error("received SIGHUP: configuration refused, the running one is kept: {}",
+                std::string(done.status().message()));
+    }
+  }
+  return sig;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,21 +169,9 @@ int main(int argc, char** argv) {
   }
   authnet::DaemonOptions options;
   std::optional<authnet::ConfigFile> config;
-  if (auto file = flags->Get("config")) {
-    absl::StatusOr<authnet::ConfigFile> loaded = authnet::ConfigFile::Load(*file, options);
-    if (!loaded.ok()) {
-      return ConfigError(std::string(loaded.status().message()));
-    }
-    config = *std::move(loaded);
+  if (std::optional<int> failed = LoadConfiguration(*flags, options, config)) {
+    return *failed;
   }
-  if (!config) {
-    for (const char* required : {"bundle", "data", "peer-listen", "api-listen"}) {
-      if (!flags->Get(required)) {
-        return Usage(std::string("--") + required + " is required");
-      }
-    }
-  }
-  authnet::ApplyFlags(*flags, options);
   absl::StatusOr<std::shared_ptr<spdlog::sinks::sink>> sink =
       authnet::MakeLogSink(options.log_format, options.log_level);
   absl::Status valid = sink.status();
@@ -162,8 +196,7 @@ int main(int argc, char** argv) {
   umask(007);
   sigset_t stop_signals = BlockStopSignals();
 
-  authnet::RouteGrpcLogs(authnet::MakeLogger("grpc", *sink));
-  authnet::RouteProtobufLogs(authnet::MakeLogger("protobuf", *sink));
+  RouteLibraryLogs(*sink);
   RaiseFileLimit(options.node, *authnet::MakeLogger("node", *sink));
   authnet::SystemClock clock;
   absl::StatusOr<std::unique_ptr<authnet::Node>> node =
@@ -177,17 +210,7 @@ int main(int argc, char** argv) {
   if (config) {
     reloader.emplace(*flags->Get("config"), *flags, *config, options, **node, *sink, log);
   }
-  int sig = 0;
-  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
-    if (!reloader) {
-      log->warn("received SIGHUP: authnetd runs without --config, so there is no file to reload");
-      continue;
-    }
-    if (absl::StatusOr<authnet::ReloadOutcome> done = reloader->Reload(); !done.ok()) {
-      log->error("received SIGHUP: configuration refused, the running one is kept: {}",
-                 std::string(done.status().message()));
-    }
-  }
+  const int sig = WaitForStop(stop_signals, reloader ? &*reloader : nullptr, *log);
   log->info("received {}; draining in-flight calls", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*node)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   node->reset();
