@@ -114,6 +114,12 @@ int RunBackup(const std::vector<std::string>& args) {
   if (!out) {
     return cli::kExitUsage;
   }
+  // A data dir others could write to is one the node refuses to run on:
+  // what is in it may not be its own.
+  if (absl::Status st = CheckPrivateDirectory(*data); !st.ok()) {
+    return Failure(kBackup, "no backup written",
+                   absl::FailedPreconditionError(absl::StrCat("--data: data dir ", st.message())));
+  }
   Print(absl::StrCat("copying ", *data, " to ", *out,
                      " (a consistent snapshot; the node may run)\n"));
   absl::StatusOr<BackupSummary> s = WriteBackup(*data, *out, absl::ToUnixSeconds(absl::Now()));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "node/bundle/api_tokens.h"
 #include "node/bundle/directory_lock.h"
+#include "node/bundle/secure_file.h"
 #include "node/core/flag_parser.h"
 #include "node/core/json.h"
 #include "node/core/member_id.h"
@@ -86,6 +87,10 @@ absl::Status UpdateTokens(const Parsed& p,
                           const std::function<absl::Status(std::vector<ApiToken>&)>& change) {
   if (!p.store.empty()) {
     return UpdatePgTokens(p.store, change);
+  }
+  // The node refuses a data dir others could write to; so does this.
+  if (absl::Status st = CheckPrivateDirectory(p.data); !st.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("--data: data dir ", st.message()));
   }
   absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(p.data, ".api-tokens.lock");
   if (!lock.ok()) {

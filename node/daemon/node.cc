@@ -28,6 +28,12 @@ absl::Status Node::CheckOptions(const NodeOptions& options) {
   if (!bundle.ok()) {
     return bundle.status();
   }
+  if (std::filesystem::exists(options.data_dir)) {
+    // What OpenDataDir refuses at start (its lock aside: the node may run).
+    if (absl::Status st = CheckPrivateDirectory(options.data_dir); !st.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("--data: data dir ", st.message()));
+    }
+  }
   if (!options.store_url.empty() || !std::filesystem::exists(options.data_dir / "authnet.db")) {
     return absl::OkStatus();  // a new data dir, or a PostgreSQL store checked at start
   }

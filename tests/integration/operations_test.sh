@@ -199,6 +199,22 @@ set +e
 set -e
 [ $rc -eq 1 ] && grep -q "belongs to member 'node-b'" "$WORK/err" ||
   fail "check-config on node-b's data with node-a's bundle: exit $rc: $(cat "$WORK/err")"
+# A data dir group can write to: refused by --check-config as by start-up,
+# and by the commands that write or copy it.
+mkdir -m 0770 "$WORK/open-data"
+set +e
+"$BIN/authnetd" --check-config --bundle "$WORK/a" --data "$WORK/open-data" \
+  --peer-listen "127.0.0.1:$(free_port)" --api-listen "unix:$WORK/check.sock" 2>"$WORK/err"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q -- "--data: data dir $WORK/open-data is writable by group or others" "$WORK/err" ||
+  fail "check-config on a group-writable data dir: exit $rc: $(cat "$WORK/err")"
+"$CTL" token create ops --data "$WORK/open-data" >/dev/null 2>"$WORK/err" &&
+  fail "token create into a group-writable data dir"
+grep -q "writable by group or others" "$WORK/err" || fail "token create said: $(cat "$WORK/err")"
+[ ! -e "$WORK/open-data/api-tokens" ] || fail "token create wrote into a group-writable data dir"
+"$CTL" backup --data "$WORK/open-data" --out "$WORK/open.bak" >/dev/null 2>"$WORK/err" &&
+  fail "backup of a group-writable data dir"
+grep -q "writable by group or others" "$WORK/err" || fail "backup said: $(cat "$WORK/err")"
 
 step "/metrics and /healthz"
 "$CTL" check --node "$A" --gtin 4006381333931 >/dev/null
