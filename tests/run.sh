@@ -29,10 +29,11 @@ esac
 # The Python SDK's runtime (Debian's grpcio and protobuf) and test tools, and
 # curl and jsonschema for the HTTP api's tests; the Go code generators and
 # protobuf's Java runtime for the other-languages recipe (proto_codegen);
-# prometheus for promtool, for deploy/monitoring's rule tests (monitoring_rules).
+# prometheus for promtool, for deploy/monitoring's rule tests (monitoring_rules);
+# dpkg-dev (dpkg-shlibdeps) and adduser to build and install the .deb (deb_package).
 ./deploy/install-deps.sh postgresql python3-grpcio python3-protobuf python3-pytest \
   python3-venv python3-setuptools python3-jsonschema curl \
-  protoc-gen-go protoc-gen-go-grpc libprotobuf-java prometheus
+  protoc-gen-go protoc-gen-go-grpc libprotobuf-java prometheus dpkg-dev adduser
 # Node.js for the TypeScript SDK (Debian's, unless one is installed already),
 # and its npm dependencies as package-lock.json pins them.
 if ! command -v npm >/dev/null 2>&1; then
