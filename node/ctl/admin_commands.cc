@@ -121,6 +121,47 @@ int RunNetworkInit(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+namespace {
+
+// DemoAddedText says what `member add --endpoint` did: the admin made the
+// member's keys, so the bundle at `out` holds secrets.
+std::string DemoAddedText(const std::string& id, const AdminDir& admin,
+                          const Publication& published, const std::string& trust_text,
+                          const std::string& endpoint, const std::string& out,
+                          const std::string& dir) {
+  return absl::StrCat(
+      "added member \"", id, "\" to network \"", admin.network(), "\" (trust ", trust_text,
+      ") -- demo enrollment: the admin generated the member's private keys\n",
+      "wrote its bundle to ", out,
+      ": ca.crt node.crt node.key signing.key sealing.key admin.pub roster.pb\n",
+      "it holds secrets: copy it to the member's host over a private channel (production: "
+      "'member keygen' on the member's host, then 'member add --request').\n",
+      "start the node: authnetd --bundle ", out, " --data DATA_DIR --peer-listen ", endpoint,
+      " --api-listen unix:/run/authnet/api.sock\n", Published(published, dir));
+}
+
+// EnrolledText says what `member add --request` did and what the member
+// does next with the public files at `out`.
+std::string EnrolledText(const std::string& id, const AdminDir& admin, const Publication& published,
+                         const std::string& trust_text, const std::string& request_file,
+                         const std::string& out, const std::string& dir) {
+  const v1::RosterMember* member = published.complete ? admin.roster().Find(id) : nullptr;
+  return absl::StrCat(
+      "enrolled member \"", id, "\" of network \"", admin.network(), "\" from ", request_file,
+      " (trust ", trust_text, ", endpoint ",
+      member != nullptr ? member->endpoint() : std::string("as requested"), ")\n", "wrote ", out,
+      ": ", published.complete ? "roster.pb " : "", "node.crt ca.crt admin.pub ",
+      "(public material only: send it to the member)\n",
+      published.complete ? ""
+                         : "roster.pb follows once the roster has its signatures: send "
+                           "ADMIN_DIR/roster.pb then\n",
+      "the member completes its bundle: authnetctl member install --bundle BUNDLE_DIR --from ", out,
+      " --admin-set ", AdminSetFingerprint(admin.roster().admins()), "\n",
+      Published(published, dir));
+}
+
+}  // namespace
+
 int RunMemberAdd(const std::vector<std::string>& args) {
   constexpr absl::string_view kCommand = "member add";
   absl::StatusOr<ParsedFlags> flags = ParseFlags(
@@ -171,37 +212,11 @@ int RunMemberAdd(const std::vector<std::string>& args) {
   if (!published.ok()) {
     return FailureOrUsage(kCommand, absl::StrCat("adding member \"", id, "\""), published.status());
   }
-  const v1::RosterMember* member = nullptr;
-  if (published->complete) {
-    member = admin.roster().Find(id);
-  }
   std::string trust_text =
       absl::StrCat(TrustText(static_cast<uint32_t>(std::lround(profile.trust * 1000))), ", ",
                    RoleName(profile.role));
-  if (!request) {
-    Print(absl::StrCat(
-        "added member \"", id, "\" to network \"", admin.network(), "\" (trust ", trust_text,
-        ") -- demo enrollment: the admin generated the member's private keys\n",
-        "wrote its bundle to ", *out,
-        ": ca.crt node.crt node.key signing.key sealing.key admin.pub roster.pb\n",
-        "it holds secrets: copy it to the member's host over a private channel (production: "
-        "'member keygen' on the member's host, then 'member add --request').\n",
-        "start the node: authnetd --bundle ", *out, " --data DATA_DIR --peer-listen ", *endpoint,
-        " --api-listen unix:/run/authnet/api.sock\n", Published(*published, *dir)));
-    return kExitOk;
-  }
-  Print(absl::StrCat(
-      "enrolled member \"", id, "\" of network \"", admin.network(), "\" from ", *request_file,
-      " (trust ", trust_text, ", endpoint ",
-      member != nullptr ? member->endpoint() : std::string("as requested"), ")\n", "wrote ", *out,
-      ": ", published->complete ? "roster.pb " : "", "node.crt ca.crt admin.pub ",
-      "(public material only: send it to the member)\n",
-      published->complete ? ""
-                          : "roster.pb follows once the roster has its signatures: send "
-                            "ADMIN_DIR/roster.pb then\n",
-      "the member completes its bundle: authnetctl member install --bundle BUNDLE_DIR --from ",
-      *out, " --admin-set ", AdminSetFingerprint(admin.roster().admins()), "\n",
-      Published(*published, *dir)));
+  Print(request ? EnrolledText(id, admin, *published, trust_text, *request_file, *out, *dir)
+                : DemoAddedText(id, admin, *published, trust_text, *endpoint, *out, *dir));
   return kExitOk;
 }
 
