@@ -131,11 +131,6 @@ void Model::SetTrust(uint64_t roster_version, std::map<std::string, double> trus
   }
 }
 
-void Model::SetOptions(const ModelOptions& options) {
-  absl::MutexLock lock(&mu_);
-  options_ = options;
-}
-
 void Model::SetAlertSink(AlertSink sink) {
   absl::MutexLock lock(&mu_);
   alert_sink_ = std::move(sink);

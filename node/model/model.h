@@ -71,7 +71,10 @@ class Model {
   // SetOptions replaces the thresholds checks are decided by (a configuration
   // reload); `options` must be valid (ModelOptions::Validate). The evidence
   // held is unchanged: the next check uses the new values.
-  void SetOptions(const ModelOptions& options) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetOptions(const ModelOptions& options) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    options_ = options;
+  }
   // Brands is the company prefixes of the roster's brands (DigestUnits).
   std::shared_ptr<const BrandPrefixes> Brands() const ABSL_LOCKS_EXCLUDED(mu_);
   // SelfRole is this node's member's role in the roster.
