@@ -184,7 +184,7 @@ void PeerLink::Run() {
   connected_ = false;
 }
 
-absl::Status PeerLink::Session() {
+std::shared_ptr<grpc::Channel> PeerLink::Dial() {
   grpc::experimental::TlsChannelCredentialsOptions tls;
   tls.set_certificate_provider(tls_.provider);
   tls.watch_root_certs();
@@ -201,23 +201,33 @@ absl::Status PeerLink::Session() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
   args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  auto channel = grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
-  std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
-  // Handshake first, so a round measures sync traffic alone. Best effort: if
-  // the connection is not up in time, the first call reports why.
+  return grpc::CreateCustomChannel(address_, grpc::experimental::TlsCredentials(tls), args);
+}
+
+bool PeerLink::AwaitHandshake(grpc::Channel& channel) {
   for (auto until = std::chrono::steady_clock::now() + options_.call_timeout;;) {
-    grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+    grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/true);
     if (state == GRPC_CHANNEL_READY || std::chrono::steady_clock::now() >= until) {
-      break;
+      return true;
     }
     {
       absl::MutexLock lock(&mu_);
       if (stopping_ || reconnect_) {
-        return absl::CancelledError("stopping");
+        return false;
       }
     }
-    channel->WaitForStateChange(state,
-                                std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+    channel.WaitForStateChange(state,
+                               std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+  }
+}
+
+absl::Status PeerLink::Session() {
+  std::shared_ptr<grpc::Channel> channel = Dial();
+  std::unique_ptr<v1::PeerService::Stub> stub = v1::PeerService::NewStub(channel);
+  // Handshake first, so a round measures sync traffic alone. Best effort: if
+  // the connection is not up in time, the first call reports why.
+  if (!AwaitHandshake(*channel)) {
+    return absl::CancelledError("stopping");
   }
 
   // Rosters first: a member enrolled after the peer started introduces

@@ -114,6 +114,12 @@ class PeerLink {
 
   void Run();
   absl::Status Session();
+  // Dial makes this link's channel: mutual TLS with the member certificate,
+  // the peer checked by ServerVerifier, a connection of its own.
+  std::shared_ptr<grpc::Channel> Dial();
+  // AwaitHandshake waits up to call_timeout for `channel` to connect; false
+  // if the link is told to stop or reconnect meanwhile.
+  bool AwaitHandshake(grpc::Channel& channel) ABSL_LOCKS_EXCLUDED(mu_);
   // SyncRoster fetches the peer's roster if newer; with `offer`, it hands
   // the peer ours first.
   absl::Status SyncRoster(v1::PeerService::Stub& stub, bool offer, SyncRoundStats* stats);
